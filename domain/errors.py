@@ -1,0 +1,21 @@
+"""Domain errors: each names what was wrong and where."""
+
+
+class DomainError(Exception):
+    """A command that the domain refuses."""
+
+
+class CandidateClosed(DomainError):
+    """A fact was offered to a candidate that is already in a terminal state."""
+
+
+class NotReviewable(DomainError):
+    """A verdict on a candidate that is not waiting in the review queue."""
+
+
+class RunClosed(DomainError):
+    """A lever pull or settlement offered to a run that has completed."""
+
+
+class SpecError(DomainError):
+    """An input spec that cannot be used; the message names the field (and line where known)."""

@@ -1,0 +1,265 @@
+"""The facts Assay records: frozen, tagged msgspec Structs.
+
+These are the wire and storage schemas of every event. Evolution rules: new fields get defaults,
+field types never change, a renamed class keeps its tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+
+class Fact(msgspec.Struct, frozen=True, tag=True, tag_field="type", forbid_unknown_fields=False):
+    """Base of every recorded fact."""
+
+
+class Receipt(msgspec.Struct, frozen=True):
+    """One model call: who was asked, what it cost, and hashes of what went in and out."""
+
+    role: str
+    model: str
+    prompt_sha256: str
+    response_sha256: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    sample: int = 0
+    seed: int | None = None
+    error: str = ""
+
+
+class Policy(msgspec.Struct, frozen=True):
+    """How a run pulls the lever."""
+
+    mode: Literal["attempts", "until_accepted"] = "attempts"
+    target: int = 10
+    concurrency: int = 4
+    max_cost: float | None = None
+    max_attempts: int | None = None  # safety bound for until_accepted
+
+
+class ModelOutcome(msgspec.Struct, frozen=True):
+    """One panel model's result on one item: n samples, c correct, pass@k per k."""
+
+    model: str
+    n: int
+    c: int
+    pass_at_k: dict[str, float]
+    passed_samples: list[int] = []
+    answers: list[str] = []
+
+
+# --- Run facts -------------------------------------------------------------------------------
+
+
+class RunStarted(Fact, frozen=True):
+    run_id: str
+    spec_name: str
+    recipe: str
+    spec: dict[str, Any]
+    policy: Policy
+    seed: int = 0
+
+
+class LeverPulled(Fact, frozen=True):
+    index: int
+    candidate_id: str
+    coordinate: dict[str, str]
+    run_id: str = ""
+
+
+class CandidateSettled(Fact, frozen=True):
+    candidate_id: str
+    outcome: Literal["queued", "rejected"]
+    gate: str = ""
+    reason: str = ""
+    cost_usd: float = 0.0
+    cause: str = ""
+
+
+class RunCompleted(Fact, frozen=True):
+    reason: str
+    attempts: int = 0
+    queued: int = 0
+    rejected: int = 0
+    cost_usd: float = 0.0
+
+
+# --- Candidate facts -------------------------------------------------------------------------
+
+
+class Drafted(Fact, frozen=True):
+    run_id: str
+    index: int
+    recipe: str
+    coordinate: dict[str, str]
+    payload: dict[str, Any]
+    receipts: list[Receipt] = []
+    checklist_version: int = 0
+
+
+class DraftFailed(Fact, frozen=True):
+    """The author could not produce a usable draft (model error or junk)."""
+
+    run_id: str
+    index: int
+    recipe: str
+    coordinate: dict[str, str]
+    reason: str
+    receipts: list[Receipt] = []
+    checklist_version: int = 0
+
+
+class GatePassed(Fact, frozen=True):
+    gate: str
+    detail: dict[str, Any] = {}
+    receipts: list[Receipt] = []
+
+
+class GateFailed(Fact, frozen=True):
+    gate: str
+    reason: str
+    repair: str = ""  # a repair instruction, empty when the failure is final
+    detail: dict[str, Any] = {}
+    receipts: list[Receipt] = []
+
+
+class Repaired(Fact, frozen=True):
+    gate: str
+    instruction: str
+    payload: dict[str, Any]
+    diff: list[str]
+    invalidated: list[str]
+    attempt: int
+    receipts: list[Receipt] = []
+
+
+class ProbeRequested(Fact, frozen=True):
+    gate: str
+
+
+class Probed(Fact, frozen=True):
+    gate: str
+    outcomes: list[ModelOutcome]
+    solve_rate: float
+    passed_models: list[str]
+    band: str
+    in_band: bool
+    teeth: bool = False  # the strongest model never solved it, at any k, though another model did
+    suspect: bool = False  # nobody on the panel solved it: beyond the frontier or quietly broken
+    receipts: list[Receipt] = []
+
+
+class Rejected(Fact, frozen=True):
+    gate: str
+    reason: str
+    cause: str = ""  # "" (the candidate failed the gate) | "model_error" | "unusable_output"
+
+
+class Queued(Fact, frozen=True):
+    band: str = ""
+    cost_usd: float = 0.0
+
+
+class VerdictGiven(Fact, frozen=True):
+    verdict: Literal["approve", "reject", "edit"]
+    reviewer: str
+    reason: str = ""
+    payload: dict[str, Any] | None = None  # the edited payload, for "edit"
+
+
+# --- Evaluation facts: models run over a dataset of approved points ------------------------------
+
+
+class EvaluationStarted(Fact, frozen=True):
+    eval_id: str
+    dataset: str  # a spec name, a run id, "all", or the path of an exported JSONL file
+    recipe: str
+    models: list[str]
+    n: int
+    ks: list[int]
+    points: list[str]  # candidate ids of the evaluated points, in order
+    temperature: float = 0.8
+    seed: int = 0
+
+
+class ItemEvaluated(Fact, frozen=True):
+    """One model's n samples on one point, graded by the recipe's grader."""
+
+    point_id: str
+    model: str
+    n: int
+    c: int
+    pass_at_k: dict[str, float]
+    passed_samples: list[int] = []
+    step: str = ""  # agent flows: the workflow step this point decides
+    step_index: int = -1
+    receipts: list[Receipt] = []
+
+
+class EvaluationCompleted(Fact, frozen=True):
+    summary: dict[str, Any] = {}
+
+
+RUN_FACTS: tuple[type[Fact], ...] = (RunStarted, LeverPulled, CandidateSettled, RunCompleted)
+EVALUATION_FACTS: tuple[type[Fact], ...] = (EvaluationStarted, ItemEvaluated, EvaluationCompleted)
+CANDIDATE_FACTS: tuple[type[Fact], ...] = (
+    Drafted,
+    DraftFailed,
+    GatePassed,
+    GateFailed,
+    Repaired,
+    ProbeRequested,
+    Probed,
+    Rejected,
+    Queued,
+    VerdictGiven,
+)
+ALL_FACTS: tuple[type[Fact], ...] = RUN_FACTS + CANDIDATE_FACTS + EVALUATION_FACTS
+
+AnyFact = (
+    RunStarted
+    | LeverPulled
+    | CandidateSettled
+    | RunCompleted
+    | Drafted
+    | DraftFailed
+    | GatePassed
+    | GateFailed
+    | Repaired
+    | ProbeRequested
+    | Probed
+    | Rejected
+    | Queued
+    | VerdictGiven
+    | EvaluationStarted
+    | ItemEvaluated
+    | EvaluationCompleted
+)
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    """A recorded fact as it travels on the bus: where it sits in the ledger and what it says."""
+
+    event_id: str  # "<originator id>:<version>", also the Nats-Msg-Id
+    originator_id: str
+    version: int
+    position: int  # the ledger's global notification id
+    timestamp: str
+    fact: AnyFact
+
+
+def aggregate_kind(fact: Fact | type[Fact]) -> str:
+    """Which aggregate records this kind of fact: run, candidate or evaluation."""
+    kind = fact if isinstance(fact, type) else type(fact)
+    if kind in RUN_FACTS:
+        return "run"
+    return "evaluation" if kind in EVALUATION_FACTS else "candidate"
+
+
+def tag_of(fact: Fact | type[Fact]) -> str:
+    """The tag a fact is stored and published under."""
+    return str(fact.__struct_config__.tag)

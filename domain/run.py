@@ -1,0 +1,99 @@
+"""The Run aggregate: one orchestrated series of lever pulls under a policy."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import facts as f
+from domain.errors import DomainError, RunClosed
+
+
+class Run(Aggregate):
+    """Tracks pulls, settlements and spend; the orchestrator asks it what to do next."""
+
+    class Started(Aggregate.Created):
+        fact: f.RunStarted
+
+    class Recorded(Aggregate.Event):
+        fact: f.AnyFact
+
+        def apply(self, aggregate: Run) -> None:
+            aggregate._when(self.fact)
+
+    def __init__(self, fact: f.RunStarted) -> None:
+        self.run_id = fact.run_id
+        self.spec_name = fact.spec_name
+        self.recipe = fact.recipe
+        self.spec = dict(fact.spec)
+        self.policy = fact.policy
+        self.seed = fact.seed
+        self.pulls: dict[int, f.LeverPulled] = {}
+        self.settled: dict[str, f.CandidateSettled] = {}
+        self.completed: f.RunCompleted | None = None
+
+    @classmethod
+    def start(cls, run_uuid: UUID, fact: f.RunStarted) -> Run:
+        return cls._create(cls.Started, id=run_uuid, fact=fact)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @property
+    def attempts(self) -> int:
+        return len(self.pulls)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.pulls) - len(self.settled)
+
+    @property
+    def queued(self) -> int:
+        return sum(1 for s in self.settled.values() if s.outcome == "queued")
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for s in self.settled.values() if s.outcome == "rejected")
+
+    @property
+    def cost_usd(self) -> float:
+        return round(sum(s.cost_usd for s in self.settled.values()), 10)
+
+    def is_settled(self, candidate_id: str) -> bool:
+        return candidate_id in self.settled
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def pull(self, index: int, candidate_id: str, coordinate: dict[str, str]) -> None:
+        self._open()
+        pulled = f.LeverPulled(index=index, candidate_id=candidate_id, coordinate=coordinate, run_id=self.run_id)
+        self.trigger_event(self.Recorded, fact=pulled)
+
+    def settle(self, fact: f.CandidateSettled) -> None:
+        self._open()
+        if all(p.candidate_id != fact.candidate_id for p in self.pulls.values()):
+            raise DomainError(f"run {self.run_id} never pulled a lever for candidate {fact.candidate_id}")
+        self.trigger_event(self.Recorded, fact=fact)
+
+    def complete(self, reason: str) -> None:
+        self._open()
+        fact = f.RunCompleted(
+            reason=reason,
+            attempts=self.attempts,
+            queued=self.queued,
+            rejected=self.rejected,
+            cost_usd=self.cost_usd,
+        )
+        self.trigger_event(self.Recorded, fact=fact)
+
+    def _open(self) -> None:
+        if self.completed is not None:
+            raise RunClosed(f"run {self.run_id} completed ({self.completed.reason})")
+
+    def _when(self, fact: f.Fact) -> None:
+        if isinstance(fact, f.LeverPulled):
+            self.pulls[fact.index] = fact
+        elif isinstance(fact, f.CandidateSettled):
+            self.settled[fact.candidate_id] = fact
+        elif isinstance(fact, f.RunCompleted):
+            self.completed = fact

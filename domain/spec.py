@@ -1,0 +1,179 @@
+"""Input specs: one file governs a unit of work (recipe, axes, model roles, gate and probe settings)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import msgspec
+
+from domain.errors import SpecError
+
+
+class Axis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    values: list[str]
+    weights: list[float] | None = None
+
+
+class Models(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """litellm model names per role."""
+
+    author: str
+    repairer: str | None = None
+    oracle: str | None = None
+    judge: str | None = None
+    panel: list[str] = []
+
+
+class Gates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    max_repairs: int = 2
+    novelty_threshold: float = 0.6
+
+
+class PanelModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One solver of the probe panel: its litellm name, samples per item and the k values reported."""
+
+    model: str
+    n: int | None = None  # default: [probe].n
+    k: list[int] | None = None  # default: [probe].k
+
+
+class Probe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    panel: list[PanelModel] = []  # strongest first; default: [models].panel with n and k below
+    n: int = 5
+    k: list[int] = msgspec.field(default_factory=lambda: [1, 5])
+    temperature: float = 0.8
+    easy_pass_at_1: float = 0.9
+    min_spread: float = 0.3
+
+
+class Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: str
+    recipe: str
+    models: Models
+    description: str = ""
+    seed: int = 0
+    axes: dict[str, Axis] = {}
+    gates: Gates = Gates()
+    probe: Probe = Probe()
+    recipe_options: dict[str, Any] = {}
+
+    def panel_plan(self) -> list[PanelModel]:
+        """The probe panel, strongest first, each model with its own n and k filled in."""
+        given = self.probe.panel or [PanelModel(model=m) for m in self.models.panel]
+        return [
+            PanelModel(model=p.model, n=p.n or self.probe.n, k=list(p.k or self.probe.k)) for p in given
+        ]
+
+    def axis_table(self) -> dict[str, tuple[list[str], list[float]]]:
+        """Axes as (values, weights), weights defaulting to equal."""
+        return {
+            name: (list(a.values), list(a.weights) if a.weights else [1.0] * len(a.values))
+            for name, a in self.axes.items()
+        }
+
+
+def _line_of(text: str, path: list[str]) -> int | None:
+    """Best-effort 1-based line of a dotted key path (a key or a whole table) in TOML text."""
+    lines = text.splitlines()
+    start, header_found = 0, False
+    for depth in range(len(path), 0, -1):  # the full path may itself be a table: [models], [axes.level]
+        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, path[:depth])) + r"\s*\]\s*$")
+        hit = next((i for i, line in enumerate(lines) if header.match(line)), None)
+        if hit is not None:
+            start, header_found = hit, True
+            if depth == len(path):
+                return hit + 1
+            break
+    key = re.compile(r"^\s*" + re.escape(path[-1]) + r"\s*=")
+    for i in range(start, len(lines)):
+        if key.match(lines[i]):
+            return i + 1
+    return start + 1 if header_found else None
+
+
+def _where(source: str, line: int | None) -> str:
+    return f"{source}:{line}" if line else source
+
+
+def _resolve(data: dict[str, Any], path: list[str]) -> list[str]:
+    """Replace msgspec's elided dict key with the axis whose value fails to convert."""
+    if path[:2] == ["axes", "*"] and isinstance(data.get("axes"), dict):
+        for name, axis in data["axes"].items():
+            try:
+                msgspec.convert(axis, Axis)
+            except msgspec.ValidationError:
+                return ["axes", name, *path[2:]]
+    return [p for p in path if p != "*"]
+
+
+def _check(spec: Spec, text: str, source: str) -> None:
+    def fail(path: list[str], message: str) -> None:
+        raise SpecError(f"{_where(source, _line_of(text, path))}: {'.'.join(path)}: {message}")
+
+    for name, axis in spec.axes.items():
+        if not axis.values:
+            fail(["axes", name, "values"], "an axis needs at least one value")
+        if len(set(axis.values)) != len(axis.values):
+            fail(["axes", name, "values"], "values repeat")
+        if axis.weights is not None:
+            if len(axis.weights) != len(axis.values):
+                fail(["axes", name, "weights"], f"{len(axis.weights)} weights for {len(axis.values)} values")
+            if any(w <= 0 for w in axis.weights):
+                fail(["axes", name, "weights"], "weights must be positive")
+    if spec.gates.max_repairs < 0:
+        fail(["gates", "max_repairs"], "must be 0 or more")
+    if spec.probe.n < 1:
+        fail(["probe", "n"], "must be at least 1")
+    for k in spec.probe.k:
+        if k < 1 or k > spec.probe.n:
+            fail(["probe", "k"], f"k={k} must be between 1 and n={spec.probe.n}")
+    for plan in spec.panel_plan():
+        assert plan.n is not None and plan.k is not None
+        if plan.n < 1:
+            fail(["probe", "panel", "n"], f"{plan.model}: n must be at least 1")
+        for k in plan.k:
+            if k < 1 or k > plan.n:
+                fail(["probe", "panel", "k"], f"{plan.model}: k={k} must be between 1 and n={plan.n}")
+    if not spec.panel_plan():
+        fail(["models", "panel"], "the solver panel needs at least one model ([models].panel or [[probe.panel]])")
+    if not 0 < spec.probe.easy_pass_at_1 <= 1:
+        fail(["probe", "easy_pass_at_1"], "must be in (0, 1]")
+    if not 0 <= spec.probe.min_spread <= 1:
+        fail(["probe", "min_spread"], "must be in [0, 1]")
+
+
+def parse_spec(text: str, source: str = "<spec>") -> Spec:
+    """Parse and check a TOML spec; errors name the file, line and field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"at line (\d+)", str(exc))
+        raise SpecError(f"{_where(source, int(at.group(1)) if at else None)}: not valid TOML: {exc}") from None
+    if isinstance(data.get("recipe"), dict):
+        raise SpecError(f"{_where(source, _line_of(text, ['recipe']))}: recipe: must be a recipe name")
+    try:
+        spec = msgspec.convert(data, Spec)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = re.search(r"at `\$\.?([^`]*)`", message)
+        raw = match.group(1).replace("[...]", ".*") if match else ""
+        path = _resolve(data, [p for p in re.split(r"[.\[\]]+", raw) if p])
+        extra = re.search(r"(?:missing required|unknown) field `(\w+)`", message)
+        if extra:
+            path = [*path, extra.group(1)]
+        line = _line_of(text, path) if path else None
+        field = ".".join(path) if path else "spec"
+        raise SpecError(f"{_where(source, line)}: {field}: {message.split(' - at ')[0]}") from None
+    _check(spec, text, source)
+    return spec
+
+
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    """The spec as plain data, as recorded in the ledger."""
+    return msgspec.to_builtins(spec)
+
+
+def spec_from_dict(data: dict[str, Any]) -> Spec:
+    return msgspec.convert(data, Spec)

@@ -1,0 +1,101 @@
+"""The panel's side of the ground-truth recipe's protocol: author, oracle/solver, realism judge, repairer."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from domain.graders import extract_json
+from panel import flaws, tasks
+from panel.protocol import handles, p_correct, user_text
+
+JUDGE_FALSE_ALARMS = ("Some details seem implausible for a real-world setting.",
+                      "The question could be read in more than one way.")
+
+
+def _field(text: str, name: str) -> str:
+    found = re.search(rf"(?im)^\s*{name}\s*:\s*(.+?)\s*$", text)
+    return found.group(1) if found else ""
+
+
+def _bullets(text: str, heading: str) -> list[str]:
+    found = re.search(rf"(?is){heading}[^\n]*\n((?:\s*- [^\n]*\n?)+)", text)
+    return [line.strip()[2:] for line in found.group(1).splitlines() if line.strip()] if found else []
+
+
+def _favorite(model: str, fam: tasks.Family, topic: str, rng: random.Random) -> tasks.Item:
+    """The author's pet item for a task family (same numbers every time, whatever topic of the family or
+    difficulty was asked for: mode collapse), reworded a little."""
+    pet = tasks.generate(fam, random.Random(f"{model}|{fam.name}|favorite"), "medium", topic)
+    again = tasks.solve(flaws.reword(pet.prompt, rng))
+    return again if again is not None and again.answer == pet.answer else pet
+
+
+@handles("ground_truth", "author")
+def author(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    text = user_text(messages)
+    topic, difficulty = _field(text, "Topic") or "arithmetic", (_field(text, "Difficulty") or "medium").lower()
+    fam = tasks.family_for(topic)
+    flaw = flaws.pick_flaw(rng, _bullets(text, "Commonly missed"))
+    if flaw == "favorite":
+        item = _favorite(model, fam, topic, rng)
+    else:
+        item = tasks.generate(fam, rng, difficulty, topic, degenerate=flaw == "degenerate")
+    body = json.dumps(flaws.inject(flaw, item, rng), ensure_ascii=False)
+    if flaw == "truncated":
+        return body[: len(body) // 2]
+    style = rng.random()
+    if style < 0.3:
+        return f"```json\n{body}\n```"
+    return f"Here is the task you asked for.\n\n{body}" if style < 0.45 else body
+
+
+def styled(answer: object, prompt: str, rng: random.Random) -> str:
+    """An answer written the way a model might: '$73.10', '1,083', fenced or compact JSON."""
+    if isinstance(answer, dict):
+        return json.dumps(answer, separators=(",", ":")) if rng.random() < 0.5 else json.dumps(answer)
+    text = flaws.fmt(answer)
+    if isinstance(answer, float) and "$" in prompt and rng.random() < 0.5:
+        return f"${answer:,.2f}"
+    if isinstance(answer, str) and answer.lstrip("-").isdigit() and abs(int(answer)) >= 1000 and rng.random() < 0.3:
+        return f"{int(answer):,}"
+    return text
+
+
+def _solve(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    prompt = user_text(messages)
+    item = tasks.solve(flaws.strip_flaws(prompt))
+    if item is None:
+        return "I could not work out what is being asked.\nANSWER: unknown"
+    if rng.random() < p_correct(model, item.latent):
+        return f"{item.solution}\nANSWER: {styled(item.answer, prompt, rng)}"
+    wrong = rng.choice(tasks.mistakes(item.prompt) or [item.answer])
+    return f"Working through the steps carefully.\nANSWER: {styled(wrong, prompt, rng)}"
+
+
+handles("ground_truth", "oracle")(_solve)
+handles("ground_truth", "solve")(_solve)
+
+
+@handles("ground_truth", "judge-realism")
+def judge(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    prompt = user_text(messages).removeprefix("Task:").strip()
+    if rng.random() < 0.01:
+        return "Overall this looks like a reasonable task to me."  # prose instead of the requested JSON
+    marker = next((s for s in flaws.AMBIGUOUS if s in prompt), None)
+    if marker is not None and rng.random() < 0.9:
+        return json.dumps({"realistic": False, "reason": f"The sentence '{marker}' leaves more than one reading."})
+    if marker is None and rng.random() < 0.03:
+        return json.dumps({"realistic": False, "reason": rng.choice(JUDGE_FALSE_ALARMS)})
+    return json.dumps({"realistic": True, "reason": "Clear, plausible, and has exactly one reading."})
+
+
+@handles("ground_truth", "repair")
+def repairer(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    text = user_text(messages)
+    instruction = text.split("Item:", 1)[0].removeprefix("Instruction:").strip()
+    payload = extract_json(text.split("Item:", 1)[-1])
+    if not isinstance(payload, dict):
+        return "I could not find the item to repair."
+    return json.dumps(flaws.repair(payload, instruction, rng), ensure_ascii=False)

@@ -1,0 +1,121 @@
+"""Reflection checklists: per recipe, the criteria drafts most often miss, from rejections and verdicts.
+
+Generation puts ``items(recipe)`` into the author's prompt and records ``version(recipe)`` on the draft,
+so acceptance can be compared across checklist versions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar, Self
+
+from domain import facts as f
+from projections.runner import dumps
+
+TOP = 10  # how many items the author sees; the version follows this list
+
+_REPAIRS = re.compile(r"\s*\(still failing after \d+ repairs?\)\s*$")
+_UUID = re.compile(r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
+_HEX = re.compile(r"\b[0-9a-f]{12,}\b", re.I)
+# Quoted values, but not apostrophes inside words ("doesn't").
+_QUOTED = re.compile(r"""(?<!\w)(?:'[^']*'|"[^"]*"|`[^`]*`|“[^”]*”)(?!\w)""")
+_NUMBER = re.compile(r"(?<![\w@.])[-+]?\d+(?:[.,]\d+)*%?(?![\w])")
+_SPACE = re.compile(r"\s+")
+# Infrastructure failures say nothing about what a good item needs.
+_NOT_CRITERIA = ("model error", "repair failed")
+
+
+def normalise(reason: str) -> str:
+    """A reason with its particulars removed, so near-identical reasons merge into one item."""
+    # Lower-case first, so the placeholders stay visible in capitals.
+    text = _REPAIRS.sub("", reason.strip()).lower()
+    text = _UUID.sub("ID", text)
+    text = _HEX.sub("ID", text)
+    text = _QUOTED.sub("'…'", text)
+    text = _NUMBER.sub("N", text)
+    return _SPACE.sub(" ", text).strip().rstrip(".;:, ")
+
+
+def item_text(gate: str, reason: str) -> str | None:
+    """``gate: reason`` normalised, or None when the reason is about infrastructure, not content."""
+    norm = normalise(reason)
+    if any(norm.startswith(p) for p in _NOT_CRITERIA):
+        return None
+    return f"{gate}: {norm}" if norm else gate
+
+
+class Checklist:
+    """Items per recipe with counts; ``version`` bumps whenever the top-``TOP`` ranked list changes."""
+
+    name: ClassVar[str] = "checklist"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        # recipe -> {"items": {text: {"count", "first"}}, "top": [text], "version": int}
+        self.recipes: dict[str, dict[str, Any]] = state.get("recipes", {})
+        # candidates still able to produce a rejection or verdict -> their recipe
+        self.open: dict[str, str] = state.get("open", {})
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"recipes": self.recipes, "open": self.open})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, cid = env.fact, env.originator_id
+        if isinstance(fact, f.Drafted):
+            self.open[cid] = fact.recipe  # failed drafts never enter: their failure is not a criterion
+        elif isinstance(fact, f.Rejected):
+            recipe = self.open.pop(cid, None)
+            if recipe is not None:
+                self._count(recipe, item_text(fact.gate, fact.reason), env.position)
+        elif isinstance(fact, f.VerdictGiven):
+            recipe = self.open.pop(cid, None)
+            # A reviewer's edit with a reason is a missed criterion too, not only a rejection.
+            if recipe is not None and fact.reason.strip() and fact.verdict in ("reject", "edit"):
+                self._count(recipe, item_text("review", fact.reason), env.position)
+
+    def _count(self, recipe: str, text: str | None, position: int) -> None:
+        if text is None:
+            return
+        book = self.recipes.setdefault(recipe, {"items": {}, "top": [], "version": 0})
+        entry = book["items"].setdefault(text, {"count": 0, "first": position})
+        entry["count"] += 1
+        top = [t for t, _ in self._ranked(book)[:TOP]]
+        if top != book["top"]:
+            book["top"] = top
+            book["version"] += 1
+
+    @staticmethod
+    def _ranked(book: dict[str, Any]) -> list[tuple[str, int]]:
+        # Ties keep first-seen order, so a new item never jumps ahead of an equally common older one.
+        ordered = sorted(book["items"].items(), key=lambda kv: (-kv[1]["count"], kv[1]["first"]))
+        return [(text, e["count"]) for text, e in ordered]
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def ranked(self, recipe: str, top: int | None = None) -> list[tuple[str, int]]:
+        """(item, count), most common first."""
+        book = self.recipes.get(recipe)
+        rows = self._ranked(book) if book else []
+        return rows if top is None else rows[:top]
+
+    def items(self, recipe: str, top: int = TOP) -> list[str]:
+        """The most commonly missed criteria for ``recipe``, most common first."""
+        return [text for text, _ in self.ranked(recipe, top)]
+
+    def version(self, recipe: str) -> int:
+        """0 while the recipe has no checklist; +1 each time its top-``TOP`` list changed."""
+        book = self.recipes.get(recipe)
+        return int(book["version"]) if book else 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "recipes": len(self.recipes),
+            "items": sum(len(b["items"]) for b in self.recipes.values()),
+            "versions": {r: b["version"] for r, b in sorted(self.recipes.items())},
+        }

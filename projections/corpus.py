@@ -1,0 +1,110 @@
+"""The novelty corpus: every candidate's current text and status, for the novelty gate and id lookup."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+import recipes
+from domain import facts as f
+from projections.runner import dumps
+from recipes.base import CorpusEntry
+
+STATUSES = ("drafting", "failed_draft", "queued", "rejected", "approved", "declined")
+
+_RECIPES: dict[str, Any] = {}  # recipe name -> recipe object, or None when it cannot be built here
+
+
+def _recipe(name: str) -> Any:
+    if name not in _RECIPES:
+        try:
+            _RECIPES[name] = recipes.get(name)
+        except Exception:  # unknown, or not importable in this process: fall back, never crash
+            _RECIPES[name] = None
+    return _RECIPES[name]
+
+
+def novelty_text(recipe: str, payload: dict[str, Any]) -> str:
+    """The text the recipe compares for novelty; the payload's prompt when the recipe is unavailable."""
+    obj = _recipe(recipe)
+    if obj is not None:
+        try:
+            return str(obj.novelty_text(payload))
+        except Exception:  # a malformed payload must not stop the projection
+            pass
+    prompt = payload.get("prompt", "")
+    return prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True, default=str)
+
+
+class Corpus:
+    """Candidate id -> run id, index, recipe, novelty text, status, draft position."""
+
+    name: ClassVar[str] = "corpus"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        self.candidates: dict[str, dict[str, Any]] = (state or {}).get("candidates", {})
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"candidates": self.candidates})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, cid = env.fact, env.originator_id
+        if isinstance(fact, (f.Drafted, f.DraftFailed)):
+            drafted = isinstance(fact, f.Drafted)
+            self.candidates[cid] = {
+                "run_id": fact.run_id,
+                "index": fact.index,
+                "recipe": fact.recipe,
+                "text": novelty_text(fact.recipe, fact.payload) if drafted else "",
+                "status": "drafting" if drafted else "failed_draft",
+                "position": env.position,
+            }
+            return
+        entry = self.candidates.get(cid)
+        if entry is None:
+            return  # a run fact
+        if isinstance(fact, f.Repaired):
+            entry["text"] = novelty_text(entry["recipe"], fact.payload)
+        elif isinstance(fact, f.Rejected):
+            entry["status"] = "rejected"
+        elif isinstance(fact, f.Queued):
+            entry["status"] = "queued"
+        elif isinstance(fact, f.VerdictGiven):
+            entry["status"] = "declined" if fact.verdict == "reject" else "approved"
+            if fact.payload is not None and fact.verdict == "edit":
+                entry["text"] = novelty_text(entry["recipe"], fact.payload)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def entries(self, *, run_id: str | None = None, statuses: tuple[str, ...] | None = None) -> list[CorpusEntry]:
+        """Candidates with text, in draft order; optionally of one run and/or with given statuses.
+
+        The candidate being gated is among them (status "drafting"): the gate skips its own id."""
+        rows = sorted(self.candidates.items(), key=lambda kv: kv[1]["position"])
+        return [
+            CorpusEntry(candidate_id=cid, run_id=e["run_id"], index=e["index"], text=e["text"], status=e["status"])
+            for cid, e in rows
+            if e["text"]
+            and (run_id is None or e["run_id"] == run_id)
+            and (statuses is None or e["status"] in statuses)
+        ]
+
+    def get(self, candidate_id: str) -> dict[str, Any] | None:
+        return self.candidates.get(candidate_id)
+
+    def ids(self) -> list[str]:
+        return sorted(self.candidates)
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def summary(self) -> dict[str, Any]:
+        by_status: dict[str, int] = {}
+        for e in self.candidates.values():
+            by_status[e["status"]] = by_status.get(e["status"], 0) + 1
+        return {"candidates": len(self.candidates), "by_status": dict(sorted(by_status.items()))}

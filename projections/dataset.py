@@ -1,0 +1,114 @@
+"""The dataset: every point a human approved (as drafted or edited), with difficulty and receipts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+import msgspec
+
+from domain import facts as f
+from projections.runner import dumps, receipt_sums
+
+
+def difficulty(probe: f.Probed) -> dict[str, Any]:
+    """The probe's measured difficulty, per model outcomes included."""
+    return {
+        "band": probe.band,
+        "solve_rate": probe.solve_rate,
+        "passed_models": list(probe.passed_models),
+        "in_band": probe.in_band,
+        "outcomes": [
+            {"model": o.model, "n": o.n, "c": o.c, "pass_at_k": dict(o.pass_at_k)} for o in probe.outcomes
+        ],
+    }
+
+
+class Dataset:
+    """Approved points by candidate id; ``points()`` lists them in verdict order."""
+
+    name: ClassVar[str] = "dataset"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.specs: dict[str, str] = state.get("specs", {})  # run id -> spec name
+        # Candidates that may still be approved: what a point needs, gathered as facts arrive.
+        self.pending: dict[str, dict[str, Any]] = state.get("pending", {})
+        self.approved: dict[str, dict[str, Any]] = state.get("approved", {})
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"specs": self.specs, "pending": self.pending, "approved": self.approved})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, cid = env.fact, env.originator_id
+        if isinstance(fact, f.RunStarted):
+            self.specs[fact.run_id] = fact.spec_name
+            return
+        if isinstance(fact, f.Drafted):
+            self.pending[cid] = {
+                "run_id": fact.run_id,
+                "index": fact.index,
+                "recipe": fact.recipe,
+                "coordinate": dict(fact.coordinate),
+                "checklist_version": fact.checklist_version,
+                "payload": msgspec.to_builtins(fact.payload),
+                "difficulty": None,
+                "receipts": receipt_sums(fact.receipts),
+            }
+            return
+        item = self.pending.get(cid)
+        if item is None:
+            return  # a run fact, a failed draft, or a candidate already settled for good
+        receipt_sums(getattr(fact, "receipts", ()), item["receipts"])
+        if isinstance(fact, f.Repaired):
+            item["payload"] = msgspec.to_builtins(fact.payload)
+        elif isinstance(fact, f.Probed):
+            item["difficulty"] = difficulty(fact)
+        elif isinstance(fact, f.Rejected):
+            del self.pending[cid]
+        elif isinstance(fact, f.VerdictGiven):
+            del self.pending[cid]
+            if fact.verdict != "reject":
+                self._approve(cid, item, fact, env)
+
+    def _approve(self, cid: str, item: dict[str, Any], fact: f.VerdictGiven, env: f.Envelope) -> None:
+        receipts = dict(item["receipts"])
+        receipts["tokens"] = receipts["prompt_tokens"] + receipts["completion_tokens"]
+        edited = fact.verdict == "edit" and fact.payload is not None
+        self.approved[cid] = {
+            "candidate_id": cid,
+            "run_id": item["run_id"],
+            "spec_name": self.specs.get(item["run_id"], ""),
+            "index": item["index"],
+            "recipe": item["recipe"],
+            "coordinate": item["coordinate"],
+            "checklist_version": item["checklist_version"],
+            "payload": msgspec.to_builtins(fact.payload) if edited else item["payload"],
+            "edited": edited,
+            "difficulty": item["difficulty"],
+            "receipts": receipts,
+            "verdict": fact.verdict,
+            "reviewer": fact.reviewer,
+            "reason": fact.reason,
+            "approved_at": env.timestamp,
+            "position": env.position,
+        }
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def points(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Approved points in the order their verdicts were recorded."""
+        rows = sorted(self.approved.values(), key=lambda p: p["position"])
+        return [p for p in rows if run_id is None or p["run_id"] == run_id]
+
+    def __len__(self) -> int:
+        return len(self.approved)
+
+    def summary(self) -> dict[str, Any]:
+        return {"points": len(self.approved), "edited": sum(p["edited"] for p in self.approved.values()),
+                "open": len(self.pending)}

@@ -1,0 +1,72 @@
+"""Evaluations: which models ran over which dataset, each (point, model) result, and the summary."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+from domain import facts as f
+from projections.runner import dumps
+
+
+class Evaluations:
+    """Evaluations by eval id; ``rows()`` lists them oldest first."""
+
+    name: ClassVar[str] = "evaluations"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.evals: dict[str, dict[str, Any]] = state.get("evals", {})
+        self.uuids: dict[str, str] = state.get("uuids", {})  # aggregate id -> eval id
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"evals": self.evals, "uuids": self.uuids})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, oid = env.fact, env.originator_id
+        if isinstance(fact, f.EvaluationStarted):
+            self.uuids[oid] = fact.eval_id
+            self.evals[fact.eval_id] = {
+                "eval_id": fact.eval_id, "uuid": oid, "dataset": fact.dataset, "recipe": fact.recipe,
+                "models": list(fact.models), "n": fact.n, "ks": list(fact.ks), "points": list(fact.points),
+                "temperature": fact.temperature, "seed": fact.seed, "started_at": env.timestamp,
+                "position": env.position, "results": {}, "summary": {}, "completed": False, "completed_at": "",
+            }
+            return
+        row = self.evals.get(self.uuids.get(oid, ""))
+        if row is None:
+            return
+        if isinstance(fact, f.ItemEvaluated):
+            point = row["results"].setdefault(
+                fact.point_id, {"step": fact.step, "step_index": fact.step_index, "models": {}}
+            )
+            point["models"][fact.model] = {"n": fact.n, "c": fact.c, "pass_at_k": dict(fact.pass_at_k),
+                                           "cost_usd": round(sum(r.cost_usd for r in fact.receipts), 10)}
+        elif isinstance(fact, f.EvaluationCompleted):
+            row.update(completed=True, completed_at=env.timestamp, summary=dict(fact.summary))
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every evaluation, oldest first."""
+        return sorted(self.evals.values(), key=lambda e: e["position"])
+
+    def latest(self, dataset: str | None = None) -> dict[str, Any] | None:
+        """The most recent completed evaluation (of ``dataset`` when given)."""
+        done = [e for e in self.rows() if e["completed"] and (dataset is None or e["dataset"] == dataset)]
+        return done[-1] if done else None
+
+    def find(self, text: str) -> list[dict[str, Any]]:
+        """Evaluations whose id is ``text`` or starts with it."""
+        if text in self.evals:
+            return [self.evals[text]]
+        return [e for e in self.rows() if e["eval_id"].startswith(text)]
+
+    def summary(self) -> dict[str, Any]:
+        return {"evaluations": len(self.evals), "completed": sum(e["completed"] for e in self.evals.values()),
+                "results": sum(len(p["models"]) for e in self.evals.values() for p in e["results"].values())}

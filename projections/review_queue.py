@@ -1,0 +1,82 @@
+"""The review queue: candidates that passed every gate and wait for a human verdict."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+from domain import facts as f
+from projections.runner import dumps
+
+PREVIEW = 80
+
+
+def preview(payload: dict[str, Any], width: int = PREVIEW) -> str:
+    """One line of the payload for a reviewer's list: its prompt when it has one, else its JSON."""
+    text = payload.get("prompt")
+    if not isinstance(text, str):
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ReviewQueue:
+    """Queued candidates without a verdict, oldest first."""
+
+    name: ClassVar[str] = "review_queue"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.open: dict[str, dict[str, Any]] = state.get("open", {})  # drafted, not yet settled
+        self.queue: dict[str, dict[str, Any]] = state.get("queue", {})
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"open": self.open, "queue": self.queue})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, cid = env.fact, env.originator_id
+        if isinstance(fact, f.Drafted):
+            self.open[cid] = {
+                "candidate_id": cid,
+                "run_id": fact.run_id,
+                "index": fact.index,
+                "recipe": fact.recipe,
+                "coordinate": dict(fact.coordinate),
+                "preview": preview(fact.payload),
+                "solve_rate": None,
+                "band": "",
+            }
+        elif isinstance(fact, f.Repaired) and cid in self.open:
+            self.open[cid]["preview"] = preview(fact.payload)
+        elif isinstance(fact, f.Probed) and cid in self.open:
+            self.open[cid].update(solve_rate=fact.solve_rate, band=fact.band)
+        elif isinstance(fact, f.Rejected):
+            self.open.pop(cid, None)
+        elif isinstance(fact, f.Queued) and cid in self.open:
+            item = self.open.pop(cid)
+            item.update(band=fact.band or item["band"], cost_usd=fact.cost_usd,
+                        queued_at=env.timestamp, position=env.position)
+            self.queue[cid] = item
+        elif isinstance(fact, f.VerdictGiven):
+            self.queue.pop(cid, None)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def items(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """Waiting candidates in the order they were queued (optionally of one run)."""
+        rows = sorted(self.queue.values(), key=lambda q: q["position"])
+        return [q for q in rows if run_id is None or q["run_id"] == run_id]
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    def __contains__(self, candidate_id: object) -> bool:
+        return candidate_id in self.queue
+
+    def summary(self) -> dict[str, Any]:
+        return {"queued": len(self.queue), "open": len(self.open)}

@@ -1,0 +1,133 @@
+"""Run statistics: attempts, outcomes, rejects by gate and reason, and spend per run and in total."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+import msgspec
+
+from domain import facts as f
+from projections.checklist import normalise
+from projections.runner import dumps, receipt_sums
+
+_COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
+_SPEND = ("calls", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def _new_run(run_id: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run_id": run_id, "uuid": "", "spec_name": "", "recipe": "", "policy": {}, "seed": 0,
+        "status": "running", "reason": "", "started_at": "", "completed_at": "",
+        "rejects_by_gate": {}, "rejects_by_reason": {},
+    }
+    row.update({k: 0 for k in _COUNTS})
+    row.update(receipt_sums(()))
+    return row
+
+
+class RunStats:
+    """Per-run counters; candidate facts are attributed to runs through their Drafted/DraftFailed fact."""
+
+    name: ClassVar[str] = "run_stats"
+    schema: ClassVar[int] = 2
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.runs: dict[str, dict[str, Any]] = state.get("runs", {})
+        self.uuids: dict[str, str] = state.get("uuids", {})  # run aggregate id -> run id
+        # Candidate facts after the draft carry no run id: remember it while the candidate is open.
+        self.open: dict[str, str] = state.get("open", {})
+        self.marked: dict[str, list[str]] = state.get("marked", {})  # open candidate -> flags counted
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"runs": self.runs, "uuids": self.uuids, "open": self.open, "marked": self.marked})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, oid = env.fact, env.originator_id
+        if isinstance(fact, f.RunStarted):
+            row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
+            row.update(uuid=oid, spec_name=fact.spec_name, recipe=fact.recipe, seed=fact.seed,
+                       policy=msgspec.to_builtins(fact.policy), started_at=env.timestamp)
+            self.uuids[oid] = fact.run_id
+        elif isinstance(fact, (f.LeverPulled, f.CandidateSettled, f.RunCompleted)):
+            run_id = self.uuids.get(oid)
+            if run_id is None:
+                return
+            row = self.runs[run_id]
+            if isinstance(fact, f.LeverPulled):
+                row["attempts"] += 1
+            elif isinstance(fact, f.RunCompleted):
+                row.update(status="completed", reason=fact.reason, completed_at=env.timestamp)
+        elif isinstance(fact, (f.Drafted, f.DraftFailed)):
+            self.open[oid] = fact.run_id
+            row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
+            row["drafted" if isinstance(fact, f.Drafted) else "failed_drafts"] += 1
+            receipt_sums(fact.receipts, row)
+        elif oid in self.open:
+            self._candidate_fact(env)
+
+    def _candidate_fact(self, env: f.Envelope) -> None:
+        fact, oid = env.fact, env.originator_id
+        row = self.runs[self.open[oid]]
+        receipt_sums(getattr(fact, "receipts", ()), row)
+        if isinstance(fact, f.Rejected):
+            del self.open[oid]
+            self.marked.pop(oid, None)
+            row["rejected"] += 1
+            gates = row["rejects_by_gate"]
+            gates[fact.gate] = gates.get(fact.gate, 0) + 1
+            reasons = row["rejects_by_reason"].setdefault(fact.gate, {})
+            reason = normalise(fact.reason)
+            reasons[reason] = reasons.get(reason, 0) + 1
+        elif isinstance(fact, f.Probed):
+            # Each flag counts once per candidate, though a repair may make it probe again.
+            marked = self.marked.setdefault(oid, [])
+            for flag in ("teeth", "suspect"):
+                if getattr(fact, flag) and flag not in marked:
+                    marked.append(flag)
+                    row[flag] += 1
+        elif isinstance(fact, f.Queued):
+            row["queued"] += 1
+        elif isinstance(fact, f.VerdictGiven):
+            del self.open[oid]
+            self.marked.pop(oid, None)
+            row["declined" if fact.verdict == "reject" else "approved"] += 1
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Runs in the order they started, each with ``tokens`` and ``in_flight`` filled in."""
+        out = []
+        for row in sorted(self.runs.values(), key=lambda r: (r["started_at"], r["run_id"])):
+            row = dict(row, tokens=row["prompt_tokens"] + row["completion_tokens"])
+            row["in_flight"] = max(row["attempts"] - row["queued"] - row["rejected"], 0)
+            out.append(row)
+        return out
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.rows() if r["run_id"] == run_id), None)
+
+    def totals(self) -> dict[str, Any]:
+        """Sums across runs, with rejects by gate and by (gate, reason) merged."""
+        total: dict[str, Any] = {k: 0 for k in _COUNTS + _SPEND + ("tokens", "in_flight")}
+        total.update(runs=len(self.runs), running=0, cost_usd=0.0, rejects_by_gate={}, rejects_by_reason={})
+        for row in self.rows():
+            total["running"] += row["status"] == "running"
+            for k in _COUNTS + _SPEND + ("tokens", "in_flight"):
+                total[k] += row[k]
+            for gate, n in row["rejects_by_gate"].items():
+                total["rejects_by_gate"][gate] = total["rejects_by_gate"].get(gate, 0) + n
+            for gate, reasons in row["rejects_by_reason"].items():
+                merged = total["rejects_by_reason"].setdefault(gate, {})
+                for reason, n in reasons.items():
+                    merged[reason] = merged.get(reason, 0) + n
+        total["cost_usd"] = round(total["cost_usd"], 10)
+        return total
+
+    def summary(self) -> dict[str, Any]:
+        return {"runs": len(self.runs), "open_candidates": len(self.open)}

@@ -1,0 +1,177 @@
+"""The ground-truth payload: normalising, validating, grading, and the wrong answers gates try on it."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from domain import graders
+
+FIELDS = ("prompt", "answer", "answer_type", "tolerance", "rel_tolerance", "schema", "solution")
+ANSWER_TYPES = ("exact", "numeric", "json")
+
+
+def normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    """Keep the known fields, coerce what a model commonly writes loosely ("73.10" for a number)."""
+    item = {k: raw[k] for k in FIELDS if k in raw}
+    kind = item.get("answer_type")
+    if isinstance(kind, str):
+        item["answer_type"] = kind = kind.strip().lower()
+    answer = item.get("answer")
+    if kind == "numeric" and isinstance(answer, str):
+        try:
+            item["answer"] = float(answer.replace(",", "").strip())
+        except ValueError:
+            pass  # validate() reports it
+    if kind == "json" and isinstance(answer, str):
+        try:
+            item["answer"] = json.loads(answer)
+        except json.JSONDecodeError:
+            pass
+    for key in ("tolerance", "rel_tolerance"):
+        item.setdefault(key, 0.0)
+    item.setdefault("schema", {})
+    item.setdefault("solution", "")
+    return item
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate(item: dict[str, Any]) -> list[str]:
+    """Problems with the payload, each naming its field; empty when it can be graded."""
+    errors = []
+    if not isinstance(item.get("prompt"), str) or not item["prompt"].strip():
+        errors.append("prompt: missing or empty")
+    kind, answer = item.get("answer_type"), item.get("answer")
+    if kind not in ANSWER_TYPES:
+        errors.append(f"answer_type: must be one of {', '.join(ANSWER_TYPES)} (got {kind!r})")
+    for key in ("tolerance", "rel_tolerance"):
+        if not _is_number(item.get(key, 0.0)) or item.get(key, 0.0) < 0:
+            errors.append(f"{key}: must be a number >= 0 (got {item.get(key)!r})")
+    if "answer" not in item:
+        errors.append("answer: missing")
+    elif kind == "exact" and (isinstance(answer, (bool, dict, list)) or not str(answer).strip()):
+        errors.append("answer: an exact answer must be a non-empty string")
+    elif kind == "numeric" and not _is_number(answer):
+        errors.append(f"answer: {answer!r} is not a number")
+    elif kind == "json":
+        errors += _json_errors(answer, item.get("schema"))
+    return errors
+
+
+def _json_errors(answer: Any, schema: Any) -> list[str]:
+    if not isinstance(schema, dict) or not schema:
+        return ["schema: a json answer needs a schema of required keys and types"]
+    fields = graders.schema_fields(schema)
+    unknown = sorted({t for t in fields.values() if t not in graders.TYPES})
+    if unknown:
+        return [f"schema: unknown types {unknown}; use {', '.join(graders.TYPES)}"]
+    if isinstance(answer, str):
+        return ["answer: not valid JSON"]
+    if not isinstance(answer, dict):
+        return ["answer: a json answer must be an object"]
+    errors = [f"answer: missing key {k!r} required by the schema" for k in fields if k not in answer]
+    errors += [f"answer: key {k!r} is not {t}" for k, t in fields.items() if k in answer and not
+               graders.type_ok(answer[k], t)]
+    return errors
+
+
+def as_text(answer: Any) -> str:
+    if isinstance(answer, (dict, list)):
+        return json.dumps(answer, sort_keys=True)
+    if isinstance(answer, float):
+        return f"{answer:.6f}".rstrip("0").rstrip(".")
+    return str(answer)
+
+
+def grade(item: dict[str, Any], response: str) -> graders.Verdict:
+    return graders.grade(item, response)
+
+
+def accepts(item: dict[str, Any], answer: Any) -> bool:
+    """Whether the item's grader accepts ``answer`` written as a final answer line."""
+    return grade(item, f"ANSWER: {as_text(answer)}").ok
+
+
+def counters(item: dict[str, Any]) -> list[Any]:
+    """Plausible wrong answers: off by one, x10, /10, sign, rounding, a 5% slip, a wrong or missing key."""
+    ref = item.get("answer")
+    if item.get("answer_type") == "json" and isinstance(ref, dict):
+        out: list[Any] = []
+        for key, value in ref.items():
+            out.append({**ref, key: _nudge(value)})
+            out.append({**{k: v for k, v in ref.items() if k != key}, f"{key}_x": value})
+        return out
+    number = ref if _is_number(ref) else _as_number(ref)
+    if number is None:
+        return [f"{ref}s", f"not {ref}"]
+    ints = item.get("answer_type") == "exact"
+    raw = [number + 1, number - 1, number * 10, number / 10, -number, round(number), number * 1.05, number * 0.95]
+    floor = max(0.01 * abs(number), 0.05)  # a real mistake, not a rounding difference
+    out = []
+    for c in raw:
+        if abs(c - number) >= floor and c not in out:
+            out.append(int(c) if ints and float(c).is_integer() else round(c, 6))
+    return [str(c) for c in out] if ints else out
+
+
+def _nudge(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if _is_number(value):
+        return value + 1
+    return f"{value} (wrong)"
+
+
+def _as_number(value: Any) -> float | None:
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def concluded(item: dict[str, Any]) -> Any:
+    """What the worked solution concludes: the JSON object it states (json answers) or its last number;
+    None when it states nothing comparable (no solution, or an exact answer that is not a number)."""
+    solution, kind = item.get("solution"), item.get("answer_type")
+    if not isinstance(solution, str) or not solution.strip():
+        return None
+    if kind == "json":
+        data = graders.extract_json(solution)
+        return data if isinstance(data, dict) else None
+    value = graders.parse_number(solution)
+    if value is None or (kind == "exact" and _as_number(item.get("answer")) is None):
+        return None
+    return int(value) if kind == "exact" and value.is_integer() else value
+
+
+def trivial(item: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Answers a solver could give without solving: first/last/largest number in the prompt, 0, 1, {}."""
+    numbers = graders.numbers_in(str(item.get("prompt", "")))
+    found: list[tuple[str, Any]] = [("zero", 0), ("one", 1)]
+    if numbers:
+        found += [("the first number", numbers[0]), ("the last number", numbers[-1]),
+                  ("the largest number", max(numbers))]
+    if item.get("answer_type") == "json":
+        keys = graders.schema_fields(item.get("schema") or {})
+        found += [("an empty object", {}), ("zeros", dict.fromkeys(keys, 0))]
+        if numbers:
+            found.append(("the last number everywhere", {k: int(numbers[-1]) for k in keys}))
+    return found
+
+
+def leaked(item: dict[str, Any]) -> bool:
+    """The reference answer (or one of its values) is written in the prompt."""
+    prompt, ref = str(item.get("prompt", "")), item.get("answer")
+    values = list(ref.values()) if isinstance(ref, dict) else [ref]
+    numbers = set(graders.numbers_in(prompt))
+    for value in values:
+        number = value if _is_number(value) else _as_number(value)
+        if number is not None and number in numbers:
+            return True
+        if number is None and isinstance(value, str) and len(value) > 2 and value.lower() in prompt.lower():
+            return True
+    return False

@@ -1,0 +1,224 @@
+"""The bus: recorded facts on NATS JetStream, consumed by durable pull consumers (FastStream).
+
+Only the relay publishes (from the ledger, in global order, deduplicated by ``Nats-Msg-Id``).
+Handlers are redelivered on failure, so every handler must be idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+import structlog
+from fast_depends.msgspec import MsgSpecSerializer
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from domain.facts import Envelope, Fact, aggregate_kind, tag_of
+
+log = structlog.get_logger(__name__)
+
+SUBJECT_PREFIX = "assay.ev"
+CONNECT_TIMEOUT = 3.0
+DUPLICATE_WINDOW = 600.0  # seconds; the relay's republish after a crash must land inside it
+NAK_DELAY = 0.5
+MAX_DELIVER = 20
+# How long the server waits before redelivering an unacked message (work a killed process had in hand).
+# Slow handlers are kept alive by heartbeats, so this only bounds how fast crashed work is picked up.
+ACK_WAIT = float(os.environ.get("ASSAY_ACK_WAIT", "30"))
+
+Handler = Callable[[Envelope], Awaitable[None]]
+_decoder = msgspec.json.Decoder(Envelope)
+_encoder = msgspec.json.Encoder()
+
+
+class BusUnavailable(Exception):
+    """NATS cannot be reached (or the stream cannot be set up)."""
+
+
+def subject_of(fact_type: type[Fact]) -> str:
+    """``assay.ev.run.<Tag>`` for run facts, ``assay.ev.candidate.<Tag>`` for the rest."""
+    kind = aggregate_kind(fact_type)
+    return f"{SUBJECT_PREFIX}.{kind}.{tag_of(fact_type)}"
+
+
+def subject_for(envelope: Envelope) -> str:
+    return subject_of(type(envelope.fact))
+
+
+async def _raw_body(msg: Any) -> bytes:
+    """FastStream decoder that leaves the body alone: we decode it as an Envelope ourselves."""
+    return bytes(msg.body)
+
+
+class Bus:
+    """One NATS connection: a FastStream broker for consumers plus its JetStream context for publishing."""
+
+    def __init__(self, url: str, stream: str = "ASSAY") -> None:
+        self.url = url
+        self.stream = stream
+        self._last_error: Exception | None = None
+        self._broker = NatsBroker(
+            url,
+            logger=None,  # our logs are structlog's
+            serializer=MsgSpecSerializer(),
+            connect_timeout=2,
+            reconnect_time_wait=1,
+            max_reconnect_attempts=-1,  # once up, ride out NATS restarts; connect() itself is bounded
+            drain_timeout=5,
+            graceful_timeout=10.0,
+            error_cb=self._on_error,
+        )
+        self._jstream = JStream(stream, declare=False)  # we declare it ourselves in connect()
+        self._js: JetStreamContext | None = None
+
+    async def _on_error(self, err: Exception) -> None:
+        self._last_error = err
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise BusUnavailable("the bus is not connected; call connect() first")
+        return self._js
+
+    async def connect(self) -> None:
+        """Connect (failing with BusUnavailable within ~3 s) and make sure the stream exists."""
+        try:
+            client = await asyncio.wait_for(self._broker.connect(), CONNECT_TIMEOUT)
+        except (TimeoutError, OSError, NatsError) as exc:
+            why = self._last_error or exc
+            raise BusUnavailable(f"cannot reach NATS at {self.url}: {type(why).__name__}: {why}") from None
+        self._js = client.jetstream()
+        await self._ensure_stream()
+        log.info("bus.connected", url=self.url, stream=self.stream)
+
+    async def _ensure_stream(self) -> None:
+        subject = f"{SUBJECT_PREFIX}.>"
+        try:
+            info = await self.js.stream_info(self.stream)
+        except NotFoundError:
+            await self.js.add_stream(StreamConfig(
+                name=self.stream, subjects=[subject], storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW,
+            ))
+            log.info("bus.stream.created", stream=self.stream)
+            return
+        config = info.config
+        if subject not in (config.subjects or []) or (config.duplicate_window or 0) < DUPLICATE_WINDOW:
+            # keep whatever an operator set (replicas, limits); only add what we rely on
+            config.subjects = sorted({*(config.subjects or []), subject})
+            config.duplicate_window = max(config.duplicate_window or 0, DUPLICATE_WINDOW)
+            await self.js.update_stream(config)
+            log.info("bus.stream.updated", stream=self.stream)
+
+    def consume(self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int = 8) -> None:
+        """Register ``handler`` for ``fact_type`` on the durable pull consumer ``<durable>_<Tag>``.
+
+        Returns -> ack. Raises -> nak (redelivered after NAK_DELAY); terminated after MAX_DELIVER
+        deliveries. Undecodable -> terminated. Call before start(). The consumer name includes the tag
+        so one service can consume several fact types under one ``durable``.
+        """
+        if self._broker.running:
+            raise RuntimeError("Bus.consume() must be called before Bus.start()")
+        subject = subject_of(fact_type)
+        name = f"{durable}_{tag_of(fact_type)}"
+        bound = log.bind(consumer=name, subject=subject)
+        config = ConsumerConfig(ack_wait=ACK_WAIT, max_deliver=MAX_DELIVER)
+        pull = PullSub(batch_size=max_workers, timeout=5.0)
+        options: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
+
+        async def on_message(msg: NatsMessage) -> None:
+            await _dispatch(msg, handler, bound)
+
+        self._broker.subscriber(
+            subject, stream=self._jstream, durable=name, config=config, pull_sub=pull,
+            ack_policy=AckPolicy.MANUAL, decoder=_raw_body, **options,
+        )(on_message)
+
+    async def start(self) -> None:
+        if self._js is None:
+            await self.connect()
+        await self._broker.start()
+
+    async def stop(self) -> None:
+        """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches."""
+        try:
+            await asyncio.wait_for(self._broker.stop(), 15)
+        except Exception as exc:
+            log.warning("bus.stop.forced", error=f"{type(exc).__name__}: {exc}")
+            conn = self._broker._connection
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            self._broker._connection = None
+        self._js = None
+
+    async def publish(self, envelope: Envelope) -> bool:
+        """Publish one envelope (``Nats-Msg-Id`` = event id); True when the stream already had it."""
+        ack = await self.js.publish(
+            subject_for(envelope), _encoder.encode(envelope), timeout=5.0, stream=self.stream,
+            headers={"Nats-Msg-Id": envelope.event_id},
+        )
+        return bool(ack.duplicate)
+
+    async def publish_many(self, envelopes: list[Envelope]) -> None:
+        """Publish all, pipelined; every ack is awaited and any failure raises (after all settle)."""
+        results = await asyncio.gather(*(self.publish(e) for e in envelopes), return_exceptions=True)
+        failed = [(e, r) for e, r in zip(envelopes, results, strict=True) if isinstance(r, BaseException)]
+        if failed:
+            first = failed[0][1]
+            raise BusUnavailable(
+                f"{len(failed)} of {len(envelopes)} publishes failed, first {failed[0][0].event_id}: "
+                f"{type(first).__name__}: {first}"
+            ) from first
+
+
+async def _dispatch(msg: Any, handler: Handler, bound: Any) -> None:
+    """Decode, run the handler with a progress heartbeat, then ack / nak / term."""
+    raw = msg.raw_message
+    delivered = raw.metadata.num_delivered
+    try:
+        envelope = _decoder.decode(msg.body)
+    except msgspec.DecodeError as exc:
+        bound.error("bus.undecodable", error=str(exc), delivered=delivered)
+        await _settle(raw.term(), bound)
+        return
+    bound = bound.bind(event_id=envelope.event_id, delivered=delivered)
+    beat = asyncio.create_task(_heartbeat(raw))
+    try:
+        await handler(envelope)
+    except Exception as exc:
+        if delivered >= MAX_DELIVER:
+            bound.error("bus.handler.gave_up", error=f"{type(exc).__name__}: {exc}", exc_info=True)
+            await _settle(raw.term(), bound)
+        else:
+            bound.warning("bus.handler.failed", error=f"{type(exc).__name__}: {exc}")
+            await _settle(raw.nak(delay=NAK_DELAY), bound)
+        return
+    finally:
+        beat.cancel()
+    await _settle(raw.ack(), bound)
+
+
+async def _settle(reply: Awaitable[None], bound: Any) -> None:
+    """Send ack/nak/term; if the connection is gone the server redelivers after ack_wait anyway."""
+    try:
+        await reply
+    except Exception as exc:
+        bound.warning("bus.settle.failed", error=f"{type(exc).__name__}: {exc}")
+
+
+async def _heartbeat(raw: Any) -> None:
+    """Tell the server a slow handler is still working, so it is not redelivered mid-flight."""
+    while True:
+        await asyncio.sleep(ACK_WAIT / 3)
+        with contextlib.suppress(Exception):
+            await raw.in_progress()

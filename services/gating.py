@@ -1,0 +1,53 @@
+"""Gating service: runs a candidate's gates in order, with bounded repair (see services.loop).
+
+Each gate result is saved as it happens, so a redelivered message resumes where the last worker stopped.
+"""
+
+from __future__ import annotations
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+import recipes
+from domain import facts as f
+from domain.candidate import Candidate
+from services.follower import Follower
+from services.llm import LLM
+from services.loop import run_gates
+from services.roles import context, stable_seed
+from services.store import Store
+
+
+class Gating:
+    def __init__(self, store: Store, llm: LLM, corpus: Follower) -> None:
+        self.store = store
+        self.llm = llm
+        self.corpus = corpus
+
+    def register(self, bus: object) -> None:
+        bus.consume("gating-drafted", f.Drafted, self.on_ready)  # type: ignore[attr-defined]
+        bus.consume("gating-probed", f.Probed, self.on_ready)  # type: ignore[attr-defined]
+
+    async def on_ready(self, env: f.Envelope) -> None:
+        candidate: Candidate = await self.store.candidate(env.originator_id)
+        if candidate.status != "drafting":
+            return  # settled, waiting for the probe, or a duplicate delivery
+        spec, seed = await self.store.spec_and_seed(candidate.run_id)
+        recipe = recipes.get(spec.recipe, **spec.recipe_options)
+        corpus = (await self.corpus.current()).entries()
+        ctx = context(
+            self.llm, spec, run_id=candidate.run_id, candidate_id=str(candidate.id), index=candidate.index,
+            coordinate=candidate.coordinate, seed=stable_seed(seed, candidate.run_id, candidate.index, "gates"),
+            corpus=corpus,
+        )
+        log = structlog.get_logger("assay.gating").bind(
+            run_id=candidate.run_id, candidate_id=str(candidate.id), event_id=env.event_id
+        )
+
+        async def save() -> None:
+            await self.store.save(candidate)
+
+        try:
+            await run_gates(candidate, recipe, ctx, spec.gates.max_repairs, save, log)
+        except IntegrityError:
+            log.info("another worker moved this candidate first; leaving it to them")

@@ -1,0 +1,124 @@
+"""The ledger: an eventsourcing Application over SQLite (default) or PostgreSQL, chosen by URL only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder, Transcoding
+
+from domain import facts as f
+from domain.candidate import Candidate
+from domain.run import Run
+
+
+class LedgerUnavailable(Exception):
+    """The store named by the configuration cannot be opened."""
+
+
+class _FactTranscoding(Transcoding):
+    def __init__(self, struct: type[f.Fact]) -> None:
+        self.type = struct
+        self.name = f"assay.{f.tag_of(struct)}"
+        self._decoder = msgspec.convert
+
+    def encode(self, obj: Any) -> Any:
+        return msgspec.to_builtins(obj)
+
+    def decode(self, data: Any) -> Any:
+        return self._decoder(data, self.type)
+
+
+class AssayLedger(Application):
+    """Holds Run and Candidate aggregates; every save is one atomic transaction."""
+
+    name = "Assay"
+    is_snapshotting_enabled = False
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        for struct in f.ALL_FACTS:
+            transcoder.register(_FactTranscoding(struct))
+
+
+# Aggregates are cached and fast-forwarded from the store on every get (so other processes' events are seen);
+# a get returns a deep copy, so a failed save never leaves a half-changed aggregate in the cache.
+_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "2000", "AGGREGATE_CACHE_FASTFORWARD": "y", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+
+def store_env(store_url: str) -> dict[str, str]:
+    """eventsourcing environment variables for a store URL."""
+    url = urlparse(store_url)
+    if url.scheme == "sqlite":
+        path = Path(unquote(url.path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30",
+                **_CACHE}
+    if url.scheme in ("postgresql", "postgres"):
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "assay",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            **_CACHE,
+        }
+        return env
+    raise LedgerUnavailable(f"ASSAY_STORE_URL: unsupported scheme {url.scheme!r} (use sqlite:/// or postgresql://)")
+
+
+def open_ledger(store_url: str) -> AssayLedger:
+    """Open (creating tables if needed) the ledger at ``store_url``."""
+    env = store_env(store_url)
+    try:
+        app = AssayLedger(env=env)
+        app.recorder.max_notification_id()
+    except LedgerUnavailable:
+        raise
+    except Exception as exc:
+        where = store_url.split("@")[-1]
+        raise LedgerUnavailable(f"cannot open the ledger at {where}: {type(exc).__name__}: {exc}") from None
+    return app
+
+
+def event_id(originator_id: UUID | str, version: int) -> str:
+    return f"{originator_id}:{version}"
+
+
+def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope]:
+    """Recorded facts after global position ``after``, in order, as bus envelopes."""
+    out: list[f.Envelope] = []
+    for notification in app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False):
+        event = app.mapper.to_domain_event(notification)
+        out.append(
+            f.Envelope(
+                event_id=event_id(event.originator_id, event.originator_version),
+                originator_id=str(event.originator_id),
+                version=event.originator_version,
+                position=notification.id,
+                timestamp=event.timestamp.isoformat(),
+                fact=event.fact,  # type: ignore[attr-defined]
+            )
+        )
+    return out
+
+
+def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
+    while True:
+        chunk = envelopes(app, after, batch)
+        if not chunk:
+            return
+        yield from chunk
+        after = chunk[-1].position
+
+
+
+
+__all__ = ["AssayLedger", "Candidate", "Run", "open_ledger", "envelopes", "iter_envelopes", "event_id"]

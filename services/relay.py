@@ -1,0 +1,103 @@
+"""The relay: the ledger's notification log, in global order, onto JetStream.
+
+Each event is published with ``Nats-Msg-Id`` = its event id and the position is stored only after
+every ack of a batch. A crash anywhere therefore republishes from the last stored position; the
+stream's duplicate window drops what it already holds and consumers are idempotent beyond it, so
+nothing is lost and nothing is doubled. Nothing else publishes facts (no "save then publish").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+
+import structlog
+
+from services.bus import Bus
+from services.ledger import AssayLedger, envelopes
+from services.tracking import TrackingStore
+
+log = structlog.get_logger(__name__)
+
+RETRY_DELAY = 1.0  # seconds between attempts while NATS or the store is failing
+
+
+class Relay:
+    """Follows the ledger from the tracked position and publishes what it finds."""
+
+    def __init__(
+        self,
+        ledger: AssayLedger,
+        bus: Bus,
+        tracking: TrackingStore,
+        name: str = "relay",
+        poll_interval: float = 0.05,
+        batch: int = 500,
+    ) -> None:
+        self.ledger = ledger
+        self.bus = bus
+        self.tracking = tracking
+        self.name = name
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.log = log.bind(relay=name)
+        # poke() may come from any thread (saves run in worker threads); hand it to our loop safely
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    def poke(self) -> None:
+        """Wake the loop now (call right after a local save). Thread-safe, cheap, never blocks."""
+        with self._lock:
+            loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # loop closing under us: the next run() pumps anyway
+                loop.call_soon_threadsafe(wake.set)
+
+    async def pump(self) -> int:
+        """Publish everything after the tracked position; return how many events were published."""
+        position = await asyncio.to_thread(self.tracking.position, self.name)
+        published = 0
+        while True:
+            chunk = await asyncio.to_thread(envelopes, self.ledger, position, self.batch)
+            if not chunk:
+                return published
+            await self.bus.publish_many(chunk)  # raises unless every ack came back
+            position = chunk[-1].position
+            await asyncio.to_thread(self.tracking.save, self.name, position)
+            published += len(chunk)
+            self.log.debug("relay.published", count=len(chunk), position=position)
+            if len(chunk) < self.batch:
+                return published
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Pump, then wait for a poke or ``poll_interval``, until ``stop`` is set; failures are retried."""
+        with self._lock:
+            self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+            wake = self._wake
+        self.log.info("relay.started", position=await asyncio.to_thread(self.tracking.position, self.name))
+        try:
+            while not stop.is_set():
+                wake.clear()  # a poke during the pump sets it again, so the wait below returns at once
+                try:
+                    await self.pump()
+                except Exception as exc:  # transient (NATS down, store busy): retry the same events
+                    self.log.warning("relay.retry", error=f"{type(exc).__name__}: {exc}")
+                    await _wait_any(stop, None, RETRY_DELAY)  # pokes do not shorten the back-off
+                    continue
+                await _wait_any(stop, wake, self.poll_interval)
+        finally:
+            with self._lock:
+                self._loop, self._wake = None, None
+            self.log.info("relay.stopped")
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event | None, timeout: float) -> None:
+    """Sleep until ``stop`` or ``wake`` is set, or ``timeout`` passes."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake) if e is not None]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

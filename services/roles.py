@@ -1,0 +1,77 @@
+"""Resolve a recipe's model roles to the litellm names in the spec, and build a recipe Context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.spec import Spec
+from recipes.base import Context, CorpusEntry
+from services.llm import LLM, Completion
+
+_FALLBACK = {"repairer": "author", "judge": "author"}
+
+
+class RoleCaller:
+    """``await call(role, messages)`` calls the spec's model for that role and returns text + receipt."""
+
+    def __init__(self, llm: LLM, spec: Spec) -> None:
+        self.llm = llm
+        self.spec = spec
+
+    def model_for(self, role: str) -> str:
+        models = self.spec.models
+        name = getattr(models, role, None) if role != "panel" else None
+        if name is None and role in _FALLBACK:
+            name = getattr(models, _FALLBACK[role], None)
+        if name is None and role == "oracle":
+            name = models.panel[0]
+        if name is None:
+            raise ValueError(f"spec {self.spec.name!r} names no model for role {role!r}")
+        return name
+
+    async def __call__(
+        self,
+        role: str,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None = None,
+        sample: int = 0,
+        seed: int | None = None,
+        temperature: float | None = None,
+    ) -> Completion:
+        return await self.llm.complete(
+            role, model or self.model_for(role), messages, sample=sample, seed=seed, temperature=temperature
+        )
+
+
+def context(
+    llm: LLM,
+    spec: Spec,
+    *,
+    run_id: str,
+    candidate_id: str,
+    index: int,
+    coordinate: dict[str, str],
+    seed: int,
+    checklist: list[str] | None = None,
+    corpus: list[CorpusEntry] | None = None,
+) -> Context:
+    return Context(
+        spec=spec,
+        call=RoleCaller(llm, spec),
+        run_id=run_id,
+        candidate_id=candidate_id,
+        index=index,
+        coordinate=dict(coordinate),
+        seed=seed,
+        checklist=list(checklist or []),
+        corpus=list(corpus or []),
+    )
+
+
+def stable_seed(*parts: Any) -> int:
+    """A 31-bit seed from any parts, identical across processes (unlike hash())."""
+    import hashlib
+
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF

@@ -1,0 +1,116 @@
+"""One Assay process: the ledger, the bus (embedded nats-server by default), the relay and any services.
+
+Services are stateless; run any subset here and as many processes as you like against one NATS and one
+store. ``Runtime`` is the bootstrap that wires them (cosmicpython style): handlers get their dependencies
+here, never by importing globals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from services import bootstrap, logs
+from services.bus import Bus, BusUnavailable
+from services.config import Settings
+from services.follower import Follower
+from services.llm import LLM
+from services.store import Store
+
+ALL_SERVICES = ("relay", "orchestrator", "generation", "gating", "probing")
+
+log = logs.get("assay.runtime")
+
+
+class Runtime:
+    """Start with ``await rt.start()``, stop with ``await rt.stop()``; or ``async with Runtime(...)``."""
+
+    def __init__(self, settings: Settings, only: tuple[str, ...] = ALL_SERVICES, max_workers: int = 8) -> None:
+        unknown = set(only) - set(ALL_SERVICES)
+        if unknown:
+            raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(ALL_SERVICES)}")
+        self.settings = settings
+        self.only = only
+        self.max_workers = max_workers
+        self.embedded: Any = None
+        self.bus: Bus | None = None
+        self.relay: Any = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        # Ledger calls run in threads; the default pool (cores + 4) would queue them behind each other.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="ledger"))
+        self.ledger = await asyncio.to_thread(bootstrap.ledger, self.settings)
+        self.tracking = await asyncio.to_thread(bootstrap.tracking, self.settings)
+        self.store = Store(self.ledger)
+        url = self.settings.nats_url
+        if url is None:
+            from services.nats_embedded import EmbeddedNats
+
+            self.embedded = EmbeddedNats(self.settings.home / "nats")
+            url = await asyncio.to_thread(self.embedded.start)
+        self.bus = Bus(url, self.settings.stream)
+        try:
+            await self.bus.connect()
+        except BusUnavailable:
+            await self._stop_embedded()
+            raise
+        self._wire()
+        await self.bus.start()
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        log.info("runtime started", services=",".join(self.only), nats=url)
+
+    def _wire(self) -> None:
+        assert self.bus is not None
+        llm = LLM()
+        if "relay" in self.only:
+            from services.relay import Relay
+
+            self.relay = Relay(self.ledger, self.bus, self.tracking)
+            self.store.on_save.append(self.relay.poke)
+        if "orchestrator" in self.only:
+            from services.orchestrator import Orchestrator
+
+            Orchestrator(self.store).register(self.bus)
+        if "generation" in self.only:
+            from projections.checklist import Checklist
+            from services.generation import Generation
+
+            Generation(self.store, llm, Follower(self.ledger, Checklist.load(None))).register(self.bus)
+        if "gating" in self.only:
+            from projections.corpus import Corpus
+            from services.gating import Gating
+
+            Gating(self.store, llm, Follower(self.ledger, Corpus.load(None))).register(self.bus)
+        if "probing" in self.only:
+            from services.probing import Probing
+
+            Probing(self.store, llm).register(self.bus)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        if self.bus is not None:
+            await self.bus.stop()
+        await self._stop_embedded()
+        if getattr(self, "tracking", None) is not None:
+            self.tracking.close()
+
+    async def _stop_embedded(self) -> None:
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+            self.embedded = None
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

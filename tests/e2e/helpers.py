@@ -1,0 +1,25 @@
+"""Shared helpers for end-to-end tests: run the real `assay` command in a temp home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSAY = Path(sys.executable).with_name("assay")
+SPEC = ROOT / "specs" / "arithmetic.toml"
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+    env.update({"ASSAY_HOME": str(home), "ASSAY_LOG_LEVEL": "WARNING", **extra})
+    return env
+
+
+def assay(home: Path, *args: str, timeout: float = 180, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ASSAY), *args], env=env_for(home, **extra), cwd=home.parent, capture_output=True, text=True,
+        timeout=timeout,
+    )

@@ -1,0 +1,91 @@
+"""Bad input gets one clear line naming the problem and a non-zero exit; the ledger is not touched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.ledger import open_ledger
+from tests.e2e.helpers import SPEC, assay
+
+
+def _events(home: Path) -> int:
+    path = home / "ledger.sqlite"
+    if not path.exists():
+        return 0
+    ledger = open_ledger(f"sqlite:///{path}")  # keep a reference: the pool closes with the application
+    return ledger.recorder.max_notification_id() or 0
+
+
+def _spec(tmp_path: Path, old: str, new: str) -> Path:
+    text = SPEC.read_text()
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('recipe = "ground_truth"', 'recipe = "poetry"', "unknown recipe 'poetry'"),
+        ("[probe]\nn = 5", '[probe]\nn = "five"', "probe.n: Expected `int`, got `str`"),
+        ("[probe]\nn = 5", "[probe]\nn = 5\nbogus = 1", "probe.bogus"),
+        ('author = "local/author"', 'author = "local/author', "not valid TOML"),
+    ],
+)
+def test_malformed_spec_names_field_and_line(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    home = tmp_path / ".assay"
+    spec = _spec(tmp_path, old, new)
+    result = assay(home, "run", str(spec), "--attempts", "2")
+    assert result.returncode == 2
+    assert expected in result.stderr and str(spec) in result.stderr
+    if "recipe" not in expected:
+        assert f"{spec}:" in result.stderr.replace("\n", "")  # file:line
+    assert _events(home) == 0
+
+
+def test_bad_options_and_missing_file(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    both = assay(home, "run", str(SPEC), "--attempts", "2", "--until-accepted", "2")
+    assert both.returncode == 2 and "not both" in both.stderr
+    missing = assay(home, "run", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2 and "spec file not found" in missing.stderr
+    assert _events(home) == 0
+
+
+def test_unreachable_nats_and_database(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    nats = assay(home, "run", str(SPEC), "--attempts", "2", ASSAY_NATS_URL="nats://127.0.0.1:1")
+    assert nats.returncode == 2 and "cannot reach NATS at nats://127.0.0.1:1" in nats.stderr
+    assert _events(home) == 0
+    db = assay(home, "status", ASSAY_STORE_URL="postgresql://postgres@127.0.0.1:1/assay")
+    assert db.returncode == 2 and "cannot open the ledger at 127.0.0.1:1/assay" in db.stderr
+
+
+def test_unknown_ids(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    for args in (("show", "deadbeef"), ("review", "deadbeef", "--approve")):
+        result = assay(home, *args)
+        assert result.returncode == 2 and "deadbeef" in result.stderr
+    assert _events(home) == 0
+
+
+def test_failing_model_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    result = assay(home, "run", str(SPEC), "--attempts", "4", "--quiet", ASSAY_PANEL_FAIL_MODEL="local/oracle")
+    assert result.returncode == 3
+    assert "model error" in result.stderr and "local/oracle" in result.stderr
+    row = json.loads(assay(home, "status", "--json").stdout)["runs"][0]
+    assert row["attempts"] == 4 and row["queued"] == 0 and row["rejected"] == 4
+
+
+def test_junk_author_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    spec = _spec(tmp_path, 'author = "local/author"', 'author = "local/junk"')
+    result = assay(home, "run", str(spec), "--attempts", "3", "--quiet")
+    assert result.returncode == 3 and "unusable output" in result.stderr
+    row = json.loads(assay(home, "status", "--json").stdout)["runs"][0]
+    assert row["rejects_by_gate"] == {"author": 3}

@@ -1,0 +1,144 @@
+"""`assay eval` and `assay report` through the real CLI: numbers, ledger facts, the report files, bad input."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from services.ledger import iter_envelopes, open_ledger
+from services.report import build_report, write
+from tests.e2e.helpers import SPEC, assay
+
+STRONG, WEAK, MID = "local/solver-strong", "local/solver-weak", "local/solver-mid"
+
+
+def _ledger(home: Path):  # noqa: ANN202
+    return open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")
+
+
+def _position(home: Path) -> int:
+    ledger = _ledger(home)  # keep a reference: the pool closes with the application
+    return ledger.recorder.max_notification_id() or 0
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of the arithmetic spec with every queued point approved."""
+    home = tmp_path_factory.mktemp("eval") / ".assay"
+    ran = assay(home, "run", str(SPEC), "--attempts", "30", "--concurrency", "6", "--quiet")
+    assert ran.returncode == 0, ran.stderr
+    empty = assay(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--k", "1", "--n", "1")
+    assert empty.returncode == 2 and "has no approved points" in empty.stderr
+    queued = json.loads(assay(home, "queue", "--json").stdout)
+    assert len(queued) >= 2
+    for q in queued:
+        assert assay(home, "review", q["candidate_id"], "--approve").returncode == 0
+    return home
+
+
+def test_eval_then_report(home: Path, tmp_path: Path) -> None:
+    ran = assay(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--model", WEAK,
+                "--k", "1,5", "--n", "5", "--json")
+    assert ran.returncode == 0, ran.stderr
+    ev = json.loads(ran.stdout)
+    strong, weak = ev["models"][STRONG], ev["models"][WEAK]
+    for k in ("1", "5"):
+        ci = strong["pass_at_k"][k]
+        assert ci["lo"] <= ci["mean"] <= ci["hi"]
+    assert strong["pass_at_k"]["1"]["mean"] > weak["pass_at_k"]["1"]["mean"]
+    assert strong["correct"] > weak["correct"] and strong["samples"] == 5 * ev["items"]
+    assert set(ev["separability"]) == {"1", "5"} and ev["separability"]["1"]["n_pairs"] == 1
+
+    # The ledger holds one Evaluation: started, one result per (point, model) with n distinct requests, completed.
+    ledger = _ledger(home)
+    facts = [e.fact for e in iter_envelopes(ledger)]
+    tags = Counter(type(x).__name__ for x in facts)
+    assert tags["EvaluationStarted"] == 1 and tags["EvaluationCompleted"] == 1
+    assert tags["ItemEvaluated"] == 2 * ev["items"]
+    for item in (x for x in facts if type(x).__name__ == "ItemEvaluated"):
+        assert item.n == 5 and len(item.receipts) == 5 and len({r.seed for r in item.receipts}) == 5
+        assert set(item.pass_at_k) == {"1", "5"} and item.c == len(item.passed_samples)
+
+    out = tmp_path / "report"
+    shown = assay(home, "report", "--output", str(out))
+    assert shown.returncode == 0, shown.stderr
+    assert ev["eval_id"] in shown.stdout and "separability with confidence" in shown.stdout
+    html = (out / "report.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 2 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    report = json.loads((out / "report.json").read_text())
+    assert report["evaluations"] == [ev["eval_id"]] and report["n_items"] == ev["items"]
+    assert report["pass_at_k"][STRONG] == strong["pass_at_k"]  # the same figures as the eval printed
+    assert report["separability"]["1"]["fraction"] == ev["separability"]["1"]["fraction"]
+    (pair,) = report["pairwise"]["1"]
+    assert (pair["a"], pair["b"]) == (STRONG, WEAK) and pair["diff"] > 0
+    assert sum(report["difficulty"]["histogram"]["counts"]) == ev["items"]
+    assert report["difficulty"]["bands"].get("unknown", 0) == 0  # every point's probe band is known
+    assert f"pass@1 {strong['pass_at_k']['1']['mean']:.3f}" in shown.stdout
+
+    # An exported file is a dataset too; reports pool evaluations over the points every model has.
+    exported = tmp_path / "points.jsonl"
+    assert assay(home, "export", "-o", str(exported)).returncode == 0
+    again = assay(home, "eval", "--dataset", str(exported), "--model", MID, "--n", "2", "--json")
+    assert again.returncode == 0, again.stderr
+    mid_id = json.loads(again.stdout)["eval_id"]
+    pooled = assay(home, "report", "--eval", ev["eval_id"], "--eval", mid_id[:6], "-o", str(out), "--json")
+    assert pooled.returncode == 0, pooled.stderr
+    data = json.loads(pooled.stdout)
+    assert data["models"] == [STRONG, WEAK, MID] and data["ks"] == [1] and data["separability"]["1"]["n_pairs"] == 3
+
+
+def test_bad_input_writes_nothing(home: Path, tmp_path: Path) -> None:
+    before = _position(home)
+    exported = tmp_path / "points.jsonl"
+    assert assay(home, "export", "-o", str(exported)).returncode == 0
+    rows = [json.loads(line) for line in exported.read_text().splitlines()]
+    rows[-1]["recipe"] = "rubric"
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    cases = [
+        (["--dataset", "arithmetic", "--model", STRONG, "--model", "nosuch/model"], "'nosuch/model' is unusable"),
+        (["--dataset", "arithmetic", "--model", STRONG, "--k", "1,5", "--n", "3"], "--k 5 is greater than --n 3"),
+        (["--dataset", "nosuchspec", "--model", STRONG], "unknown dataset 'nosuchspec'"),
+        (["--dataset", "arithmetic", "--recipe", "rubric", "--model", STRONG], "not --recipe rubric"),
+        (["--dataset", str(mixed), "--model", STRONG], "mixes recipes (ground_truth, rubric)"),
+        (["--dataset", str(empty), "--model", STRONG], "holds no points"),
+    ]
+    for args, expected in cases:
+        result = assay(home, "eval", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    unknown = assay(home, "report", "--eval", "feedface")
+    assert unknown.returncode == 2 and "unknown evaluation id 'feedface'" in unknown.stderr
+    assert _position(home) == before
+
+
+def test_report_before_any_evaluation(tmp_path: Path) -> None:
+    result = assay(tmp_path / ".assay", "report", "--output", str(tmp_path / "r"))
+    assert result.returncode == 2 and "no completed evaluation yet" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_agent_flow_section(tmp_path: Path) -> None:
+    """Points that name a workflow step get a per-step profile section and plot in the report."""
+    results = {f"p{i}": {"step": "plan" if i < 2 else "act", "step_index": int(i >= 2),
+                         "models": {"m": {"n": 4, "c": i}}} for i in range(4)}
+    evals = [{"eval_id": "e1", "dataset": "flow", "recipe": "r", "models": ["m"], "ks": [1], "points": list(results),
+              "results": results}]
+    built = build_report(evals, {})
+    prof = built.data["flows"]["models"]["m"]
+    # plan: pass@1 of 0/4 and 1/4 -> 0.125; act: 2/4 and 3/4 -> 0.625; end to end is their product.
+    assert [(s["step"], s["items"], s["pass_at_k"]["1"]) for s in prof["steps"]] == [("plan", 2, 0.125),
+                                                                                       ("act", 2, 0.625)]
+    assert prof["end_to_end"]["1"] == pytest.approx(0.125 * 0.625)
+    assert prof["weakest"] == ["plan"]
+    assert built.flow_png is not None and built.flow_png.startswith(b"\x89PNG")
+    html = write(built, tmp_path / "flow")[0].read_text()
+    assert "weakest steps: plan" in html and base64.b64encode(built.flow_png).decode() in html

@@ -1,0 +1,231 @@
+"""The bus against a real nats-server: stream set-up, publish dedupe, durable pull consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from nats.js.api import StorageType
+
+from domain import facts as f
+from services import bus as bus_module
+from services.bus import SUBJECT_PREFIX, Bus, BusUnavailable, subject_for, subject_of
+from services.nats_embedded import EmbeddedNats, nats_server_binary
+
+
+def envelope(i: int, fact: f.Fact | None = None) -> f.Envelope:
+    fact = fact or f.RunStarted(run_id=f"r{i}", spec_name="s", recipe="qa", spec={"n": i}, policy=f.Policy())
+    return f.Envelope(
+        event_id=f"00000000-0000-0000-0000-{i:012d}:1", originator_id=f"00000000-0000-0000-0000-{i:012d}",
+        version=1, position=i, timestamp="2026-01-01T00:00:00+00:00", fact=fact,
+    )
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def buses(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[Bus]]]:
+    """Connected Bus instances on the test's server, all stopped at teardown."""
+    made: list[Bus] = []
+
+    async def make() -> Bus:
+        bus = Bus(nats_url)
+        await bus.connect()
+        made.append(bus)
+        return bus
+
+    yield make
+    for bus in made:
+        await bus.stop()
+
+
+def test_subjects() -> None:
+    assert subject_of(f.RunStarted) == f"{SUBJECT_PREFIX}.run.RunStarted"
+    assert subject_of(f.Drafted) == "assay.ev.candidate.Drafted"
+    assert subject_for(envelope(1, f.Queued())) == "assay.ev.candidate.Queued"
+
+
+async def test_stream_created_idempotently(buses: Callable[[], Awaitable[Bus]]) -> None:
+    first, second = await buses(), await buses()  # the second finds the stream and leaves it be
+    info = await second.js.stream_info("ASSAY")
+    assert info.config.subjects == ["assay.ev.>"]
+    assert info.config.duplicate_window == 600
+    assert info.config.storage == StorageType.FILE
+    assert [s.config.name for s in await first.js.streams_info()] == ["ASSAY"]
+    # an existing stream lacking what we rely on gets it added, keeping what an operator put there
+    info.config.subjects, info.config.duplicate_window = ["other.>"], 60
+    await first.js.update_stream(info.config)
+    third = await buses()
+    config = (await third.js.stream_info("ASSAY")).config
+    assert (config.subjects, config.duplicate_window) == (["assay.ev.>", "other.>"], 600)
+
+
+async def test_publish_dedupe(buses: Callable[[], Awaitable[Bus]]) -> None:
+    bus = await buses()
+    assert await bus.publish(envelope(1)) is False
+    assert await bus.publish(envelope(1)) is True
+    await bus.publish_many([envelope(1), envelope(2), envelope(3)])
+    assert (await bus.js.stream_info("ASSAY")).state.messages == 3
+
+
+async def test_consumer_decodes_and_retries(buses: Callable[[], Awaitable[Bus]]) -> None:
+    bus = await buses()
+    seen: list[f.Envelope] = []
+    failed: set[str] = set()
+
+    async def handler(env: f.Envelope) -> None:
+        if env.event_id.endswith("2:1") and env.event_id not in failed:
+            failed.add(env.event_id)
+            raise RuntimeError("transient")
+        seen.append(env)
+
+    bus.consume("t", f.RunStarted, handler)
+    await bus.start()
+    await bus.publish_many([envelope(i) for i in (1, 2, 3)])
+    await bus.js.publish("assay.ev.run.RunStarted", b"not json")  # terminated, never handled
+    await until(lambda: len(seen) == 3)
+    assert sorted(e.position for e in seen) == [1, 2, 3]
+    assert seen[0].fact == envelope(seen[0].position).fact  # decoded to the tagged Struct
+    await asyncio.sleep(0.8)  # past the nak delay: nothing more arrives, nothing stays unacked
+    info = await bus.js.consumer_info("ASSAY", "t_RunStarted")
+    assert (info.num_ack_pending, info.num_redelivered, len(seen)) == (0, 0, 3)
+
+
+async def test_replicas_share_a_durable(buses: Callable[[], Awaitable[Bus]]) -> None:
+    a, b = await buses(), await buses()
+    handled: Counter[str] = Counter()
+    by_replica: Counter[str] = Counter()
+
+    def handler_for(replica: str) -> Callable[[f.Envelope], Awaitable[None]]:
+        async def handler(env: f.Envelope) -> None:
+            await asyncio.sleep(0.01)
+            handled[env.event_id] += 1
+            by_replica[replica] += 1
+
+        return handler
+
+    a.consume("shared", f.RunStarted, handler_for("a"), max_workers=4)
+    b.consume("shared", f.RunStarted, handler_for("b"), max_workers=4)
+    await a.start()
+    await b.start()
+    await a.publish_many([envelope(i) for i in range(1, 81)])
+    await until(lambda: len(handled) == 80)
+    await asyncio.sleep(0.2)
+    assert set(handled.values()) == {1}  # no message handled twice
+    assert by_replica["a"] > 0 and by_replica["b"] > 0
+
+
+async def test_durable_consumer_gets_earlier_messages(buses: Callable[[], Awaitable[Bus]]) -> None:
+    publisher = await buses()
+    await publisher.publish_many([envelope(i) for i in range(1, 6)])
+    first_seen: list[int] = []
+    first = await buses()
+    first.consume("late", f.RunStarted, lambda e: _append(first_seen, e.position))
+    await first.start()
+    await until(lambda: len(first_seen) == 5)
+    await first.stop()
+
+    await publisher.publish_many([envelope(i) for i in range(6, 9)])
+    later_seen: list[int] = []
+    later = await buses()  # a new process with the same durable resumes where the first stopped
+    later.consume("late", f.RunStarted, lambda e: _append(later_seen, e.position))
+    await later.start()
+    await until(lambda: len(later_seen) == 3)
+    assert sorted(first_seen) == [1, 2, 3, 4, 5] and sorted(later_seen) == [6, 7, 8]
+
+
+async def _append(into: list[int], value: int) -> None:
+    into.append(value)
+
+
+async def test_unreachable_nats_fails_fast() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    with pytest.raises(BusUnavailable, match=f"cannot reach NATS at nats://127.0.0.1:{port}"):
+        await Bus(f"nats://127.0.0.1:{port}").connect()
+    assert time.monotonic() - start < 4
+
+
+async def test_slow_handler_is_not_redelivered(
+    buses: Callable[[], Awaitable[Bus]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bus_module, "ACK_WAIT", 1.0)  # the heartbeat must keep a 2.5 s handler alive
+    bus = await buses()
+    calls: list[int] = []
+
+    async def slow(env: f.Envelope) -> None:
+        calls.append(env.position)
+        await asyncio.sleep(2.5)
+
+    bus.consume("slow", f.RunStarted, slow, max_workers=2)
+    await bus.start()
+    await bus.publish(envelope(1))
+    await until(lambda: bool(calls))
+    await asyncio.sleep(2.8)
+    info = await bus.js.consumer_info("ASSAY", "slow_RunStarted")
+    assert (calls, info.num_ack_pending, info.config.ack_wait) == ([1], 0, 1.0)
+
+
+def test_embedded_server_dies_with_its_killed_parent(tmp_path: Path) -> None:
+    store = tmp_path / "nats"
+    code = (
+        "import sys; from pathlib import Path; from services.nats_embedded import EmbeddedNats; "
+        f"EmbeddedNats(Path({str(store)!r})).start(); print('up', flush=True); sys.stdin.read()"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).parents[2]
+    )
+    assert parent.stdout is not None
+    while (line := parent.stdout.readline()) and line.strip() != b"up":  # skip its log lines
+        pass
+    assert line.strip() == b"up"
+    pid = int((store / "nats-server.pid").read_text())
+    parent.kill()  # SIGKILL: no cleanup code runs in the parent
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:  # a zombie waiting for its (new) parent to reap it no longer runs
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_embedded_server_stops_a_stale_one(tmp_path: Path) -> None:
+    store = tmp_path / "nats"
+    (store / "ports").mkdir(parents=True)
+    cmd = [str(nats_server_binary()), "-js", "-sd", str(store / "jetstream"), "-a", "127.0.0.1", "-p", "-1",
+           "--ports_file_dir", str(store / "ports")]
+    stale = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # an orphan's server
+    try:
+        deadline = time.monotonic() + 5
+        while not list((store / "ports").glob("*.ports")) and time.monotonic() < deadline:
+            time.sleep(0.01)  # up and holding the store, as a real leftover would be
+        (store / "nats-server.pid").write_text(str(stale.pid))
+        with EmbeddedNats(store) as server:
+            assert stale.poll() is not None  # stopped before ours started on the same store
+            assert server.url.startswith("nats://127.0.0.1:")
+        assert not (store / "nats-server.pid").exists()
+    finally:
+        stale.kill()
+        stale.wait()

@@ -1,0 +1,163 @@
+"""The real `assay` entry point over a real ledger: status, queue, show, review, export, rebuild, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain import facts as f
+from domain.ids import candidate_uuid
+from services.ledger import AssayLedger, open_ledger
+from tests.integration.test_projections import History, build_scenario
+
+ASSAY = str(Path(sys.executable).with_name("assay"))
+
+
+def cid(run_id: str, index: int) -> str:
+    return str(candidate_uuid(run_id, index))
+
+
+class Assay:
+    """Runs the installed `assay` command against one store."""
+
+    def __init__(self, home: Path, store_url: str) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+        self.env.update(ASSAY_HOME=str(home), ASSAY_STORE_URL=store_url, ASSAY_REVIEWER="carol", COLUMNS="220")
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([ASSAY, *args], env=self.env, capture_output=True, text=True, timeout=60)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def fails(self, *args: str, message: str) -> None:
+        proc = self(*args, ok=False)
+        assert proc.returncode != 0
+        assert message in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def make_world(home: Path, store_url: str) -> tuple[History, Assay]:
+    h = History(store_url)
+    build_scenario(h, lambda: None)
+    h.draft("r2", 1, "still being gated")  # drafting: not reviewable yet
+    return h, Assay(home, store_url)
+
+
+def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None:
+    h, assay = make_world(tmp_path, store_url)
+    status = assay.json("status")
+    r1 = next(r for r in status["runs"] if r["run_id"] == "r1")
+    assert (r1["attempts"], r1["queued"], r1["rejected"], r1["status"]) == (8, 4, 4, "completed")
+    assert status["totals"]["rejects_by_gate"] == {"oracle": 2, "novelty": 1, "author": 1}
+    text = assay("status").stdout
+    assert "completed: target reached" in text and "answer '…' does not match oracle '…'" in text
+
+    assert [(q["run_id"], q["index"]) for q in assay.json("queue")] == [("r1", 7), ("r2", 0)]
+    assert [q["index"] for q in assay.json("queue", "--run", "r2")] == [0]
+    assert "second run question" in assay("queue").stdout
+
+    shown = assay.json("show", cid("r1", 0)[:8])
+    assert (shown["spec_name"], shown["coordinate"], shown["status"]) == ("arith", {"topic": "t0"}, "approved")
+    assert [r["type"] for r in shown["facts"]] == [
+        "Drafted", "GatePassed", "GateFailed", "Repaired", "GatePassed", "GatePassed", "ProbeRequested",
+        "Probed", "Queued", "VerdictGiven"]
+    text = assay("show", cid("r1", 0)).stdout
+    for part in ("arith", "topic=t0", "oracle: answer disagrees", "repair 1 for oracle: changed prompt",
+                 "local/solver-weak", "pass@1=0.00", "approve by alice", "aaaaaaaa", "bbbbbbbb", "What is 2 + 2?"):
+        assert part in text, part
+    run = assay.json("show", "r1")
+    assert run["kind"] == "run" and len(run["candidates"]) == 8 and run["run"]["approved"] == 2
+    assert "Candidates" in assay("show", "r1").stdout
+
+    assay("review", cid("r1", 7)[:6], "--approve")
+    edit = tmp_path / "edit.toml"
+    edit.write_text('prompt = "second run, clarified"\nanswer = "9"\n')
+    out = assay("review", cid("r2", 0), "--edit", str(edit), "--reviewer", "dave", "--reason", "clarified").stdout
+    assert "edit recorded" in out
+    assert assay.json("queue") == []
+
+    target = tmp_path / "out.jsonl"
+    assay("export", "--format", "jsonl", "--output", str(target))
+    points = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [(p["run_id"], p["index"], p["reviewer"]) for p in points] == [
+        ("r1", 0, "alice"), ("r1", 6, "alice"), ("r1", 7, "carol"), ("r2", 0, "dave")]
+    assert points[3]["payload"] == {"prompt": "second run, clarified", "answer": "9"} and points[3]["edited"]
+    assert points[0]["difficulty"]["band"] == "discriminating" and points[0]["receipts"]["calls"] == 11
+    assert assay("export").stdout == target.read_text()  # stdout by default, same bytes
+
+    rebuilt = assay.json("rebuild")
+    assert rebuilt["dataset"]["points"] == 4 and rebuilt["review_queue"]["queued"] == 0
+    assert rebuilt["corpus"]["candidates"] == 10
+    assert all(v["position"] == h.ledger.recorder.max_notification_id() for v in rebuilt.values())
+
+
+def test_bad_input_fails_clearly_and_leaves_the_ledger_alone(sqlite_url: str, tmp_path: Path) -> None:
+    h, assay = make_world(tmp_path, sqlite_url)
+    h.start("abcd1")
+    h.start("abcd2")
+    before = h.ledger.recorder.max_notification_id()
+    queued = cid("r1", 7)
+    bad_json, missing = tmp_path / "bad.json", tmp_path / "missing.json"
+    bad_json.write_text("{not json")
+    missing.write_text('{"prompt": "no answer here"}')
+
+    assay.fails("show", "ffff0000", message="no candidate or run with id 'ffff0000'")
+    assay.fails("show", "ab", message="too short")
+    assay.fails("show", "abcd", message="ambiguous: it matches run abcd1, run abcd2")
+    assay.fails("review", cid("r1", 0), "--approve", message="already decided: approve by alice")
+    assay.fails("review", queued, "--reject", message="--reject needs a --reason")
+    assay.fails("review", queued, "--reject", "--reason", "  ", message="--reject needs a --reason")
+    assay.fails("review", queued, "--approve", "--reject", message="exactly one of --approve, --reject or --edit")
+    assay.fails("review", queued, message="exactly one of")
+    assay.fails("review", queued, "--edit", str(bad_json), message=f"{bad_json}: not valid JSON")
+    assay.fails("review", queued, "--edit", str(missing), message="missing field 'answer'")
+    assay.fails("review", queued, "--edit", str(missing), message=str(missing))
+    assay.fails("review", cid("r2", 1), "--approve", message="is drafting, not in the review queue")
+    assay.fails("review", "r1", "--approve", message="review takes a candidate id")
+    assay.fails("export", "--format", "csv", message="unknown export format 'csv'")
+    assert h.ledger.recorder.max_notification_id() == before
+
+    empty = Assay(tmp_path / "empty", f"sqlite:///{tmp_path / 'empty' / 'ledger.sqlite'}")
+    empty.fails("export", message="no approved points to export")
+    assert empty.json("queue") == [] and empty.json("status")["runs"] == []
+    broken = Assay(tmp_path, "mysql://nowhere/db")
+    broken.fails("status", message="unsupported scheme 'mysql'")
+
+
+def test_a_concurrent_verdict_wins_and_ours_is_refused(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from services.cli import app, review_cmds  # noqa: F401  (registers the commands)
+    from services.cli.errors import UserError
+
+    h = History(sqlite_url)
+    h.start("r1")
+    h.queue(h.draft("r1", 0, "contested"))
+    monkeypatch.setenv("ASSAY_STORE_URL", sqlite_url)
+    original = AssayLedger.save
+
+    def save_after_a_rival(self: AssayLedger, *aggregates: object, **kw: object) -> object:
+        rival = open_ledger(sqlite_url)  # another reviewer decides between our load and our save
+        cand = rival.repository.get(candidate_uuid("r1", 0))
+        cand.give_verdict(f.VerdictGiven(verdict="reject", reviewer="eve", reason="first"))
+        original(rival, cand)
+        return original(self, *aggregates, **kw)
+
+    monkeypatch.setattr(AssayLedger, "save", save_after_a_rival)
+    result = CliRunner().invoke(app, ["review", cid("r1", 0), "--approve"], standalone_mode=False)
+    assert isinstance(result.exception, UserError)
+    assert "someone else decided this candidate first" in str(result.exception)
+    monkeypatch.undo()
+    verdicts = h.ledger.repository.get(candidate_uuid("r1", 0)).verdicts
+    assert [(v.verdict, v.reviewer) for v in verdicts] == [("reject", "eve")]

@@ -1,0 +1,277 @@
+"""The ground-truth recipe through its real parts: litellm -> the "local" panel provider -> recipe -> graders.
+
+A small in-test driver runs each draft through the gates in order with bounded repair (re-running every gate
+that reads a changed field), and probes with ``attempt`` n times per panel model, as the services do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from msgspec.structs import replace
+
+import recipes
+from domain.coordinates import coordinates
+from domain.passk import band, outcome
+from domain.spec import Spec, parse_spec
+from panel import flaws, tasks
+from recipes.base import Context, CorpusEntry, DraftError
+from recipes.ground_truth import items
+from services.llm import LLM, ModelError, _load_litellm
+
+SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "arithmetic.toml").read_text(), "arithmetic.toml")
+RUNS = 100
+
+
+def _seed(*parts: Any) -> int:
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def caller(spec: Spec, llm: LLM) -> Any:
+    roles = {"author": spec.models.author, "repairer": spec.models.repairer, "oracle": spec.models.oracle,
+             "judge": spec.models.judge}
+
+    async def call(role: str, messages: list[dict[str, str]], *, model: str | None = None, sample: int = 0,
+                   seed: int | None = None, temperature: float | None = None) -> Any:
+        return await llm.complete(role, model or roles[role], messages, sample=sample, seed=seed,
+                                  temperature=temperature)
+
+    return call
+
+
+def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
+    coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
+    return Context(spec=spec, call=caller(spec, LLM()), run_id=run_id, candidate_id=f"{run_id}-{index}",
+                   index=index, coordinate=coord, seed=_seed(run_id, index), corpus=list(corpus))
+
+
+@dataclass
+class Trace:
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # (gate, status, reason)
+    status: str = ""
+    band: str = ""
+    correct: dict[str, int] = field(default_factory=dict)
+    costs: list[float] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)  # as it last went through a gate
+
+
+async def probe(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
+    outcomes = []
+    for model in ctx.spec.models.panel:
+        tries = await asyncio.gather(*(
+            recipe.attempt(payload, model, i, _seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
+            for i in range(ctx.spec.probe.n)))
+        assert len({a.receipt.seed for a in tries}) == len(tries)  # each sample is a distinct request
+        trace.costs += [a.receipt.cost_usd for a in tries]
+        trace.correct[model] = sum(a.correct for a in tries)
+        outcomes.append(outcome(model, [a.correct for a in tries], ctx.spec.probe.k))
+    trace.band = band(outcomes, ctx.spec.probe.easy_pass_at_1, ctx.spec.probe.min_spread).name
+
+
+async def gate_loop(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
+    """Gates in order with bounded repair. The probe's band is recorded but does not stop the item here, so
+    the gates after it see every draft (the services reject out-of-band items at that point)."""
+    gates = {g.name: g for g in recipe.gates}
+    passed: list[str] = []
+    repairs = 0
+    while (name := next((g for g in gates if g not in passed), None)) is not None:
+        if name == recipe.probe_gate:
+            await probe(recipe, payload, ctx, trace)
+            passed.append(name)
+            continue
+        result = await gates[name].check(payload, ctx)
+        trace.events.append((name, result.status, result.reason))
+        trace.payload = payload
+        trace.costs += [r.cost_usd for r in result.receipts]
+        if result.status == "pass":
+            passed.append(name)
+            continue
+        if result.status == "fail" or repairs >= ctx.spec.gates.max_repairs:
+            trace.status = f"rejected:{name}"
+            return
+        fixed, receipts = await recipe.repair(payload, result.instruction, ctx)
+        trace.costs += [r.cost_usd for r in receipts]
+        changed = {k for k in set(fixed) | set(payload) if fixed.get(k) != payload.get(k)}
+        passed = [g for g in passed if g != name and not gates[g].reads & changed]
+        payload, repairs = fixed, repairs + 1
+    trace.status = "queued"
+
+
+async def run(spec: Spec, count: int) -> list[Trace]:
+    _load_litellm()
+    recipe = recipes.get(spec.recipe, **spec.recipe_options)
+    corpus: list[CorpusEntry] = []
+    traces = []
+    for index in range(count):
+        ctx, trace = context(spec, index, corpus), Trace()
+        traces.append(trace)
+        try:
+            draft = await recipe.draft(ctx)
+        except DraftError as exc:
+            trace.status, trace.costs = "failed_draft", [r.cost_usd for r in exc.receipts]
+            continue
+        trace.costs += [r.cost_usd for r in draft.receipts]
+        corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
+        ctx.corpus = list(corpus)  # includes this candidate itself: the novelty gate must skip it
+        await gate_loop(recipe, draft.payload, ctx, trace)
+    return traces
+
+
+@pytest.fixture(scope="module")
+def traces() -> list[Trace]:
+    return asyncio.run(run(SPEC, RUNS))
+
+
+def test_every_gate_both_passes_and_rejects_or_repairs(traces: list[Trace]) -> None:
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for t in traces:
+        for gate, status, _ in t.events:
+            seen[gate][status] += 1
+    statuses = Counter(t.status for t in traces)
+    for gate in ("construct", "novelty", "oracle", "counter", "realism", "gameability", "final"):
+        assert seen[gate]["pass"] > 0 and seen[gate]["fail"] + seen[gate]["repair"] > 0, (gate, seen[gate])
+        assert statuses[f"rejected:{gate}"] > 0, statuses  # every gate has the last word on some item
+    assert statuses["queued"] >= RUNS // 4, statuses  # (the difficulty gate's rejects are not applied here)
+
+
+def test_repair_fixes_wrong_references_but_not_stubborn_ones(traces: list[Trace]) -> None:
+    disputed = [t for t in traces if any(g == "oracle" and s == "repair" for g, s, _ in t.events)]
+    fixed = [t for t in disputed if t.status != "rejected:oracle"]
+    assert len(disputed) >= 4 and fixed, (len(fixed), len(disputed))
+    reasons = [r for t in traces for g, s, r in t.events if g == "oracle" and s == "repair"]
+    assert all(r.startswith("reference answer disagrees with the oracle (oracle: ") for r in reasons)
+    for t in fixed:  # once fixed, the answer and the worked solution agree (final does not see a contradiction)
+        assert items.accepts(t.payload, items.concluded(t.payload)), t.payload
+
+
+def test_stubborn_flaws_survive_two_repairs_and_end_in_an_honest_reject(traces: list[Trace]) -> None:
+    for gate, kind in (("oracle", "reference"), ("counter", "grading"), ("realism", "ambiguity")):
+        exhausted = [t for t in traces if t.status == f"rejected:{gate}"
+                     and [s for g, s, _ in t.events if g == gate] == ["repair"] * 3]
+        assert exhausted, gate
+        assert sum(flaws.stubborn(kind, t.payload["prompt"]) for t in exhausted) >= len(exhausted) / 2, gate
+
+
+def test_final_rejects_a_solution_that_contradicts_a_right_reference(traces: list[Trace]) -> None:
+    caught = [t for t in traces if t.status == "rejected:final"]
+    assert caught
+    for t in caught:
+        reason = t.events[-1][2]
+        assert reason.startswith("worked solution contradicts the reference answer (solution ends with "), reason
+        assert [s for g, s, _ in t.events if g == "oracle"] == ["pass"]  # the oracle checks the reference only
+        truth = tasks.solve(flaws.strip_flaws(t.payload["prompt"]))
+        assert truth is not None and items.accepts(t.payload, truth.answer)
+
+
+def test_probe_separates_the_panel_and_spreads_items_across_bands(traces: list[Trace]) -> None:
+    probed = [t for t in traces if t.correct]
+    totals = {m: sum(t.correct[m] for t in probed) for m in SPEC.models.panel}
+    strong, mid, weak = (totals[m] for m in SPEC.models.panel)
+    assert strong > mid > weak, totals
+    bands = Counter(t.band for t in probed)
+    assert bands["discriminating"] >= len(probed) // 4 and bands["too_easy"] + bands["too_hard"] > 0, bands
+
+
+def test_every_model_call_has_a_real_cost(traces: list[Trace]) -> None:
+    costs = [c for t in traces for c in t.costs]
+    assert len(costs) > RUNS * 10 and all(c > 0 for c in costs)
+
+
+async def test_junk_author_is_a_draft_error_with_its_receipt() -> None:
+    spec = replace(SPEC, models=replace(SPEC.models, author="local/junk"))
+    with pytest.raises(DraftError) as err:
+        await recipes.get("ground_truth").draft(context(spec, 0, []))
+    assert err.value.receipts and err.value.receipts[0].model == "local/junk"
+
+
+async def test_junk_judge_fails_realism_and_a_failing_oracle_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = recipes.get("ground_truth")
+    payload = (await recipe.draft(context(SPEC, 3, []))).payload
+    junk = replace(SPEC, models=replace(SPEC.models, judge="local/junk"))
+    result = await recipe.gates[4].check(payload, context(junk, 3, []))
+    assert (result.status, result.reason) == ("fail", "judge returned unusable output")
+    monkeypatch.setenv("ASSAY_PANEL_FAIL_MODEL", "local/oracle")
+    with pytest.raises(ModelError) as err:
+        await recipe.gates[2].check(payload, context(SPEC, 3, []))
+    assert err.value.receipt.model == "local/oracle" and err.value.receipt.error
+
+
+async def test_drafts_are_a_pure_function_of_the_request() -> None:
+    recipe = recipes.get("ground_truth")
+    first = await recipe.draft(context(SPEC, 5, []))
+    again = await recipes.get("ground_truth").draft(context(SPEC, 5, []))  # as after a restart
+    assert first.payload == again.payload
+    assert first.receipts[0].response_sha256 == again.receipts[0].response_sha256
+
+
+ITEM = {"prompt": "A bakery starts the day with 48 bread rolls. Then it sells 19 bread rolls. How many are left?",
+        "answer": "29", "answer_type": "exact", "tolerance": 0.0, "rel_tolerance": 0.0, "schema": {}}
+
+
+async def test_novelty_compares_only_queued_points_and_earlier_drafts_of_this_run() -> None:
+    gate = recipes.get("ground_truth").gates[1]
+    same = ITEM["prompt"]
+
+    def entry(cid: str, run: str, index: int, status: str) -> CorpusEntry:
+        return CorpusEntry(cid, run, index, same, status)
+
+    ignored = [entry("run-1-7", "run-1", 7, "drafting"), entry("x", "run-0", 0, "rejected"),
+               entry("later", "run-1", 9, "drafting")]
+    assert (await gate.check(ITEM, context(SPEC, 7, ignored))).status == "pass"  # itself, other runs, later
+    for dup in (entry("old", "run-0", 3, "approved"), entry("early", "run-1", 2, "rejected")):
+        result = await gate.check(ITEM, context(SPEC, 7, [*ignored, dup]))
+        assert result.status == "fail" and result.detail["nearest"] == dup.candidate_id
+        assert result.reason == "near-duplicate of an earlier item (similarity 1.00)"
+
+
+async def test_cheap_gates_catch_structural_problems_without_a_model() -> None:
+    recipe = recipes.get("ground_truth")
+    gates = {g.name: g for g in recipe.gates}
+    ctx = context(SPEC, 0, [])
+    for good in ("construct", "counter", "gameability", "final"):
+        assert (await gates[good].check(ITEM, ctx)).status == "pass", good
+    broken = {**ITEM, "answer_type": "json", "answer": "{oops"}
+    assert (await gates["construct"].check(broken, ctx)).reason.startswith("malformed item (schema:")
+    assert any(e.startswith("answer:") for e in recipe.validate({**broken, "schema": {"n": "integer"}}))
+    loose = {**ITEM, "answer_type": "numeric", "answer": 29, "tolerance": 5.0}
+    assert (await gates["counter"].check(loose, ctx)).status == "repair"
+    assert (await gates["final"].check(loose, ctx)).status == "fail"
+    leaked = {**ITEM, "prompt": ITEM["prompt"] + " (The answer is 29.)"}
+    assert (await gates["gameability"].check(leaked, ctx)).status == "repair"
+    zero = {**ITEM, "prompt": ITEM["prompt"].replace("sells 19", "sells 48"), "answer": "0"}
+    assert (await gates["gameability"].check(zero, ctx)).reason == "a trivial strategy is graded correct (zero)"
+    with pytest.raises(NotImplementedError):
+        await gates["difficulty"].check(ITEM, ctx)
+
+
+SEQ = {"prompt": "A sequence begins 2, 4, 6, 8, 10. Reply with a JSON object with integer fields \"next_term\" "
+              "and \"term_10\".", "answer": {"next_term": 12, "term_10": 20}, "answer_type": "json",
+       "tolerance": 0.0, "rel_tolerance": 0.0, "schema": {"next_term": "integer", "term_10": "integer"}}
+
+
+async def test_final_checks_the_worked_solution_and_the_coordinate() -> None:
+    gates = {g.name: g for g in recipes.get("ground_truth").gates}
+    ctx = context(SPEC, 0, [])
+    good = {**ITEM, "solution": "48 - 19 = 29", "topic": ctx.coordinate["topic"]}
+    assert (await gates["final"].check(good, ctx)).status == "pass"
+    contra = {**good, "solution": "48 - 19 = 31"}
+    assert (await gates["oracle"].check(contra, ctx)).status == "pass"  # the reference itself is right
+    result = await gates["final"].check(contra, ctx)
+    assert (result.status, result.instruction) == ("fail", "")  # no repair
+    assert result.reason == "worked solution contradicts the reference answer (solution ends with 31)"
+    ends = 'Terms 1-10: 2, 4, ..., 20. So the answer is {"next_term": 12, "term_10": %d}.'
+    assert (await gates["final"].check({**SEQ, "solution": ends % 20}, ctx)).status == "pass"
+    assert (await gates["final"].check({**SEQ, "solution": ends % 22}, ctx)).status == "fail"
+    moved = await gates["final"].check({**good, "topic": "knitting"}, ctx)
+    assert (moved.status, moved.reason) == ("fail", "item no longer matches its coordinate (topic knitting)")
+
+
+def test_render_shows_the_reviewer_task_answer_and_grading() -> None:
+    text = recipes.get("ground_truth").render({**ITEM, "solution": "48 - 19 = 29", "topic": "arithmetic"})
+    assert ITEM["prompt"] in text and "29" in text and "exact match" in text and "48 - 19 = 29" in text

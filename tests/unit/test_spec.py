@@ -1,0 +1,235 @@
+"""Input specs: a valid spec parses; a bad one fails naming the file, the line and the field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from domain.errors import SpecError
+from domain.spec import Axis, parse_spec, spec_from_dict, spec_to_dict
+
+VALID = """\
+name = "arith-demo"
+recipe = "final_answer"
+description = "grade-school arithmetic"
+seed = 3
+
+[models]
+author = "local/author"
+judge = "local/judge-a"
+panel = ["local/solver-strong", "local/solver-weak"]
+
+[axes.topic]
+values = ["algebra", "geometry"]
+weights = [2.0, 1.0]
+
+[axes.level]
+values = ["easy", "hard"]
+
+[gates]
+max_repairs = 1
+
+[probe]
+n = 5
+k = [1, 5]
+
+[recipe_options]
+answer_format = "integer"
+"""
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based line of the first line of ``text`` that starts with ``needle``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(needle):
+            return number
+    raise AssertionError(f"{needle!r} not in the spec text")
+
+
+def error_of(text: str, source: str = "specs/demo.toml") -> str:
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, source)
+    return str(info.value)
+
+
+def assert_names(message: str, line: int | None, field: str, source: str = "specs/demo.toml") -> None:
+    where = f"{source}:{line}: " if line else f"{source}: "
+    assert message.startswith(where + field + ":"), message
+
+
+# --- a valid spec --------------------------------------------------------------------------------
+
+
+def test_valid_spec_parses() -> None:
+    spec = parse_spec(VALID, "specs/demo.toml")
+    assert spec.name == "arith-demo"
+    assert spec.recipe == "final_answer"
+    assert spec.seed == 3
+    assert spec.models.author == "local/author"
+    assert spec.models.judge == "local/judge-a"
+    assert spec.models.repairer is None
+    assert spec.models.panel == ["local/solver-strong", "local/solver-weak"]
+    assert spec.axes == {
+        "topic": Axis(values=["algebra", "geometry"], weights=[2.0, 1.0]),
+        "level": Axis(values=["easy", "hard"]),
+    }
+    assert spec.gates.max_repairs == 1
+    assert spec.gates.novelty_threshold == 0.6  # default
+    assert (spec.probe.n, spec.probe.k) == (5, [1, 5])
+    assert spec.recipe_options == {"answer_format": "integer"}
+
+
+def test_axis_table_defaults_to_equal_weights() -> None:
+    table = parse_spec(VALID).axis_table()
+    assert table == {"topic": (["algebra", "geometry"], [2.0, 1.0]), "level": (["easy", "hard"], [1.0, 1.0])}
+
+
+def test_spec_round_trips_through_plain_data() -> None:
+    spec = parse_spec(VALID)
+    data = spec_to_dict(spec)
+    assert data["models"]["panel"] == ["local/solver-strong", "local/solver-weak"]
+    assert spec_from_dict(data) == spec
+
+
+def test_minimal_spec_takes_defaults() -> None:
+    spec = parse_spec('name = "m"\nrecipe = "r"\n[models]\nauthor = "a"\npanel = ["p"]\n')
+    assert spec.axes == {} and spec.seed == 0 and spec.probe.n >= max(spec.probe.k)
+
+
+# --- errors name file:line and the field -----------------------------------------------------------
+
+
+def test_spec_error_is_a_domain_error() -> None:
+    from domain.errors import DomainError
+
+    assert issubclass(SpecError, DomainError)
+
+
+def test_wrong_type_top_level() -> None:
+    text = VALID.replace("seed = 3", 'seed = "three"')
+    message = error_of(text)
+    assert_names(message, line_of(text, "seed ="), "seed")
+    assert "int" in message and "str" in message
+
+
+def test_wrong_type_in_a_table() -> None:
+    text = VALID.replace("n = 5", 'n = "five"')
+    assert_names(error_of(text), line_of(text, "n ="), "probe.n")
+
+
+def test_wrong_type_in_the_second_axis_names_that_axis_and_its_line() -> None:
+    # msgspec elides dict keys (`$.axes[...].weights`): the error must still say which axis,
+    # and point at its line, not at the first axis that has a `weights` key.
+    text = VALID.replace('values = ["easy", "hard"]', 'values = ["easy", "hard"]\nweights = "heavy"')
+    message = error_of(text)
+    assert_names(message, line_of(text, 'weights = "heavy"'), "axes.level.weights")
+
+
+def test_unknown_top_level_field() -> None:
+    text = VALID.replace("seed = 3", "seed = 3\ncolour = 'red'")
+    message = error_of(text)
+    assert_names(message, line_of(text, "colour ="), "colour")
+    assert "unknown field" in message
+
+
+def test_unknown_field_in_a_table() -> None:
+    text = VALID.replace("n = 5", "n = 5\nsamples = 9")
+    message = error_of(text)
+    assert_names(message, line_of(text, "samples ="), "probe.samples")
+    assert "unknown field" in message
+
+
+def test_missing_required_top_level_field() -> None:
+    text = VALID.replace('name = "arith-demo"\n', "")
+    message = error_of(text)
+    # the field is absent, so there is no line to point at
+    assert_names(message, None, "name")
+    assert "missing required field" in message
+
+
+def test_missing_required_field_in_a_table_names_table_line_and_field() -> None:
+    text = VALID.replace('author = "local/author"\n', "")
+    message = error_of(text)
+    assert_names(message, line_of(text, "[models]"), "models.author")
+
+
+def test_weights_values_length_mismatch() -> None:
+    text = VALID.replace("weights = [2.0, 1.0]", "weights = [2.0]")
+    message = error_of(text)
+    assert_names(message, line_of(text, "weights ="), "axes.topic.weights")
+    assert "1 weights for 2 values" in message
+
+
+def test_mismatch_in_an_inline_axis_table() -> None:
+    text = VALID.replace(
+        '[axes.level]\nvalues = ["easy", "hard"]', '[axes.level]\nvalues = ["easy", "hard"]\nweights = [1.0]'
+    )
+    assert_names(error_of(text), line_of(text, "weights = [1.0]"), "axes.level.weights")
+
+
+@pytest.mark.parametrize("weights", ["[2.0, 0.0]", "[2.0, -1.0]"])
+def test_non_positive_weight(weights: str) -> None:
+    text = VALID.replace("weights = [2.0, 1.0]", f"weights = {weights}")
+    message = error_of(text)
+    assert_names(message, line_of(text, "weights ="), "axes.topic.weights")
+    assert "positive" in message
+
+
+def test_repeated_axis_values() -> None:
+    text = VALID.replace('values = ["algebra", "geometry"]', 'values = ["algebra", "algebra"]')
+    assert_names(error_of(text), line_of(text, 'values = ["algebra"'), "axes.topic.values")
+
+
+def test_empty_axis() -> None:
+    text = VALID.replace('values = ["easy", "hard"]', "values = []")
+    assert_names(error_of(text), line_of(text, "values = []"), "axes.level.values")
+
+
+@pytest.mark.parametrize("ks", ["[1, 6]", "[0]"])
+def test_k_out_of_range(ks: str) -> None:
+    text = VALID.replace("k = [1, 5]", f"k = {ks}")
+    message = error_of(text)
+    assert_names(message, line_of(text, "k ="), "probe.k")
+    assert "n=5" in message
+
+
+def test_n_below_one() -> None:
+    text = VALID.replace("n = 5", "n = 0").replace("k = [1, 5]", "k = []")
+    assert_names(error_of(text), line_of(text, "n ="), "probe.n")
+
+
+def test_negative_max_repairs() -> None:
+    text = VALID.replace("max_repairs = 1", "max_repairs = -1")
+    assert_names(error_of(text), line_of(text, "max_repairs ="), "gates.max_repairs")
+
+
+def test_empty_panel() -> None:
+    text = VALID.replace('panel = ["local/solver-strong", "local/solver-weak"]', "panel = []")
+    message = error_of(text)
+    assert_names(message, line_of(text, "panel ="), "models.panel")
+    assert "at least one model" in message
+
+
+def test_absent_panel_is_an_empty_panel() -> None:
+    text = VALID.replace('panel = ["local/solver-strong", "local/solver-weak"]\n', "")
+    assert "models.panel" in error_of(text)
+
+
+def test_recipe_table_instead_of_a_name() -> None:
+    text = VALID.replace('recipe = "final_answer"\n', "") + '\n[recipe]\nname = "final_answer"\n'
+    message = error_of(text)
+    assert_names(message, line_of(text, "[recipe]"), "recipe")
+
+
+def test_invalid_toml_names_file_and_line() -> None:
+    text = VALID.replace("seed = 3", "seed = = 3")
+    message = error_of(text)
+    assert message.startswith("specs/demo.toml:")
+    assert "not valid TOML" in message
+    assert re.search(rf"\bline {line_of(text, 'seed =')}\b", message), message
+
+
+def test_default_source_name() -> None:
+    with pytest.raises(SpecError, match=r"^<spec>"):
+        parse_spec("name = 1")
