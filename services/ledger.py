@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,18 +75,29 @@ def store_env(store_url: str) -> dict[str, str]:
     raise LedgerUnavailable(f"ASSAY_STORE_URL: unsupported scheme {url.scheme!r} (use sqlite:/// or postgresql://)")
 
 
-def open_ledger(store_url: str) -> AssayLedger:
-    """Open (creating tables if needed) the ledger at ``store_url``."""
+def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
+    """Open (creating tables if needed) the ledger at ``store_url``.
+
+    A SQLite file that another process is just creating (tables, WAL switch) answers "database is locked"
+    without waiting for its busy timeout, so that one error is retried until ``wait_s`` has passed.
+    """
     env = store_env(store_url)
-    try:
-        app = AssayLedger(env=env)
-        app.recorder.max_notification_id()
-    except LedgerUnavailable:
-        raise
-    except Exception as exc:
-        where = store_url.split("@")[-1]
-        raise LedgerUnavailable(f"cannot open the ledger at {where}: {type(exc).__name__}: {exc}") from None
-    return app
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            app = AssayLedger(env=env)
+            app.recorder.max_notification_id()
+            return app
+        except LedgerUnavailable:
+            raise
+        except Exception as exc:
+            if "database is locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            where = store_url.split("@")[-1]
+            raise LedgerUnavailable(f"cannot open the ledger at {where}: {type(exc).__name__}: {exc}") from None
 
 
 def event_id(originator_id: UUID | str, version: int) -> str:
