@@ -62,6 +62,7 @@ class RunStarted(Fact, frozen=True):
     spec: dict[str, Any]
     policy: Policy
     seed: int = 0
+    recipe_args: dict[str, Any] = {}  # the recipe's construction arguments, defaults filled in
 
 
 class LeverPulled(Fact, frozen=True):

@@ -23,6 +23,7 @@ class Models(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     repairer: str | None = None
     oracle: str | None = None
     judge: str | None = None
+    judges: list[str] = []  # several independent judges, for recipes that measure inter-judge agreement
     panel: list[str] = []
 
 

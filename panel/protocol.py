@@ -15,6 +15,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 
 HEADER = re.compile(r"^\s*\[assay:([\w-]+):([\w-]+)\]")
 SLOPE = 2.0  # how sharply a solver's accuracy falls as latent difficulty passes its skill
@@ -43,8 +44,23 @@ DEFAULT = Profile(1.9, 0.0, 0.0)
 
 Handler = Callable[[str, list[dict[str, str]], random.Random], str]
 HANDLERS: dict[tuple[str, str], Handler] = {}
-# Modules that register handlers for a recipe's headers; a new recipe's panel behaviour is added here.
+# Modules that register handlers for a recipe's headers. A third-party recipe adds its own through the
+# "assay.panel" entry-point group (see docs/recipes.md).
 MODULES: list[str] = ["panel.ground_truth", "panel.agent_step"]
+ENTRY_POINT_GROUP = "assay.panel"
+_loaded = False
+
+
+def load_handlers() -> None:
+    """Import every module that registers panel handlers (built-in, then entry points), once."""
+    global _loaded
+    if _loaded:
+        return
+    for module in MODULES:
+        importlib.import_module(module)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        importlib.import_module(ep.value.split(":")[0])
+    _loaded = True
 
 
 def handles(recipe: str, role: str) -> Callable[[Handler], Handler]:
@@ -96,8 +112,7 @@ def junk(rng: random.Random) -> str:
 
 def respond(model: str, messages: list[dict[str, str]], seed: int | None, temperature: float | None) -> str:
     """The panel's reply text for one chat request."""
-    for module in MODULES:
-        importlib.import_module(module)
+    load_handlers()
     rng = rng_for(model, messages, seed, temperature)
     name = model.removeprefix("local/")
     if name == "junk":

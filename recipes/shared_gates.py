@@ -1,12 +1,16 @@
-"""Gates every recipe shares as they are: novelty against the corpus, and the difficulty probe."""
+"""Gates every recipe shares: novelty against the corpus, a judge's realism verdict, and the difficulty probe."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from domain.graders import extract_json
 from domain.novelty import nearest
 from recipes.base import Context, GateOutcome
+from recipes.text import short
+
+Messages = list[dict[str, str]]
 
 
 class NoveltyGate:
@@ -30,6 +34,38 @@ class NoveltyGate:
         if score > limit:
             return GateOutcome("fail", f"near-duplicate of an earlier item (similarity {score:.2f})", detail=detail)
         return GateOutcome("pass", detail=detail)
+
+
+class RealismGate:
+    """The spec's judge model answers ``{"realistic": bool, "reason": str}`` about the item.
+
+    Unrealistic: repair with the judge's reason (``instruction`` says what to keep). A reply that is not that
+    JSON is a final reject marked ``unusable_output``: the judge failed, not the item.
+    """
+
+    def __init__(self, messages: Callable[[dict[str, Any]], Messages], reads: frozenset[str], *,
+                 subject: str = "prompt", instruction: str = "") -> None:
+        self.name = "realism"
+        self.reads = reads
+        self.messages = messages
+        self.subject = subject
+        self.instruction = instruction or (f"Rewrite the {subject} so it is realistic and has exactly one reading; "
+                                           "keep everything else unchanged.")
+
+    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
+        reply = await ctx.call("judge", self.messages(payload), seed=ctx.seed, temperature=0.0)
+        data = extract_json(reply.text)
+        if not isinstance(data, dict) or not isinstance(data.get("realistic"), bool):
+            return GateOutcome("fail", "judge returned unusable output", detail={"reply": short(reply.text, 200)},
+                               receipts=[reply.receipt], unusable_output=True)
+        why = short(data.get("reason", ""), 160)
+        if data["realistic"]:
+            return GateOutcome("pass", detail={"reason": why}, receipts=[reply.receipt])
+        return GateOutcome(
+            "repair", f"{self.subject} judged ambiguous or unrealistic ({why})",
+            instruction=f"A reviewer found the {self.subject} ambiguous or unrealistic: {why} {self.instruction}",
+            detail={"reason": why}, receipts=[reply.receipt],
+        )
 
 
 class ProbeGate:

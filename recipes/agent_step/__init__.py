@@ -17,7 +17,7 @@ import recipes
 from domain.facts import Receipt
 from recipes.agent_step import gates, items, prompts
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
-from recipes.shared_gates import NoveltyGate, ProbeGate
+from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate
 
 
 @recipes.register("agent_step")
@@ -31,7 +31,10 @@ class AgentStep:
         self.gates: list[Gate] = [
             gates.Construct(), NoveltyGate(self.novelty_text, frozenset({"goal", "context"})), gates.Oracle(),
             gates.Counter(),
-            gates.Realism(), ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
+            RealismGate(prompts.judge, frozenset({"goal", "context", "actions", "step"}), subject="goal",
+                        instruction="Rewrite the goal so it is realistic and has exactly one reading; keep the "
+                                    "transcript, the actions and the answer."),
+            ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
         ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:

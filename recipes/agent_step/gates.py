@@ -9,17 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from domain import actions as act
-from domain.graders import extract_json
 from recipes.agent_step import items, prompts
 from recipes.base import Context, GateOutcome
+from recipes.text import short
 
 GRADING = frozenset({"answer", "grading", "actions"})
 TASK = GRADING | {"goal", "context", "step"}
 
-
-def _short(text: Any, limit: int = 60) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Construct:
@@ -44,14 +40,14 @@ class Oracle:
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         reply = await ctx.call("oracle", prompts.solve(payload, "oracle"), seed=ctx.seed, temperature=0.0)
         verdict = items.grade(payload, reply.text)
-        detail = {"oracle_action": _short(verdict.parsed, 200)}
+        detail = {"oracle_action": short(verdict.parsed, 200)}
         if verdict.ok:
             return GateOutcome("pass", detail=detail, receipts=[reply.receipt])
-        said = _short(verdict.parsed) or "no action"
+        said = short(verdict.parsed) or "no action"
         return GateOutcome(
             "repair", f"reference action disagrees with the oracle (oracle: {said})",
             instruction=(f"The reference answer looks wrong: an independent agent chose {said}, but the reference "
-                         f"action is {_short(items.reference(payload).removeprefix('ACTION: '))}. Re-read the goal "
+                         f"action is {short(items.reference(payload).removeprefix('ACTION: '))}. Re-read the goal "
                          "and the transcript, and correct the answer and the rationale; do not change the context "
                          "or the actions."),
             detail=detail, receipts=[reply.receipt],
@@ -69,34 +65,12 @@ class Counter:
         detail = {"tried": len(wrong), "accepted": [act.format_action(n, a) for n, a in accepted]}
         if not accepted:
             return GateOutcome("pass", detail=detail)
-        example = _short(act.format_action(*accepted[0]).removeprefix("ACTION: "))
+        example = short(act.format_action(*accepted[0]).removeprefix("ACTION: "))
         return GateOutcome(
             "repair", f"the grader accepts a wrong action (e.g. {example})",
             instruction=(f"The grader accepts a wrong action such as {example}: set grading to \"action_args\" so "
                          "the arguments must match too. Keep everything else."),
             detail=detail,
-        )
-
-
-class Realism:
-    """A judge model: is the goal clear, the transcript plausible, and exactly one action right?"""
-
-    name, reads = "realism", frozenset({"goal", "context", "actions", "step"})
-
-    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
-        reply = await ctx.call("judge", prompts.judge(payload), seed=ctx.seed, temperature=0.0)
-        data = extract_json(reply.text)
-        if not isinstance(data, dict) or not isinstance(data.get("realistic"), bool):
-            return GateOutcome("fail", "judge returned unusable output", detail={"reply": _short(reply.text, 200)},
-                               receipts=[reply.receipt], unusable_output=True)
-        why = _short(data.get("reason", ""), 160)
-        if data["realistic"]:
-            return GateOutcome("pass", detail={"reason": why}, receipts=[reply.receipt])
-        return GateOutcome(
-            "repair", f"goal judged ambiguous or unrealistic ({why})",
-            instruction=(f"A reviewer found the item ambiguous or unrealistic: {why} Rewrite the goal so it is "
-                         "realistic and has exactly one reading; keep the transcript, the actions and the answer."),
-            detail={"reason": why}, receipts=[reply.receipt],
         )
 
 
@@ -109,9 +83,9 @@ class Gameability:
         if cue := items.leaked(payload):
             return GateOutcome(
                 "repair", "the context tells the agent the answer",
-                instruction=(f"The transcript tells the agent what to do next (\"{_short(cue, 120)}\"). Remove "
+                instruction=(f"The transcript tells the agent what to do next (\"{short(cue, 120)}\"). Remove "
                              "that sentence from the context; keep everything else unchanged."),
-                detail={"sentence": _short(cue, 200)},
+                detail={"sentence": short(cue, 200)},
             )
         right = act.normalise_name(str(payload["answer"]["action"]))
         for label, name in items.trivial(payload):

@@ -18,7 +18,7 @@ from domain.facts import Receipt
 from domain.graders import extract_json
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
 from recipes.ground_truth import gates, items, prompts
-from recipes.shared_gates import NoveltyGate, ProbeGate
+from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate
 
 
 @recipes.register("ground_truth")
@@ -31,7 +31,10 @@ class GroundTruth:
         self.author_temperature = author_temperature
         self.gates: list[Gate] = [
             gates.Construct(), NoveltyGate(self.novelty_text, frozenset({"prompt"})), gates.Oracle(), gates.Counter(),
-            gates.Realism(), ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
+            RealismGate(prompts.judge_item, frozenset({"prompt"}), subject="prompt",
+                        instruction="Rewrite the prompt so it is realistic and has exactly one reading; keep its "
+                                    "numbers and its answer unchanged."),
+            ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
         ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.graders import extract_json
 from recipes.base import Context, GateOutcome
 from recipes.ground_truth import items, prompts
+from recipes.text import short
 
 GRADING = frozenset({"answer", "answer_type", "tolerance", "rel_tolerance", "schema"})
 TASK = GRADING | {"prompt"}
 
-
-def _short(text: Any, limit: int = 60) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Construct:
@@ -43,14 +39,14 @@ class Oracle:
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         reply = await ctx.call("oracle", prompts.solve(payload["prompt"], "oracle"), seed=ctx.seed, temperature=0.0)
         verdict = items.grade(payload, reply.text)
-        detail = {"oracle_answer": _short(verdict.parsed, 200)}
+        detail = {"oracle_answer": short(verdict.parsed, 200)}
         if verdict.ok:
             return GateOutcome("pass", detail=detail, receipts=[reply.receipt])
-        said = _short(verdict.parsed) or "no answer"
+        said = short(verdict.parsed) or "no answer"
         return GateOutcome(
             "repair", f"reference answer disagrees with the oracle (oracle: {said})",
             instruction=(f"The reference answer looks wrong: an independent solver answered {said}, but the "
-                         f"reference answer is {_short(items.as_text(payload['answer']))}. Re-derive the answer "
+                         f"reference answer is {short(items.as_text(payload['answer']))}. Re-derive the answer "
                          "from the prompt step by step and correct the reference answer and the solution; do not "
                          "change the prompt."),
             detail=detail, receipts=[reply.receipt],
@@ -68,35 +64,13 @@ class Counter:
         detail = {"tried": len(wrong), "accepted": [items.as_text(w) for w in accepted]}
         if not accepted:
             return GateOutcome("pass", detail=detail)
-        example = _short(items.as_text(accepted[0]))
+        example = short(items.as_text(accepted[0]))
         fix = ("require every key of the answer in the schema, with its type" if payload["answer_type"] == "json"
                else "tighten tolerance and rel_tolerance so only rounding differences are accepted")
         return GateOutcome(
             "repair", f"the grader accepts wrong answers (e.g. {example})",
             instruction=f"The grader accepts wrong answers such as {example}: {fix}. Keep everything else.",
             detail=detail,
-        )
-
-
-class Realism:
-    """A judge model: is the prompt realistic, with exactly one reading?"""
-
-    name, reads = "realism", frozenset({"prompt"})
-
-    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
-        reply = await ctx.call("judge", prompts.judge(payload["prompt"]), seed=ctx.seed, temperature=0.0)
-        data = extract_json(reply.text)
-        if not isinstance(data, dict) or not isinstance(data.get("realistic"), bool):
-            return GateOutcome("fail", "judge returned unusable output", detail={"reply": _short(reply.text, 200)},
-                               receipts=[reply.receipt], unusable_output=True)
-        why = _short(data.get("reason", ""), 160)
-        if data["realistic"]:
-            return GateOutcome("pass", detail={"reason": why}, receipts=[reply.receipt])
-        return GateOutcome(
-            "repair", f"prompt judged ambiguous or unrealistic ({why})",
-            instruction=(f"A reviewer found the prompt ambiguous or unrealistic: {why} Rewrite the prompt so it is "
-                         "realistic and has exactly one reading; keep its numbers and its answer unchanged."),
-            detail={"reason": why}, receipts=[reply.receipt],
         )
 
 
@@ -107,7 +81,7 @@ class Gameability:
 
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         if items.leaked(payload):
-            shown = _short(items.as_text(payload["answer"]))
+            shown = short(items.as_text(payload["answer"]))
             return GateOutcome(
                 "repair", "the prompt states the answer",
                 instruction=f"The prompt reveals the answer ({shown}). Remove the answer from the prompt; keep "
@@ -135,11 +109,11 @@ class Final:
             return GateOutcome("fail", "final check: the grader rejects the reference answer")
         wrong = (items.counters(payload) or ["(not the answer)"])[0]
         if items.accepts(payload, wrong):
-            shown = _short(items.as_text(wrong))
+            shown = short(items.as_text(wrong))
             return GateOutcome("fail", f"final check: the grader accepts a wrong answer ({shown})")
         stated = items.concluded(payload)
         if stated is not None and not items.accepts(payload, stated):
-            shown = _short(items.as_text(stated))
+            shown = short(items.as_text(stated))
             return GateOutcome("fail", f"worked solution contradicts the reference answer (solution ends with {shown})",
                                detail={"solution_answer": shown})
         moved = [k for k in ("topic", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])]

@@ -56,6 +56,10 @@ def judge(prompt: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": JUDGE}, {"role": "user", "content": f"Task:\n{prompt}"}]
 
 
+def judge_item(payload: dict[str, Any]) -> list[dict[str, str]]:
+    return judge(payload["prompt"])
+
+
 def repair(item: dict[str, Any], instruction: str) -> list[dict[str, str]]:
     body = json.dumps(item, ensure_ascii=False, sort_keys=True)
     user = f"Instruction: {instruction}\n\nItem:\n{body}"

@@ -142,12 +142,15 @@ async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # no
     from domain.run import Run
     from domain.spec import spec_to_dict
 
+    import recipes
+
+    recipe_args = recipes.recipe_info(recipes.get(spec.recipe, **spec.recipe_options)).args
     runtime = await _started_runtime()
     try:
         run_id = uuid4().hex[:12]
         started = f.RunStarted(
             run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy,
-            seed=spec.seed if seed is None else seed,
+            seed=spec.seed if seed is None else seed, recipe_args=recipe_args,
         )
         await runtime.store.save(Run.start(run_uuid(run_id), started))
         if not quiet:
