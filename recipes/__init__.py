@@ -91,6 +91,10 @@ def get(name: str, **options: Any) -> Any:
     factory = _FACTORIES[name]
     args = _arguments(name, factory, options)
     recipe = factory(**args)
+    from recipes.conformance import problems
+
+    if found := problems(recipe):
+        raise SpecError(f"recipe {name!r} cannot run: " + "; ".join(found))
     try:
         setattr(recipe, _INFO_ATTR, RecipeInfo(name=name, args=args))
     except AttributeError:  # objects without a __dict__ (slots) simply carry no record
