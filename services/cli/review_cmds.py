@@ -45,11 +45,14 @@ def _detail(row: dict[str, Any]) -> str:
     return ""
 
 
-def _render(recipe: str, payload: dict[str, Any]) -> str:
+def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> str:
+    """The recipe's view of the point, with the latest detail of each passed gate where the recipe shows them."""
+    details = {row["gate"]: row.get("detail") or {} for row in facts or [] if row["type"] == "GatePassed"}
     try:
         import recipes
+        from recipes.conformance import render_point
 
-        return str(recipes.get(recipe).render(payload))
+        return render_point(recipes.get(recipe), payload, details)
     except Exception:  # unknown recipe or a payload it cannot render: show the JSON
         return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -82,7 +85,7 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
             add_row(probe, o["model"], o["n"], o["c"], ks)
         console.print(probe)
     console.print("payload", style="bold")
-    console.print(_render(h["recipe"], h["payload"]), markup=False, highlight=False)
+    console.print(_render(h["recipe"], h["payload"], h["facts"]), markup=False, highlight=False)
 
 
 def _show_run(h: dict[str, Any], console: Console) -> None:
