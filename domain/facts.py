@@ -205,8 +205,51 @@ class EvaluationCompleted(Fact, frozen=True):
     summary: dict[str, Any] = {}
 
 
+# --- Reviewers and their tokens; reviewer-curated checklist items ------------------------------------
+
+
+class ReviewerAdded(Fact, frozen=True):
+    """A reviewer and the SHA-256 of their access token (the token itself is shown once, never stored)."""
+
+    name: str
+    token_sha256: str
+
+
+class ReviewerRevoked(Fact, frozen=True):
+    name: str
+
+
+class ChecklistItemAdded(Fact, frozen=True):
+    """A reviewer adds a criterion to a recipe's reflection checklist."""
+
+    recipe: str
+    item_id: str
+    text: str
+    reviewer: str
+
+
+class ChecklistItemEdited(Fact, frozen=True):
+    """A reviewer rewords an item; ``item_id`` is a reviewer item's id or an observed item's text."""
+
+    recipe: str
+    item_id: str
+    text: str
+    reviewer: str
+
+
+class ChecklistItemRetired(Fact, frozen=True):
+    """A reviewer takes an item off the checklist authors see (it stays in the ledger and in the history)."""
+
+    recipe: str
+    item_id: str
+    reviewer: str
+    reason: str = ""
+
+
 RUN_FACTS: tuple[type[Fact], ...] = (RunStarted, LeverPulled, CandidateSettled, RunCompleted)
 EVALUATION_FACTS: tuple[type[Fact], ...] = (EvaluationStarted, ItemEvaluated, EvaluationCompleted)
+REVIEWER_FACTS: tuple[type[Fact], ...] = (ReviewerAdded, ReviewerRevoked)
+CHECKLIST_FACTS: tuple[type[Fact], ...] = (ChecklistItemAdded, ChecklistItemEdited, ChecklistItemRetired)
 CANDIDATE_FACTS: tuple[type[Fact], ...] = (
     Drafted,
     DraftFailed,
@@ -219,7 +262,7 @@ CANDIDATE_FACTS: tuple[type[Fact], ...] = (
     Queued,
     VerdictGiven,
 )
-ALL_FACTS: tuple[type[Fact], ...] = RUN_FACTS + CANDIDATE_FACTS + EVALUATION_FACTS
+ALL_FACTS: tuple[type[Fact], ...] = RUN_FACTS + CANDIDATE_FACTS + EVALUATION_FACTS + REVIEWER_FACTS + CHECKLIST_FACTS
 
 AnyFact = (
     RunStarted
@@ -239,6 +282,11 @@ AnyFact = (
     | EvaluationStarted
     | ItemEvaluated
     | EvaluationCompleted
+    | ReviewerAdded
+    | ReviewerRevoked
+    | ChecklistItemAdded
+    | ChecklistItemEdited
+    | ChecklistItemRetired
 )
 
 
@@ -254,11 +302,13 @@ class Envelope(msgspec.Struct, frozen=True):
 
 
 def aggregate_kind(fact: Fact | type[Fact]) -> str:
-    """Which aggregate records this kind of fact: run, candidate or evaluation."""
+    """Which aggregate records this kind of fact: run, candidate, evaluation, reviewer or checklist."""
     kind = fact if isinstance(fact, type) else type(fact)
-    if kind in RUN_FACTS:
-        return "run"
-    return "evaluation" if kind in EVALUATION_FACTS else "candidate"
+    for name, group in (("run", RUN_FACTS), ("evaluation", EVALUATION_FACTS), ("reviewer", REVIEWER_FACTS),
+                        ("checklist", CHECKLIST_FACTS)):
+        if kind in group:
+            return name
+    return "candidate"
 
 
 def tag_of(fact: Fact | type[Fact]) -> str:
