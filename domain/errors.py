@@ -19,3 +19,11 @@ class RunClosed(DomainError):
 
 class SpecError(DomainError):
     """An input spec that cannot be used; the message names the field (and line where known)."""
+
+
+class ChecklistError(DomainError):
+    """A checklist command refused: empty or duplicate text, an unknown or retired item, an unknown recipe."""
+
+
+class UnknownChecklistItem(ChecklistError):
+    """An edit or retirement names an item the recipe's checklist does not hold."""

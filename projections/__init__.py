@@ -8,6 +8,7 @@
 from projections.checklist import Checklist
 from projections.corpus import Corpus
 from projections.dataset import Dataset
+from projections.reflection import Reflection
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 from projections.runner import Projection, all_projections, catch_up, rebuild, rebuild_all
@@ -15,6 +16,6 @@ from projections.runner import Projection, all_projections, catch_up, rebuild, r
 ALL: tuple[type[Projection], ...] = all_projections()
 
 __all__ = [
-    "ALL", "Checklist", "Corpus", "Dataset", "Projection", "ReviewQueue", "RunStats",
+    "ALL", "Checklist", "Corpus", "Dataset", "Projection", "Reflection", "ReviewQueue", "RunStats",
     "all_projections", "catch_up", "rebuild", "rebuild_all",
 ]

@@ -1,7 +1,9 @@
 """Reflection checklists: per recipe, the criteria drafts most often miss, from rejections and verdicts.
 
-Generation puts ``items(recipe)`` into the author's prompt and records ``version(recipe)`` on the draft,
-so acceptance can be compared across checklist versions.
+Near-identical reasons merge into one observed item with a count. Reviewers curate the list with
+ChecklistItemAdded / Edited / Retired facts (domain.checklist_book). Generation puts ``items(recipe)`` into
+the author's prompt and records ``version(recipe)`` on the draft, so acceptance can be compared across
+checklist versions (projections.reflection).
 """
 
 from __future__ import annotations
@@ -46,14 +48,16 @@ def item_text(gate: str, reason: str) -> str | None:
 
 
 class Checklist:
-    """Items per recipe with counts; ``version`` bumps whenever the top-``TOP`` ranked list changes."""
+    """Per recipe: observed items with counts, plus reviewer items and reviewer changes (edits, retirements).
+
+    ``items`` is what authors see; ``version`` bumps whenever that list changes."""
 
     name: ClassVar[str] = "checklist"
-    schema: ClassVar[int] = 1
+    schema: ClassVar[int] = 2
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         state = state or {}
-        # recipe -> {"items": {text: {"count", "first"}}, "top": [text], "version": int}
+        # recipe -> {"items": {text: {"count", "first"}}, "curated": {id: {...}}, "shown": [text], "version": int}
         self.recipes: dict[str, dict[str, Any]] = state.get("recipes", {})
         # candidates still able to produce a rejection or verdict -> their recipe
         self.open: dict[str, str] = state.get("open", {})
@@ -78,16 +82,40 @@ class Checklist:
             # A reviewer's edit with a reason is a missed criterion too, not only a rejection.
             if recipe is not None and fact.reason.strip() and fact.verdict in ("reject", "edit"):
                 self._count(recipe, item_text("review", fact.reason), env.position)
+        elif isinstance(fact, (f.ChecklistItemAdded, f.ChecklistItemEdited, f.ChecklistItemRetired)):
+            self._curate(fact, env.position)
+
+    def _book(self, recipe: str) -> dict[str, Any]:
+        return self.recipes.setdefault(recipe, {"items": {}, "curated": {}, "shown": [], "version": 0})
 
     def _count(self, recipe: str, text: str | None, position: int) -> None:
         if text is None:
             return
-        book = self.recipes.setdefault(recipe, {"items": {}, "top": [], "version": 0})
+        book = self._book(recipe)
         entry = book["items"].setdefault(text, {"count": 0, "first": position})
         entry["count"] += 1
-        top = [t for t, _ in self._ranked(book)[:TOP]]
-        if top != book["top"]:
-            book["top"] = top
+        self._reshow(recipe)
+
+    def _curate(self, fact: f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired,
+                position: int) -> None:
+        curated = self._book(fact.recipe)["curated"]
+        if isinstance(fact, f.ChecklistItemAdded):
+            curated[fact.item_id] = {"text": fact.text, "source": "reviewer", "retired": False,
+                                     "edited_by": None, "added_by": fact.reviewer, "first": position}
+        else:
+            entry = curated.setdefault(fact.item_id, {"text": None, "source": "observed", "retired": False,
+                                                      "edited_by": None, "added_by": None, "first": position})
+            if isinstance(fact, f.ChecklistItemEdited):
+                entry.update(text=fact.text, edited_by=fact.reviewer)
+            else:
+                entry.update(retired=True, retired_by=fact.reviewer, reason=fact.reason)
+        self._reshow(fact.recipe)
+
+    def _reshow(self, recipe: str) -> None:
+        book = self.recipes[recipe]
+        shown = self.items(recipe)
+        if shown != book["shown"]:
+            book["shown"] = shown
             book["version"] += 1
 
     @staticmethod
@@ -99,17 +127,31 @@ class Checklist:
     # --- queries -----------------------------------------------------------------------------
 
     def ranked(self, recipe: str, top: int | None = None) -> list[tuple[str, int]]:
-        """(item, count), most common first."""
+        """Observed (item, count) as counted, most common first; reviewer changes not applied."""
         book = self.recipes.get(recipe)
         rows = self._ranked(book) if book else []
         return rows if top is None else rows[:top]
 
+    def entries(self, recipe: str) -> list[dict[str, Any]]:
+        """Every item with its source, count and state: active reviewer items, active observed items (most
+        common first), then the retired ones. An observed item's id is its text as counted."""
+        book = self.recipes.get(recipe)
+        if book is None:
+            return []
+        curated = book["curated"]
+        reviewer = sorted((e["first"], i) for i, e in curated.items() if e["source"] == "reviewer")
+        rows = [_entry(i, curated[i], 0) for _, i in reviewer]
+        rows += [_entry(text, curated.get(text), n) for text, n in self._ranked(book)]
+        return [r for r in rows if not r["retired"]] + [r for r in rows if r["retired"]]
+
     def items(self, recipe: str, top: int = TOP) -> list[str]:
-        """The most commonly missed criteria for ``recipe``, most common first."""
-        return [text for text, _ in self.ranked(recipe, top)]
+        """What the author sees: active reviewer items, then the ``top`` most commonly missed observed ones."""
+        active = [e for e in self.entries(recipe) if not e["retired"]]
+        observed = [e["text"] for e in active if e["source"] == "observed"][:top]
+        return [e["text"] for e in active if e["source"] == "reviewer"] + observed
 
     def version(self, recipe: str) -> int:
-        """0 while the recipe has no checklist; +1 each time its top-``TOP`` list changed."""
+        """0 while the recipe has no checklist; +1 each time the list authors see changed."""
         book = self.recipes.get(recipe)
         return int(book["version"]) if book else 0
 
@@ -117,5 +159,14 @@ class Checklist:
         return {
             "recipes": len(self.recipes),
             "items": sum(len(b["items"]) for b in self.recipes.values()),
+            "reviewer_items": sum(sum(e["source"] == "reviewer" for e in b["curated"].values())
+                                  for b in self.recipes.values()),
             "versions": {r: b["version"] for r, b in sorted(self.recipes.items())},
         }
+
+
+def _entry(item_id: str, curated: dict[str, Any] | None, count: int) -> dict[str, Any]:
+    c = curated or {}
+    text = c.get("text")
+    return {"id": item_id, "text": item_id if text is None else text, "count": count,
+            "source": c.get("source", "observed"), "retired": bool(c.get("retired")), "edited_by": c.get("edited_by")}

@@ -108,10 +108,11 @@ def all_projections() -> tuple[type[Projection], ...]:
     from projections.corpus import Corpus
     from projections.dataset import Dataset
     from projections.evaluations import Evaluations
+    from projections.reflection import Reflection
     from projections.review_queue import ReviewQueue
     from projections.run_stats import RunStats
 
-    return (Dataset, ReviewQueue, Checklist, RunStats, Corpus, Evaluations)
+    return (Dataset, ReviewQueue, Checklist, RunStats, Corpus, Evaluations, Reflection)
 
 
 def position_of(tracking: TrackingStore, cls: type[Projection]) -> int:

@@ -50,15 +50,18 @@ def add_row(table: Table, *cells: object) -> None:
 
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
-    """Runs with their attempts, outcomes and spend; rejects by gate and reason; totals."""
+    """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
     from projections.run_stats import RunStats
     from projections.runner import catch_up
+    from services.cli.checklist_cmds import print_reflection
+    from services.reflection import reflection_view
 
     with session() as (ledger, tracking):
         stats = catch_up(ledger, tracking, RunStats)
+        reflection = reflection_view(ledger, tracking)
     rows, totals = stats.rows(), stats.totals()
     if as_json:
-        print_json({"runs": rows, "totals": totals})
+        print_json({"runs": rows, "totals": totals, "reflection": reflection})
         return
     console = Console()
     if not rows:
@@ -78,6 +81,7 @@ def status(as_json: bool = JSON_OPT) -> None:
             for i, (reason, m) in enumerate(reasons or [("", 0)]):
                 add_row(rejects, gate if i == 0 else "", n if i == 0 else "", reason, m)
         console.print(rejects)
+    print_reflection(console, reflection)
     console.print(
         f"totals: {totals['runs']} runs ({totals['running']} running), {totals['attempts']} attempts, "
         f"{totals['queued']} queued, {totals['rejected']} rejected, {totals['approved']} approved, "

@@ -1,0 +1,80 @@
+"""Reflection rates: per recipe and checklist version, how many drafts survived the gates and were approved.
+
+Each Drafted fact records the checklist version its author saw, so a team can see whether the factory gets
+better as its checklist grows: gate survival = queued / settled drafts (settled = queued or rejected), approval =
+approved or edited / decided.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Self
+
+from domain import facts as f
+from projections.runner import dumps
+
+_COUNTS = ("drafted", "survived", "rejected", "decided", "approved")
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded to 4 places, or None when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else None
+
+
+class Reflection:
+    """Counts per (recipe, checklist version); open candidates remember theirs until decided or rejected."""
+
+    name: ClassVar[str] = "reflection"
+    schema: ClassVar[int] = 1
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        # recipe -> str(version) -> counts
+        self.recipes: dict[str, dict[str, dict[str, int]]] = state.get("recipes", {})
+        self.open: dict[str, list[Any]] = state.get("open", {})  # candidate id -> [recipe, version]
+
+    @classmethod
+    def load(cls, state: str | None) -> Self:
+        return cls(json.loads(state) if state else None)
+
+    def dump(self) -> str:
+        return dumps({"recipes": self.recipes, "open": self.open})
+
+    def apply(self, env: f.Envelope) -> None:
+        fact, cid = env.fact, env.originator_id
+        if isinstance(fact, f.Drafted):
+            self.open[cid] = [fact.recipe, fact.checklist_version]
+            self._row(fact.recipe, fact.checklist_version)["drafted"] += 1
+            return
+        where = self.open.get(cid)
+        if where is None:
+            return
+        row = self._row(*where)
+        if isinstance(fact, f.Queued):
+            row["survived"] += 1
+        elif isinstance(fact, f.Rejected):
+            row["rejected"] += 1
+            del self.open[cid]
+        elif isinstance(fact, f.VerdictGiven):
+            row["decided"] += 1
+            row["approved"] += fact.verdict in ("approve", "edit")
+            del self.open[cid]
+
+    def _row(self, recipe: str, version: int) -> dict[str, int]:
+        versions = self.recipes.setdefault(recipe, {})
+        return versions.setdefault(str(version), dict.fromkeys(_COUNTS, 0))
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def rates(self, recipe: str) -> list[dict[str, Any]]:
+        """One row per checklist version that has drafts, oldest version first."""
+        out = []
+        for version, c in sorted(self.recipes.get(recipe, {}).items(), key=lambda kv: int(kv[0])):
+            settled = c["survived"] + c["rejected"]
+            out.append({"version": int(version), **c, "settled": settled, "survival_rate": rate(c["survived"], settled),
+                        "approval_rate": rate(c["approved"], c["decided"])})
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        return {"recipes": len(self.recipes), "versions": sum(len(v) for v in self.recipes.values()),
+                "open_candidates": len(self.open)}

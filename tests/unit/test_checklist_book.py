@@ -1,0 +1,91 @@
+"""The ChecklistBook aggregate: reviewer add / edit / retire, its refusals, and a round trip through a ledger."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain import checklist_book as cb
+from domain import facts as f
+from domain.errors import ChecklistError, DomainError, UnknownChecklistItem
+from services.ledger import AssayLedger
+
+OBSERVED = ["oracle: answer '…' does not match oracle '…'", "novelty: too similar to ID (N)"]
+
+
+def book_with_two() -> cb.ChecklistBook:
+    book, first = cb.add_item(None, "toy", "  State the   unit\nof the answer ", "ana")
+    book, second = cb.add_item(book, "toy", "Give the tolerance", "bo")
+    assert (first, second) == ("R1", "R2")
+    return book
+
+
+def test_add_edit_retire_record_facts_in_order() -> None:
+    book = book_with_two()
+    cb.edit_item(book, "toy", "R1", "Say which unit the answer is in", "bo")
+    cb.edit_item(book, "toy", OBSERVED[0], "The reference answer must be right", "cy", observed=OBSERVED)
+    cb.retire_item(book, "toy", OBSERVED[1], "cy", reason="  not a content problem ", observed=OBSERVED)
+    cb.retire_item(book, "toy", "R2", "ana")
+    facts = [e.fact for e in book.collect_events()]
+    assert [type(x) for x in facts] == [f.ChecklistItemAdded, f.ChecklistItemAdded, f.ChecklistItemEdited,
+                                        f.ChecklistItemEdited, f.ChecklistItemRetired, f.ChecklistItemRetired]
+    assert facts[0] == f.ChecklistItemAdded(recipe="toy", item_id="R1", text="State the unit of the answer",
+                                            reviewer="ana")
+    assert facts[4] == f.ChecklistItemRetired(recipe="toy", item_id=OBSERVED[1], reviewer="cy",
+                                              reason="not a content problem")
+    assert book.id == cb.checklist_uuid("toy") != cb.checklist_uuid("toy2")
+    assert book.items["R1"] == {"text": "Say which unit the answer is in", "source": "reviewer", "retired": False,
+                                "by": "bo"}
+    assert book.items[OBSERVED[1]]["retired"] and book.items[OBSERVED[0]]["source"] == "observed"
+    assert set(book.active_texts(OBSERVED).values()) == {"R1", OBSERVED[0]}
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (lambda b: cb.add_item(b, "toy", "  \n ", "ana"), "must not be empty"),
+        (lambda b: cb.add_item(b, "toy", "x" * 501, "ana"), "at most 500"),
+        (lambda b: cb.add_item(b, "toy", "a new item", " "), "reviewer must not be empty"),
+        (lambda b: cb.add_item(b, "toy", "GIVE THE  TOLERANCE", "ana"), "already has an active item"),
+        (lambda b: cb.add_item(b, "toy", OBSERVED[1].upper(), "ana", OBSERVED), "already has an active item"),
+        (lambda b: cb.edit_item(b, "toy", "R7", "new words", "ana"), "has no item 'R7'"),
+        (lambda b: cb.edit_item(b, "toy", "R1", "Give the tolerance", "ana"), "already has an active item"),
+        (lambda b: cb.edit_item(b, "toy", "R1", "State the unit of the answer", "ana"), "already reads"),
+        (lambda b: cb.edit_item(b, "toy", "R1", "", "ana"), "must not be empty"),
+        (lambda b: cb.retire_item(b, "toy", OBSERVED[0], "ana"), "has no item"),  # not shown as observed
+    ],
+)
+def test_refusals_record_nothing(command, message: str) -> None:  # noqa: ANN001
+    book = book_with_two()
+    before = book.version
+    with pytest.raises(ChecklistError, match=message.replace("(", r"\(")):
+        command(book)
+    assert book.version == before
+
+
+def test_retired_items_cannot_be_changed_but_their_text_is_free_again() -> None:
+    book = book_with_two()
+    cb.retire_item(book, "toy", "R1", "ana", reason="obsolete")
+    with pytest.raises(ChecklistError, match="already retired"):
+        cb.retire_item(book, "toy", "R1", "ana")
+    with pytest.raises(ChecklistError, match="is retired; cannot edit"):
+        cb.edit_item(book, "toy", "R1", "other words", "ana")
+    book, item_id = cb.add_item(book, "toy", "State the unit of the answer", "bo")
+    assert item_id == "R3"
+    with pytest.raises(UnknownChecklistItem):
+        cb.retire_item(None, "toy", "R1", "ana")
+    assert issubclass(ChecklistError, DomainError)
+
+
+def test_a_book_round_trips_through_the_ledger() -> None:
+    ledger = AssayLedger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    book, _ = cb.add_item(None, "toy", "State the unit", "ana")
+    ledger.save(book)
+    loaded: cb.ChecklistBook = ledger.repository.get(cb.checklist_uuid("toy"))
+    cb.retire_item(loaded, "toy", "R1", "bo", observed=())
+    book2, item_id = cb.add_item(loaded, "toy", "Give the tolerance", "bo")
+    ledger.save(book2)
+    again: cb.ChecklistBook = ledger.repository.get(cb.checklist_uuid("toy"))
+    assert item_id == "R2" and again.version == 3 and again.recipe == "toy"
+    assert again.items["R1"]["retired"] and again.items["R2"]["text"] == "Give the tolerance"
+    with pytest.raises(ChecklistError, match="'toy2' item offered to the 'toy' checklist"):
+        cb.ChecklistBook.record(again, f.ChecklistItemRetired(recipe="toy2", item_id="R2", reviewer="x"))

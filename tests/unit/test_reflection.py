@@ -1,0 +1,123 @@
+"""The checklist and reflection projections over synthetic envelopes: merging, curation, versions, rates,
+and a view rebuilt from zero equal to one built in steps (dumped and reloaded in between)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import facts as f
+from projections.checklist import TOP, Checklist
+from projections.reflection import Reflection
+
+
+class Feed:
+    """Numbers envelopes in ledger order and keeps them, so a view can be rebuilt from them."""
+
+    def __init__(self) -> None:
+        self.envs: list[f.Envelope] = []
+
+    def __call__(self, oid: str, fact: f.Fact) -> f.Envelope:
+        pos = len(self.envs) + 1
+        env = f.Envelope(event_id=f"{oid}:{pos}", originator_id=oid, version=1, position=pos, timestamp="", fact=fact)
+        self.envs.append(env)
+        return env
+
+    def draft(self, cid: str, version: int = 0, recipe: str = "toy") -> f.Envelope:
+        return self(cid, f.Drafted(run_id="r", index=0, recipe=recipe, coordinate={}, payload={},
+                                   checklist_version=version))
+
+
+def build(feed: Feed, cls: type[Any], envs: list[f.Envelope], every: int = 3) -> Any:
+    """Apply ``envs``, dumping and reloading the view every ``every`` envelopes, as catch-up would."""
+    view = cls.load(None)
+    for i, env in enumerate(envs):
+        view.apply(env)
+        if i % every == 0:
+            view = cls.load(view.dump())
+    return view
+
+
+def scenario(feed: Feed) -> None:
+    feed.draft("c1")
+    feed("c1", f.Rejected(gate="oracle", reason="Answer '42' does not match oracle '41'"))
+    feed.draft("c2")
+    feed("c2", f.Rejected(gate="oracle", reason="answer '7' does not match oracle '8' (still failing after 2 repairs)"))
+    feed.draft("c3")
+    feed("c3", f.Rejected(gate="author", reason="model error: timeout"))  # infrastructure: no item
+    feed.draft("c4", version=1)
+    feed("c4", f.Queued())
+    feed("c4", f.VerdictGiven(verdict="reject", reviewer="ana", reason="ambiguous wording"))
+    feed("book", f.ChecklistItemAdded(recipe="toy", item_id="R1", text="State the unit", reviewer="ana"))
+    feed("book", f.ChecklistItemEdited(recipe="toy", item_id="review: ambiguous wording",
+                                       text="One reading only", reviewer="bo"))
+    feed("book", f.ChecklistItemAdded(recipe="toy", item_id="R2", text="Give the tolerance", reviewer="bo"))
+    feed("book", f.ChecklistItemRetired(recipe="toy", item_id="oracle: answer '…' does not match oracle '…'",
+                                        reviewer="bo", reason="the oracle gate catches it"))
+    feed("book", f.ChecklistItemEdited(recipe="toy", item_id="R1", text="Say which unit", reviewer="cy"))
+    feed("book", f.ChecklistItemRetired(recipe="toy", item_id="R2", reviewer="cy"))
+    for i, verdict in enumerate(("approve", "edit", "reject")):
+        feed.draft(f"d{i}", version=6)
+        feed(f"d{i}", f.Queued())
+        feed(f"d{i}", f.VerdictGiven(verdict=verdict, reviewer="ana", payload={} if verdict == "edit" else None))
+    feed.draft("d3", version=6)
+    feed("d3", f.Rejected(gate="oracle", reason="answer '1' does not match oracle '2'"))
+    feed.draft("d4", version=6)  # still in flight
+    feed("other", f.DraftFailed(run_id="r", index=9, recipe="toy", coordinate={}, reason="junk"))
+
+
+def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
+    feed = Feed()
+    scenario(feed)
+    view = build(feed, Checklist, feed.envs)
+    assert view.dump() == build(feed, Checklist, feed.envs, every=10_000).dump()  # rebuilt == incremental
+    assert view.ranked("toy") == [("oracle: answer '…' does not match oracle '…'", 3), ("review: ambiguous wording", 1)]
+    assert view.items("toy") == ["Say which unit", "One reading only"]
+    assert view.entries("toy") == [
+        {"id": "R1", "text": "Say which unit", "count": 0, "source": "reviewer", "retired": False, "edited_by": "cy"},
+        {"id": "review: ambiguous wording", "text": "One reading only", "count": 1, "source": "observed",
+         "retired": False, "edited_by": "bo"},
+        {"id": "R2", "text": "Give the tolerance", "count": 0, "source": "reviewer", "retired": True,
+         "edited_by": None},
+        {"id": "oracle: answer '…' does not match oracle '…'", "text": "oracle: answer '…' does not match oracle '…'",
+         "count": 3, "source": "observed", "retired": True, "edited_by": None},
+    ]
+    # +1: oracle item, +1: review item, then each of the six reviewer facts changed what authors see.
+    assert view.version("toy") == 8
+    assert view.summary()["reviewer_items"] == 2 and view.entries("nope") == [] and view.version("nope") == 0
+
+
+def test_versions_bump_only_when_the_authors_list_changes() -> None:
+    feed, view = Feed(), Checklist()
+
+    def seen(fact: f.Fact, oid: str = "book") -> int:
+        view.apply(feed(oid, fact))
+        return view.version("toy")
+
+    assert seen(f.ChecklistItemAdded(recipe="toy", item_id="R1", text="State the unit", reviewer="ana")) == 1
+    for i in range(TOP + 1):
+        view.apply(feed.draft(f"c{i}"))
+        seen(f.Rejected(gate="judge", reason=f"misses criterion {chr(97 + i)}"), f"c{i}")
+    assert view.version("toy") == 1 + TOP  # the 11th observed item lands below the top: no bump
+    assert len(view.items("toy")) == 1 + TOP and view.items("toy")[0] == "State the unit"
+    # Retiring a shown observed item lets the 11th in; retiring an item nobody sees still changes nothing.
+    assert seen(f.ChecklistItemRetired(recipe="toy", item_id="judge: misses criterion a", reviewer="bo")) == TOP + 2
+    assert view.items("toy")[-1] == "judge: misses criterion k"
+    view.apply(feed.draft("c99"))
+    assert seen(f.Rejected(gate="judge", reason="misses criterion a"), "c99") == TOP + 2  # retired stays off
+    assert seen(f.ChecklistItemEdited(recipe="toy", item_id="R1", text="Name the unit", reviewer="bo")) == TOP + 3
+
+
+def test_reflection_rates_per_checklist_version() -> None:
+    feed = Feed()
+    scenario(feed)
+    view = build(feed, Reflection, feed.envs)
+    assert view.dump() == build(feed, Reflection, feed.envs, every=10_000).dump()
+    rows = {r["version"]: r for r in view.rates("toy")}
+    assert rows[0] == {"version": 0, "drafted": 3, "survived": 0, "rejected": 3, "settled": 3, "decided": 0,
+                       "approved": 0, "survival_rate": 0.0, "approval_rate": None}
+    assert (rows[1]["survived"], rows[1]["decided"], rows[1]["approved"], rows[1]["approval_rate"]) == (1, 1, 0, 0.0)
+    six = rows[6]
+    assert (six["drafted"], six["settled"], six["survived"], six["rejected"]) == (5, 4, 3, 1)
+    assert (six["survival_rate"], six["decided"], six["approved"], six["approval_rate"]) == (0.75, 3, 2, 0.6667)
+    assert list(rows) == [0, 1, 6] and view.rates("nope") == []
+    assert view.summary() == {"recipes": 1, "versions": 3, "open_candidates": 1}
