@@ -58,25 +58,32 @@ _ALIASES = {"grounding": "grounding-and-safety", "safety": "grounding-and-safety
             "must-not-": "must-not"}
 
 
-def criterion_from(row: Any, where: str) -> Criterion:
-    """One row (a mapping) as a Criterion; ``where`` names the row in errors ("rubric.toml: criterion 3")."""
+def criterion_from(row: Any, where: str, lines: dict[str, int] | None = None) -> Criterion:
+    """One row (a mapping) as a Criterion. ``where`` names the row in errors ("rubric.toml: criterion 3");
+    ``lines`` maps the row's fields (and "" for the row itself) to their line in the file, where known."""
+    lines = lines or {}
+
+    def at(name: str = "") -> str:
+        line = lines.get(name) or lines.get("")
+        return f"{where} (line {line})" if line else where
+
     if not isinstance(row, dict):
-        raise RubricError(f"{where}: expected a table with text, type, polarity, criticality; got {type(row).__name__}")
+        raise RubricError(f"{at()}: expected a table with text, type, polarity, criticality; got {type(row).__name__}")
     unknown = sorted(set(row) - {"text", "type", "polarity", "criticality", "split_from", "id"})
     if unknown:
-        raise RubricError(f"{where}: unknown field {unknown[0]!r} (fields: text, type, polarity, criticality)")
+        raise RubricError(f"{at(unknown[0])}: unknown field {unknown[0]!r} (fields: text, type, polarity, criticality)")
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise RubricError(f"{where}: missing or empty 'text'")
+        raise RubricError(f"{at('text')}: missing or empty 'text'")
     fields: dict[str, str] = {}
     for name, allowed, default in (("type", TYPES, None), ("polarity", POLARITIES, "must"),
                                    ("criticality", CRITICALITIES, "additive")):
         raw = row.get(name, default)
         if raw is None:
-            raise RubricError(f"{where}: missing {name!r} (one of {', '.join(allowed)})")
+            raise RubricError(f"{at()}: missing {name!r} (one of {', '.join(allowed)})")
         value = _ALIASES.get(_canon(raw), _canon(raw))
         if value not in allowed:
-            raise RubricError(f"{where}: unknown {name} {raw!r} (one of {', '.join(allowed)})")
+            raise RubricError(f"{at(name)}: unknown {name} {raw!r} (one of {', '.join(allowed)})")
         fields[name] = value
     return Criterion(text=" ".join(text.split()), split_from=str(row.get("split_from") or ""), **fields)
 
@@ -88,8 +95,17 @@ def criteria_from(rows: Any, where: str = "rubric") -> list[Criterion]:
     return [criterion_from(row, f"{where}: criterion {i}") for i, row in enumerate(rows, 1)]
 
 
-def _toml_row_lines(text: str) -> list[int]:
-    return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*criteria\s*\]\]", line)]
+def _toml_row_lines(text: str) -> list[dict[str, int]]:
+    """Per ``[[criteria]]`` row: its header's line (key "") and the line of each ``field = ...`` in it."""
+    rows: list[dict[str, int]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if re.match(r"\s*\[\[\s*criteria\s*\]\]", line):
+            rows.append({"": n})
+        elif re.match(r"\s*\[", line):
+            rows.append({})  # another table: later keys are not this row's
+        elif rows and (key := re.match(r"\s*([A-Za-z_][\w-]*)\s*=", line)):
+            rows[-1].setdefault(key.group(1), n)
+    return [r for r in rows if "" in r]
 
 
 def parse_rubric(text: str, filename: str = "rubric") -> list[Criterion]:
@@ -110,11 +126,8 @@ def parse_rubric(text: str, filename: str = "rubric") -> list[Criterion]:
     lines = _toml_row_lines(text)
     if not isinstance(rows, list) or not rows:
         raise RubricError(f"{filename}: no criteria (add [[criteria]] rows with text, type, polarity, criticality)")
-    out = []
-    for i, row in enumerate(rows, 1):
-        at = f" (line {lines[i - 1]})" if i <= len(lines) else ""
-        out.append(criterion_from(row, f"{filename}: criterion {i}{at}"))
-    return out
+    return [criterion_from(row, f"{filename}: criterion {i}", lines[i - 1] if i <= len(lines) else None)
+            for i, row in enumerate(rows, 1)]
 
 
 def as_rows(criteria: Sequence[Criterion]) -> list[dict[str, Any]]:

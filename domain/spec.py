@@ -23,6 +23,7 @@ class Models(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     repairer: str | None = None
     oracle: str | None = None
     judge: str | None = None
+    writer: str | None = None  # sample outputs for recipes that test a grader (default: the author's model)
     judges: list[str] = []  # several independent judges, for recipes that measure inter-judge agreement
     panel: list[str] = []
 

@@ -35,6 +35,8 @@ PROFILES: dict[str, Profile] = {
     "repairer": Profile(3.0, 1e-6, 2e-6),
     "oracle": Profile(7.0, 3e-6, 6e-6),
     "judge-a": Profile(2.5, 5e-7, 1e-6),
+    "judge-b": Profile(2.5, 4e-7, 8e-7),
+    "judge-c": Profile(2.5, 6e-7, 1.2e-6),
     "solver-strong": Profile(3.4, 2e-6, 4e-6),
     "solver-mid": Profile(1.9, 5e-7, 1e-6),
     "solver-weak": Profile(0.6, 1e-7, 2e-7),
@@ -46,7 +48,7 @@ Handler = Callable[[str, list[dict[str, str]], random.Random], str]
 HANDLERS: dict[tuple[str, str], Handler] = {}
 # Modules that register handlers for a recipe's headers. A third-party recipe adds its own through the
 # "assay.panel" entry-point group (see docs/recipes.md).
-MODULES: list[str] = ["panel.ground_truth", "panel.agent_step"]
+MODULES: list[str] = ["panel.ground_truth", "panel.agent_step", "panel.rubric"]
 ENTRY_POINT_GROUP = "assay.panel"
 _loaded = False
 

@@ -91,6 +91,11 @@ class Attempt:
     correct: bool
     answer: str
     receipt: Receipt
+    extra_receipts: list[Receipt] = field(default_factory=list)  # e.g. the judge call that scored the answer
+
+    @property
+    def receipts(self) -> list[Receipt]:
+        return [self.receipt, *self.extra_receipts]
 
 
 class Gate(Protocol):

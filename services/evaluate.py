@@ -204,7 +204,7 @@ def build(plan: Plan, attempts: dict[tuple[str, str], list[Attempt]]) -> Evaluat
             item = f.ItemEvaluated(
                 point_id=p["candidate_id"], model=m, n=o.n, c=o.c, pass_at_k=o.pass_at_k,
                 passed_samples=o.passed_samples, step=str(payload.get("step") or ""),
-                step_index=_index(payload.get("step_index")), receipts=[a.receipt for a in got])
+                step_index=_index(payload.get("step_index")), receipts=[r for a in got for r in a.receipts])
             agg.record(item)
             items.append(item)
     agg.complete(msgspec.to_builtins(summarise(plan, items)))

@@ -115,7 +115,7 @@ async def run_probe(
         f.Probed(
             gate=gate, outcomes=outcomes, solve_rate=placed.solve_rate, passed_models=placed.passed_models,
             band=placed.name, in_band=placed.in_band, teeth=placed.teeth, suspect=placed.suspect,
-            receipts=[a.receipt for attempts in per_model for a in attempts],
+            receipts=[r for attempts in per_model for a in attempts for r in a.receipts],
         )
     )
     detail = {"band": placed.name, "solve_rate": placed.solve_rate, "passed_models": placed.passed_models,

@@ -8,7 +8,7 @@ from domain.spec import Spec
 from recipes.base import Context, CorpusEntry
 from services.llm import LLM, Completion
 
-_FALLBACK = {"repairer": "author", "judge": "author"}
+_FALLBACK = {"repairer": "author", "judge": "author", "writer": "author"}
 
 
 class RoleCaller:

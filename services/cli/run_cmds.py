@@ -137,12 +137,11 @@ def _summary(run) -> int:  # noqa: ANN001
 
 
 async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
+    import recipes
     from domain import facts as f
     from domain.ids import run_uuid
     from domain.run import Run
     from domain.spec import spec_to_dict
-
-    import recipes
 
     recipe_args = recipes.recipe_info(recipes.get(spec.recipe, **spec.recipe_options)).args
     runtime = await _started_runtime()

@@ -53,7 +53,7 @@ async def pull_and_draft(store: Store, gen: Generation, spec: Spec, run_id: str,
     return await store.candidate(candidate_uuid(run_id, index))
 
 
-@pytest.mark.parametrize("spec_file", ["arithmetic.toml", "support-agent.toml"])
+@pytest.mark.parametrize("spec_file", ["arithmetic.toml", "support-agent.toml", "writing-rubrics.toml"])
 async def test_a_reviewer_item_reaches_the_next_author_prompt(tmp_path: Path, spec_file: str) -> None:
     ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     store, llm = Store(ledger), RecordingLLM()

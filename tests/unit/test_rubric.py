@@ -57,9 +57,9 @@ def test_json_rubric_as_list_or_object() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("type", "outcomes", r"criterion 2 \(line 7\): unknown type 'outcomes'"),
-     ("polarity", "should", r"criterion 2 \(line 7\): unknown polarity 'should'"),
-     ("criticality", "critical", r"criterion 2 \(line 7\): unknown criticality 'critical'")],
+    [("type", "outcomes", r"criterion 2 \(line 9\): unknown type 'outcomes'"),
+     ("polarity", "should", r"criterion 2 \(line 10\): unknown polarity 'should'"),
+     ("criticality", "critical", r"criterion 2 \(line 11\): unknown criticality 'critical'")],
 )
 def test_bad_rows_are_named_with_their_line(field: str, value: str, message: str) -> None:
     row = {"type": 'type = "grounding-and-safety"', "polarity": 'polarity = "must-not"',

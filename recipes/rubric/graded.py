@@ -1,0 +1,126 @@
+"""The rubric recipe's model-graded gates: discriminating (does the rubric separate a good output from flawed
+ones?) and agreement (do independent judges answer each row the same way?), with the calls they share.
+
+Reasons are short sentences with any variable part in parentheses at the end. Model failures
+(services.llm.ModelError) propagate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from domain.facts import Receipt
+from domain.rubric import Criterion, Score, fleiss_kappa, raw_agreement, score
+from recipes.base import Context, GateOutcome
+from recipes.rubric import items, prompts
+from recipes.text import short
+
+TASK = frozenset({"prompt", "criteria"})
+
+
+async def grade(ctx: Context, model: str | None, prompt: str, output: str, criteria: Sequence[Criterion],
+                seed: int | None = None) -> tuple[list[bool] | None, Receipt]:
+    """One judge's per-criterion "present" answers on one output (None when the reply is unusable)."""
+    messages = prompts.judge(prompt, output, [c.text for c in criteria])
+    reply = await ctx.call("judge", messages, model=model, seed=ctx.seed if seed is None else seed, temperature=0.0)
+    return items.present_list(reply.text, len(criteria)), reply.receipt
+
+
+async def samples(ctx: Context, prompt: str, count: int) -> tuple[tuple[str, list[tuple[str, str]]] | None, Receipt]:
+    """A good output and ``count`` deliberately flawed ones for the prompt, by the spec's writer (default: the
+    author's model); the same seed gives the same samples to every gate that asks."""
+    reply = await ctx.call("writer", prompts.writer(prompt, count), seed=ctx.seed, temperature=0.7)
+    found = items.samples_from(reply.text, count)
+    return (None if found is None else (found[0], found[1][:count])), reply.receipt
+
+
+def _unusable(who: str, receipts: list[Receipt]) -> GateOutcome:
+    return GateOutcome("fail", f"{who} returned unusable output", receipts=receipts, unusable_output=True)
+
+
+def _scored(label: str, flaw: str, s: Score) -> dict[str, Any]:
+    return {"label": label, "flaw": flaw, "total": s.total, "raw": s.raw, "by_type": s.by_type}
+
+
+class Discriminating:
+    """A writer makes one good output and several deliberately flawed ones; scored by the judge with the rubric,
+    the good one must come out strictly above every flawed one."""
+
+    name, reads = "discriminating", TASK
+
+    def __init__(self, flawed: int, cap: float) -> None:
+        self.flawed, self.cap = flawed, cap
+
+    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
+        criteria = items.rubric(payload)
+        found, written = await samples(ctx, payload["prompt"], self.flawed)
+        if found is None:
+            return _unusable("writer", [written])
+        good, flawed = found
+        graded = await asyncio.gather(*(grade(ctx, None, payload["prompt"], o, criteria)
+                                        for o in [good, *(f[1] for f in flawed)]))
+        receipts = [written, *(r for _, r in graded)]
+        if any(p is None for p, _ in graded):
+            return _unusable("judge", receipts)
+        scores = [score(criteria, p, self.cap) for p, _ in graded if p is not None]
+        pairs = list(zip(flawed, scores[1:], strict=True))
+        detail = {"samples": [_scored("good", "", scores[0])]
+                  + [_scored(f"flawed {k}", f[0], s) for k, (f, s) in enumerate(pairs, 1)]}
+        missed = [f[0] or "an unnamed flaw" for f, s in pairs if s.total >= scores[0].total]
+        if not missed:
+            return GateOutcome("pass", detail=detail, receipts=receipts)
+        return GateOutcome(
+            "repair", f"rubric scores a flawed output as high as the good one ({short(missed[0], 80)})",
+            instruction=(f"The rubric scores {len(missed)} deliberately flawed output(s) as high as a good one. Add or "
+                         f"sharpen criteria that catch: {'; '.join(missed)}. Each new criterion is one yes/no check "
+                         "answerable from the output alone; keep the other rows."),
+            detail=detail, receipts=receipts)
+
+
+class Agreement:
+    """At least three judges grade the captured output and the writer's samples row by row; each row's raw
+    agreement and Fleiss' kappa across those outputs is measured, and the configured one must reach the
+    threshold. A row judges disagree on is a matter of taste, not a check: it is reworded."""
+
+    name, reads = "agreement", frozenset(items.FIELDS)
+
+    def __init__(self, measure: str, threshold: float, flawed: int, cap: float) -> None:
+        self.measure, self.threshold, self.flawed, self.cap = measure, threshold, flawed, cap
+
+    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
+        judges = list(ctx.spec.models.judges)
+        if len(judges) < 3:
+            return GateOutcome("fail", f"agreement needs at least three judges ({len(judges)} configured)")
+        criteria = items.rubric(payload)
+        found, written = await samples(ctx, payload["prompt"], self.flawed)
+        if found is None:
+            return _unusable("writer", [written])
+        outputs = [payload["output"], found[0], *(f[1] for f in found[1])]
+        graded = await asyncio.gather(*(grade(ctx, j, payload["prompt"], o, criteria) for j in judges for o in outputs))
+        receipts = [written, *(r for _, r in graded)]
+        if any(p is None for p, _ in graded):
+            return _unusable("judge", receipts)
+        # by_judge[j][s][i]: judge j's answer on sample s for row i
+        by_judge = [[graded[j * len(outputs) + s][0] or [] for s in range(len(outputs))] for j in range(len(judges))]
+        rows = []
+        for i, c in enumerate(criteria):
+            ratings = [[by_judge[j][s][i] for j in range(len(judges))] for s in range(len(outputs))]
+            rows.append({"row": i + 1, "text": c.text, "raw": round(raw_agreement(ratings), 4),
+                         "kappa": round(fleiss_kappa(ratings), 4), "ratings": ratings})
+        majority = [sum(by_judge[j][0][i] for j in range(len(judges))) * 2 > len(judges) for i in range(len(criteria))]
+        detail = {"measure": self.measure, "threshold": self.threshold, "judges": judges,
+                  "samples": ["captured", "good", *(f"flawed {k}" for k in range(1, len(outputs) - 1))],
+                  "per_criterion": rows, "captured": _scored("captured", "", score(criteria, majority, self.cap))}
+        low = [r for r in rows if r[self.measure] < self.threshold]
+        if not low:
+            return GateOutcome("pass", detail=detail, receipts=receipts)
+        steps = [f'Row {r["row"]} ("{r["text"]}", {self.measure} agreement {r[self.measure]:.2f}): reword it '
+                 "concretely." for r in low]
+        return GateOutcome(
+            "repair", f"judges disagree on criteria ({items.rows_text([r['row'] - 1 for r in low])})",
+            instruction=("Judges disagree on these rows. " + " ".join(steps) + " Reword them concretely: each must "
+                         "name the exact fact, word or format to look for, so any reader answers it the same way "
+                         "from the output alone. Keep every other row unchanged."),
+            detail=detail, receipts=receipts)

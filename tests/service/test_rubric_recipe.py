@@ -1,0 +1,255 @@
+"""The rubric recipe through its real parts: litellm -> the "local" panel provider -> recipe -> domain.rubric.
+
+A small in-test driver runs each draft through the gates in order with bounded repair (re-running every gate
+that reads a changed field), and probes with ``attempt`` n times per panel model, as the services do. Gate
+details are kept, so the agreement table and the sample scores can be checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from msgspec.structs import replace
+
+import recipes
+from domain.coordinates import coordinates
+from domain.passk import band, outcome
+from domain.rubric import compound_parts, criteria_from
+from domain.spec import Spec, parse_spec
+from panel.rubric import checks
+from recipes.base import Context, CorpusEntry, DraftError
+from services.llm import LLM, ModelError, _load_litellm
+
+SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "writing-rubrics.toml").read_text(), "writing-rubrics.toml")
+RUNS = 80
+GATES = ("construct", "novelty", "atomicity", "mece", "discriminating", "agreement", "realism", "difficulty", "final")
+
+
+def _seed(*parts: Any) -> int:
+    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
+    coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
+    llm = LLM()
+    roles = {"author": spec.models.author, "repairer": spec.models.repairer, "judge": spec.models.judge,
+             "writer": spec.models.writer or spec.models.author}
+
+    async def call(role: str, messages: list[dict[str, str]], *, model: str | None = None, sample: int = 0,
+                   seed: int | None = None, temperature: float | None = None) -> Any:
+        return await llm.complete(role, model or roles[role], messages, sample=sample, seed=seed,
+                                  temperature=temperature)
+
+    return Context(spec=spec, call=call, run_id=run_id, candidate_id=f"{run_id}-{index}", index=index,
+                   coordinate=coord, seed=_seed(run_id, index), corpus=list(corpus))
+
+
+@dataclass
+class Trace:
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # (gate, status, reason)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # gate -> its latest detail
+    history: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (gate, detail) of every check
+    status: str = ""
+    band: str = ""
+    correct: dict[str, int] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # as it last went through a gate
+
+
+async def probe(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
+    outcomes = []
+    for model in ctx.spec.models.panel:
+        tries = await asyncio.gather(*(
+            recipe.attempt(payload, model, i, _seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
+            for i in range(ctx.spec.probe.n)))
+        assert len({a.receipt.seed for a in tries}) == len(tries)  # each sample is a distinct request
+        trace.correct[model] = sum(a.correct for a in tries)
+        outcomes.append(outcome(model, [a.correct for a in tries], ctx.spec.probe.k))
+    trace.band = band(outcomes, ctx.spec.probe.easy_pass_at_1, ctx.spec.probe.min_spread).name
+
+
+async def gate_loop(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
+    """Gates in order with bounded repair. An out-of-band probe rejects here too (as the services do)."""
+    gates = {g.name: g for g in recipe.gates}
+    passed: list[str] = []
+    repairs = 0
+    while (name := next((g for g in gates if g not in passed), None)) is not None:
+        trace.payload = payload
+        if name == recipe.probe_gate:
+            await probe(recipe, payload, ctx, trace)
+            if trace.band != "discriminating":
+                trace.events.append((name, "fail", f"out of band: {trace.band}"))
+                trace.status = f"rejected:{name}"
+                return
+            trace.events.append((name, "pass", ""))
+            passed.append(name)
+            continue
+        result = await gates[name].check(payload, ctx)
+        trace.events.append((name, result.status, result.reason))
+        trace.details[name] = result.detail
+        trace.history.append((name, result.detail))
+        if result.status == "pass":
+            passed.append(name)
+            continue
+        if result.status == "fail" or repairs >= ctx.spec.gates.max_repairs:
+            trace.status = f"rejected:{name}"
+            return
+        fixed, _ = await recipe.repair(payload, result.instruction, ctx)
+        changed = {k for k in set(fixed) | set(payload) if fixed.get(k) != payload.get(k)}
+        passed = [g for g in passed if g != name and not gates[g].reads & changed]
+        payload, repairs = fixed, repairs + 1
+    trace.status = "queued"
+
+
+async def run(spec: Spec, count: int) -> list[Trace]:
+    _load_litellm()
+    recipe = recipes.get(spec.recipe, **spec.recipe_options)
+    corpus: list[CorpusEntry] = []
+    traces = []
+    for index in range(count):
+        ctx, trace = context(spec, index, corpus), Trace()
+        traces.append(trace)
+        try:
+            draft = await recipe.draft(ctx)
+        except DraftError:
+            trace.status = "failed_draft"
+            continue
+        corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
+        ctx.corpus = list(corpus)
+        await gate_loop(recipe, draft.payload, ctx, trace)
+    return traces
+
+
+@pytest.fixture(scope="module")
+def traces() -> list[Trace]:
+    return asyncio.run(run(SPEC, RUNS))
+
+
+def test_every_gate_passes_some_and_rejects_some(traces: list[Trace]) -> None:
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for t in traces:
+        for gate, status, _ in t.events:
+            seen[gate][status] += 1
+    statuses = Counter(t.status for t in traces)
+    for gate in GATES:
+        assert seen[gate]["pass"] > 0, (gate, seen[gate])
+        assert statuses[f"rejected:{gate}"] > 0, (gate, statuses)  # every gate has the last word on some item
+    assert statuses["queued"] >= RUNS // 4, statuses
+
+
+def test_splits_are_recorded_on_the_rows_and_in_the_gate_detail(traces: list[Trace]) -> None:
+    split = [t for t in traces if any(g == "atomicity" and r.startswith("compound") for g, _, r in t.events)
+             and t.details.get("atomicity", {}).get("splits")]
+    assert split, "no compound row was split"
+    for t in split:
+        seen = t.details["atomicity"]["splits"]
+        rows = criteria_from(t.payload["criteria"])
+        for original, parts in seen.items():
+            assert compound_parts(original), original  # only compound rows are split
+            assert parts == [c.text for c in rows if c.split_from == original]
+            assert all(checks.crisp(p) for p in parts)  # each part is one checkable fact
+
+
+def test_agreement_table_is_per_criterion_and_judges_agree_on_crisp_rows(traces: list[Trace]) -> None:
+    tables = [d for t in traces for g, d in t.history if g == "agreement" and "per_criterion" in d]
+    assert tables
+    crisp, taste = [], []
+    for table in tables:
+        assert (table["measure"], table["threshold"], len(table["judges"])) == ("raw", 0.8, 3)
+        assert table["samples"][:2] == ["captured", "good"] and "total" in table["captured"]
+        for row in table["per_criterion"]:
+            assert len(row["ratings"]) == len(table["samples"]) and all(len(r) == 3 for r in row["ratings"])
+            assert 0 <= row["raw"] <= 1 and -1 <= row["kappa"] <= 1
+            (crisp if checks.crisp(row["text"]) else taste).append(row)
+    assert all(r["raw"] == r["kappa"] == 1.0 for r in crisp)  # checked on the text: every judge says the same
+    assert taste and sum(r["raw"] for r in taste) / len(taste) < 0.7, taste  # a matter of taste: they differ
+    reasons = [r for t in traces for g, s, r in t.events if g == "agreement" and s == "repair"]
+    assert reasons and all(r.startswith("judges disagree on criteria (row") for r in reasons)
+
+
+def test_discriminating_scores_the_good_sample_above_every_flawed_one(traces: list[Trace]) -> None:
+    passed = [t for t in traces if ("discriminating", "pass", "") in t.events]
+    assert passed
+    for t in passed:
+        good, *flawed = t.details["discriminating"]["samples"]
+        assert good["label"] == "good" and len(flawed) == SPEC.recipe_options["flawed_outputs"]
+        assert all(f["total"] < good["total"] and f["flaw"] for f in flawed)
+    fixed = [t for t in traces if any(g == "discriminating" and s == "repair" for g, s, _ in t.events)
+             and ("discriminating", "pass", "") in t.events]
+    assert fixed  # a thin rubric, told which flaws it misses, gains rows that catch them
+
+
+def test_probe_separates_the_solvers_and_bands_vary(traces: list[Trace]) -> None:
+    probed = [t for t in traces if t.correct]
+    strong, mid, weak = (sum(t.correct[m] for t in probed) for m in SPEC.models.panel)
+    assert strong > mid > weak, (strong, mid, weak)
+    bands = Counter(t.band for t in probed)
+    assert bands["discriminating"] >= len(probed) // 2 and len(bands) >= 3, bands
+
+
+def test_final_rejects_rows_citing_facts_the_prompt_does_not_give(traces: list[Trace]) -> None:
+    caught = [t for t in traces if t.status == "rejected:final"]
+    assert caught
+    for t in caught:
+        assert t.events[-1][2].startswith("criterion cites a fact the prompt does not give (row "), t.events[-1]
+        assert all(s == "pass" for g, s, _ in t.events if g == "agreement")  # judges agree on a crisp stale row
+
+
+async def test_junk_author_is_a_draft_error_with_its_receipt() -> None:
+    spec = replace(SPEC, models=replace(SPEC.models, author="local/junk"))
+    with pytest.raises(DraftError) as err:
+        await recipes.get("rubric").draft(context(spec, 0, []))
+    assert err.value.receipts and err.value.receipts[0].model == "local/junk"
+
+
+async def _clean_draft(index: int = 0) -> dict[str, Any]:
+    recipe = recipes.get("rubric")
+    while True:  # the first draft every cheap gate passes
+        payload = (await recipe.draft(context(SPEC, index, []))).payload
+        gates = {g.name: g for g in recipe.gates}
+        if all([(await gates[n].check(payload, context(SPEC, index, []))).status == "pass"
+                for n in ("construct", "atomicity", "mece")]):
+            return payload
+        index += 1
+
+
+async def test_agreement_needs_three_judges_and_unusable_judges_are_not_the_items_fault(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    gates = {g.name: g for g in recipes.get("rubric").gates}
+    payload = await _clean_draft()
+    two = replace(SPEC, models=replace(SPEC.models, judges=SPEC.models.judges[:2]))
+    result = await gates["agreement"].check(payload, context(two, 0, []))
+    assert (result.status, result.reason) == ("fail", "agreement needs at least three judges (2 configured)")
+    junk = replace(SPEC, models=replace(SPEC.models, judge="local/junk",
+                                        judges=[*SPEC.models.judges[:2], "local/junk"]))
+    for name in ("discriminating", "agreement", "realism"):
+        result = await gates[name].check(payload, context(junk, 0, []))
+        assert result.status == "fail" and result.unusable_output and result.receipts, (name, result)
+    monkeypatch.setenv("ASSAY_PANEL_FAIL_MODEL", "local/judge-b")
+    with pytest.raises(ModelError) as err:
+        await gates["agreement"].check(payload, context(SPEC, 0, []))
+    assert err.value.receipt.model == "local/judge-b" and err.value.receipt.error
+
+
+async def test_an_attempt_is_the_solvers_answer_scored_by_the_judge() -> None:
+    recipe = recipes.get("rubric")
+    payload = await _clean_draft(3)
+    ctx = context(SPEC, 3, [])
+    tries = [await recipe.attempt(payload, "local/solver-strong", i, 100 + i, 0.8, ctx) for i in range(4)]
+    assert all(a.receipt.role == "panel" and a.receipt.model == "local/solver-strong" for a in tries)
+    assert all([r.model for r in a.extra_receipts] == [SPEC.models.judge] for a in tries)
+    assert all(a.correct == (float(a.answer) >= 0.75) for a in tries)
+    again = await recipe.attempt(payload, "local/solver-strong", 0, 100, 0.8, ctx)
+    assert again.answer == tries[0].answer  # a pure function of the request
+
+
+async def test_drafts_are_a_pure_function_of_the_request() -> None:
+    first = await recipes.get("rubric").draft(context(SPEC, 5, []))
+    again = await recipes.get("rubric").draft(context(SPEC, 5, []))  # as after a restart
+    assert first.payload == again.payload
+    assert first.receipts[0].response_sha256 == again.receipts[0].response_sha256
