@@ -1,10 +1,12 @@
-"""Gates every recipe shares: novelty against the corpus, a judge's realism verdict, and the difficulty probe."""
+"""What every recipe shares: novelty against the corpus, a judge's realism verdict, the difficulty probe, and
+repair by a model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from domain.facts import Receipt
 from domain.graders import extract_json
 from domain.novelty import nearest
 from recipes.base import Context, GateOutcome
@@ -78,3 +80,20 @@ class ProbeGate:
 
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         raise NotImplementedError("the difficulty gate is a probe: run Recipe.attempt per panel model instead")
+
+
+async def repair_by_model(
+    payload: dict[str, Any], instruction: str, ctx: Context, *, fields: Sequence[str],
+    messages: Callable[[dict[str, Any], str], Messages], normalise: Callable[[dict[str, Any]], dict[str, Any]],
+    parse: Callable[[str], Any] = extract_json, keep: Sequence[str] = (),
+) -> tuple[dict[str, Any], list[Receipt]]:
+    """The usual ``Recipe.repair``: the repairer gets the item's ``fields`` and the instruction and returns the
+    whole item as JSON; ``keep`` fields (the coordinate) never change. An unusable reply changes nothing, so
+    the gate fails again and the bound on repairs ends it honestly."""
+    item = {k: payload[k] for k in fields if k in payload}
+    reply = await ctx.call("repairer", messages(item, instruction), seed=ctx.seed, temperature=0.3)
+    raw = parse(reply.text)
+    if not isinstance(raw, dict):
+        return dict(payload), [reply.receipt]
+    kept = {k: payload[k] for k in keep if k in payload}
+    return {**payload, **normalise({**item, **raw}), **kept}, [reply.receipt]

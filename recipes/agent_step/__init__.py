@@ -17,7 +17,7 @@ import recipes
 from domain.facts import Receipt
 from recipes.agent_step import gates, items, prompts
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
-from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate
+from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate, repair_by_model
 
 
 @recipes.register("agent_step")
@@ -60,13 +60,9 @@ class AgentStep:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        item = {k: payload[k] for k in items.FIELDS if k in payload}
-        reply = await ctx.call("repairer", prompts.repair(item, instruction), seed=ctx.seed, temperature=0.3)
-        raw = items.from_reply(reply.text)
-        if raw is None:
-            return dict(payload), [reply.receipt]  # unusable reply: unchanged, the gate fails again honestly
-        kept = {k: payload[k] for k in ("workflow", "step", "step_index") if k in payload}
-        return {**payload, **items.normalise({**item, **raw}), **kept}, [reply.receipt]
+        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
+                                     normalise=items.normalise, parse=items.from_reply,
+                                     keep=("workflow", "step", "step_index"))
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context

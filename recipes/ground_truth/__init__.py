@@ -18,7 +18,7 @@ from domain.facts import Receipt
 from domain.graders import extract_json
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
 from recipes.ground_truth import gates, items, prompts
-from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate
+from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate, repair_by_model
 
 
 @recipes.register("ground_truth")
@@ -58,13 +58,8 @@ class GroundTruth:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        item = {k: payload[k] for k in items.FIELDS if k in payload}
-        reply = await ctx.call("repairer", prompts.repair(item, instruction), seed=ctx.seed, temperature=0.3)
-        raw = extract_json(reply.text)
-        if not isinstance(raw, dict):
-            return dict(payload), [reply.receipt]  # unusable reply: unchanged, the gate fails again honestly
-        fixed = {**payload, **items.normalise({**item, **raw})}
-        return fixed, [reply.receipt]
+        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
+                                     normalise=items.normalise)
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context

@@ -25,7 +25,7 @@ from domain.rubric import TYPES, score
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
 from recipes.rubric import gates, graded, items, prompts
 from recipes.rubric import render as view
-from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate
+from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate, repair_by_model
 
 THRESHOLDS = {"raw": 0.8, "kappa": 0.6}
 
@@ -82,12 +82,8 @@ class Rubric:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        item = {k: payload[k] for k in items.FIELDS if k in payload}
-        reply = await ctx.call("repairer", prompts.repair(item, instruction), seed=ctx.seed, temperature=0.3)
-        raw = extract_json(reply.text)
-        if not isinstance(raw, dict):
-            return dict(payload), [reply.receipt]  # unusable reply: unchanged, the gate fails again honestly
-        return {**payload, **items.normalise({**item, **raw})}, [reply.receipt]
+        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
+                                     normalise=items.normalise)
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context
