@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean chromium
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/assay demo
 
-test: $(BIN)/.installed
+# Debian's chromium for the review page's browser tests (skipped, with the reason, when it cannot be installed).
+chromium:
+	@bash tests/browser/install-chromium.sh
+
+test: $(BIN)/.installed chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(BIN)/.installed

@@ -21,10 +21,10 @@ def preview(payload: dict[str, Any], width: int = PREVIEW) -> str:
 
 
 class ReviewQueue:
-    """Queued candidates without a verdict, oldest first."""
+    """Queued candidates without a verdict, oldest first, with their gate history (what was repaired)."""
 
     name: ClassVar[str] = "review_queue"
-    schema: ClassVar[int] = 1
+    schema: ClassVar[int] = 2
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         state = state or {}
@@ -50,9 +50,16 @@ class ReviewQueue:
                 "preview": preview(fact.payload),
                 "solve_rate": None,
                 "band": "",
+                "repairs": 0,
+                "repaired_gates": [],  # gates that failed and then passed after a repair
             }
+        elif isinstance(fact, f.GateFailed) and cid in self.open:
+            gates = self.open[cid]["repaired_gates"]
+            if fact.gate not in gates:
+                gates.append(fact.gate)
         elif isinstance(fact, f.Repaired) and cid in self.open:
             self.open[cid]["preview"] = preview(fact.payload)
+            self.open[cid]["repairs"] += 1
         elif isinstance(fact, f.Probed) and cid in self.open:
             self.open[cid].update(solve_rate=fact.solve_rate, band=fact.band)
         elif isinstance(fact, f.Rejected):

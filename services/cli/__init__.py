@@ -20,8 +20,9 @@ app = typer.Typer(
 def _register() -> None:
     # Each module adds its commands to `app`; split so that commands stay small and separately owned.
     from services.cli import run_cmds, read_cmds, review_cmds  # noqa: F401, I001  (order = help order)
-    from services.cli import eval_cmds  # noqa: F401
-    from services.cli import checklist_cmds, grade_cmds  # noqa: F401
+    from services.cli import eval_cmds, reviewer_cmds  # noqa: F401
+    from services.cli import grade_cmds  # noqa: F401
+    from services.cli import checklist_cmds  # noqa: F401
 
 
 def main() -> None:

@@ -201,45 +201,30 @@ def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet
 
 @app.command()
 def serve(
-    only: str = typer.Option(
-        "relay,orchestrator,generation,gating,probing", "--only", help="Comma-separated services to run here."
+    names: list[str] | None = typer.Argument(
+        None, metavar="SERVICE",
+        help="Services to run here: relay, orchestrator, generation, gating, probing, review "
+             "(default: all but review).",
     ),
+    only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address the review page listens on."),
+    port: int = typer.Option(8765, "--port", help="Port of the review page."),
 ) -> None:
     """Run services until SIGINT/SIGTERM (scale out by starting more processes against one NATS and store)."""
     from services import logs
-    from services.runtime import ALL_SERVICES
+    from services.cli.review_page import chosen_services
+    from services.cli.review_page import serve as serve_here
 
     logs.configure()
-    chosen = tuple(s.strip() for s in only.split(",") if s.strip())
-    unknown = sorted(set(chosen) - set(ALL_SERVICES))
-    if unknown:
-        raise UserError(f"--only: unknown service(s) {', '.join(unknown)}; known: {', '.join(ALL_SERVICES)}")
-
-    async def go() -> None:
-        from services.bus import BusUnavailable
-        from services.config import load_settings
-        from services.ledger import LedgerUnavailable
-        from services.runtime import Runtime
-
-        runtime = Runtime(load_settings(), only=chosen)
-        try:
-            await runtime.start()
-        except (LedgerUnavailable, BusUnavailable) as exc:
-            raise UserError(str(exc)) from None
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        console.print(f"serving {', '.join(chosen)}; Ctrl-C to stop")
-        await stop.wait()
-        await runtime.stop()
-
-    asyncio.run(go())
+    serve_here(chosen_services(names, only), host, port)
 
 
 @app.command()
 def demo(
     attempts: int = typer.Option(80, "--attempts", help="Lever pulls in the demo run."),
     spec_path: Path = typer.Option(DEMO_SPEC, "--spec", help="Spec to demo."),
+    open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
+    port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
 ) -> None:
     """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
     from services import logs
@@ -257,4 +242,8 @@ def demo(
         "point's full history, [bold]assay review ID --approve[/bold], [bold]assay status[/bold], "
         "[bold]assay export --format jsonl[/bold]"
     )
+    if open_page:
+        from services.cli.review_page import open_review_page
+
+        open_review_page("127.0.0.1", port)
     raise typer.Exit(code)

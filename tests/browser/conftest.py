@@ -1,0 +1,57 @@
+"""A real headless Chromium (Debian's package) driven by Playwright; skipped, visibly, where there is none.
+
+`make test` installs Chromium first (tests/browser/install-chromium.sh). Playwright never downloads a
+browser here: it launches the system one through ``executable_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.fixtures import served, world  # noqa: F401
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_skipped: list[str] = []
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("ASSAY_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        reason = ("no Chromium at /usr/bin/chromium (or $ASSAY_CHROMIUM): install Debian's `chromium` "
+                  "(`make test` tries to) to run the review page's browser tests")
+        _skipped.append(reason)
+        pytest.skip(reason)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "the playwright package is not installed (pip install -e '.[test]')"
+        _skipped.append(reason)
+        pytest.skip(reason)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped:
+        terminalreporter.write_line(f"browser tests SKIPPED: {_skipped[0]}", red=True, bold=True)

@@ -1,0 +1,43 @@
+"""The Reviewers aggregate: tokens known only by hash, duplicate names refused, revocation."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain import facts as f
+from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, new_token, token_sha256
+
+
+def test_reviewers_are_known_by_token_hash_only() -> None:
+    token = new_token()
+    crew = Reviewers.start("ana", token_sha256(token))
+    assert crew.id == REVIEWERS_ID and len(token) >= 32
+    assert crew.name_for(token_sha256(token)) == "ana"
+    assert crew.name_for(token_sha256(token + "x")) is None
+    events = crew.collect_events()
+    assert [type(e.fact) for e in events] == [f.ReviewerAdded]  # type: ignore[attr-defined]
+    assert token not in repr(events) and events[0].fact.token_sha256 == token_sha256(token)  # type: ignore[attr-defined]
+
+
+def test_duplicate_names_and_bad_names_are_refused() -> None:
+    crew = Reviewers.start("ana", token_sha256("t1"))
+    with pytest.raises(ReviewerError, match="reviewer 'ana' already exists"):
+        crew.add("ana", token_sha256("t2"))
+    with pytest.raises(ReviewerError, match="not allowed"):
+        crew.add("two words", token_sha256("t3"))
+    with pytest.raises(ReviewerError, match="not allowed"):
+        Reviewers.start("", token_sha256("t4"))
+    with pytest.raises(ReviewerError, match="already in use"):
+        crew.add("bob", token_sha256("t1"))
+
+
+def test_revoked_tokens_stop_working_and_the_name_can_get_a_new_one() -> None:
+    crew = Reviewers.start("ana", token_sha256("old"))
+    crew.revoke("ana")
+    assert crew.name_for(token_sha256("old")) is None and crew.revoked == {"ana"}
+    with pytest.raises(ReviewerError, match="already revoked"):
+        crew.revoke("ana")
+    with pytest.raises(ReviewerError, match="does not exist"):
+        crew.revoke("zed")
+    crew.add("ana", token_sha256("new"))
+    assert crew.name_for(token_sha256("new")) == "ana" and crew.name_for(token_sha256("old")) is None

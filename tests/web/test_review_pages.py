@@ -1,0 +1,134 @@
+"""The review page over HTTP (no browser): sessions, the form token, messages on the page, escaping, headers."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from domain import facts as f
+from services.ledger import AssayLedger, open_ledger
+from services.web import verdicts
+from services.web.errors import WebError
+from tests.web.helpers import EVIL, Served, craft_point
+
+
+class Browser:
+    """A cookie-keeping HTTP client that follows redirects, like a person's browser without JavaScript."""
+
+    def __init__(self, served: Served) -> None:
+        self.base = served.url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def open(self, path: str, form: dict[str, str] | None = None,
+             origin: str | None = None) -> tuple[int, str, str, dict[str, str]]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data)
+        if form is not None:
+            request.add_header("Origin", origin or self.base)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.url, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.url, exc.read().decode(), dict(exc.headers)
+
+    def login(self, token: str) -> str:
+        status, url, html, _ = self.open("/login", {"token": token, "next": "/"})
+        assert status == 200 and url == self.base + "/", html
+        return html
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_pages_need_a_session_and_a_valid_token(served: Served) -> None:
+    browser = Browser(served)
+    point = served.queue()[0]["candidate_id"]
+    for path in ("/", f"/points/{point}"):
+        status, url, html, _ = browser.open(path)
+        assert status == 200 and url.startswith(served.url + "/login?next=") and 'id="login-form"' in html
+    for token in ("old", "nonsense"):  # revoked, unknown
+        status, _, html, _ = browser.open("/login", {"token": served.tokens.get(token, token), "next": "/"})
+        assert status == 401 and "that token is not valid" in html
+    html = browser.login(served.tokens["ana"])
+    assert "signed in as ana" in html and 'id="queue"' in html and point[:8] in html
+
+
+def test_a_page_verdict_needs_the_form_token_and_the_same_origin(served: Served) -> None:
+    browser = Browser(served)
+    browser.login(served.tokens["bob"])
+    first, second = (q["candidate_id"] for q in served.queue()[:2])
+    _, _, html, _ = browser.open(f"/points/{first}")
+    before = served.position()
+    status, _, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": "0" * 64})
+    assert status == 403 and "the form has expired" in page
+    status, _, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": csrf(html)},
+                                      origin="http://evil.example")
+    assert status == 403 and "posted from another site" in page
+    assert served.position() == before
+    status, url, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": csrf(html)})
+    assert status == 200 and url == f"{served.url}/points/{second}"  # on to the next point
+    assert f"approve recorded for {first[:8]} by bob" in page
+    assert [(v.verdict, v.reviewer) for v in served.verdicts(first)] == [("approve", "bob")]
+
+
+def test_bad_input_shows_a_message_on_the_page_and_records_nothing(served: Served) -> None:
+    browser = Browser(served)
+    browser.login(served.tokens["ana"])
+    point = served.queue()[0]["candidate_id"]
+    _, _, html, _ = browser.open(f"/points/{point}")
+    token, before = csrf(html), served.position()
+    status, _, page, _ = browser.open(f"/points/{point}/verdict", {"verdict": "reject", "reason": " ", "csrf": token})
+    assert status == 422 and "a rejection needs a reason" in page and 'id="error"' in page
+    broken = '{"prompt": "only a prompt"}'
+    status, _, page, _ = browser.open(f"/points/{point}/verdict", {"verdict": "edit", "payload": broken,
+                                                                    "csrf": token})
+    assert status == 422 and "breaks the ground_truth payload schema" in page
+    assert "{&#34;prompt&#34;: &#34;only a prompt&#34;}" in page  # the posted text is kept (escaped) for fixing
+    status, _, page, _ = browser.open(f"/points/{'0' * 8}-0000-0000-0000-{'0' * 12}")
+    assert status == 404 and "no point with id" in page
+    assert served.position() == before and served.verdicts(point) == []
+
+
+def test_generated_markup_is_escaped_and_the_page_allows_no_inline_script(served: Served) -> None:
+    browser = Browser(served)
+    queue = browser.login(served.tokens["ana"])
+    real = served.call("GET", f"/api/points/{served.queue()[0]['candidate_id']}")[1]["payload"]
+    evil = craft_point(served, real)
+    for path in ("/", f"/points/{evil}"):
+        status, _, page, headers = browser.open(path)
+        assert status == 200 and "window.__pwned" in page
+        assert "<script>window" not in page and "<img src=x" not in page and 'onerror="window' not in page
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
+        assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/review.js" defer>']
+        assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in headers[
+            "content-security-policy"]
+    assert EVIL not in queue
+
+
+def test_a_verdict_that_loses_the_race_to_save_is_refused(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    point = served.queue()[0]["candidate_id"]
+    original = AssayLedger.save
+
+    def save_after_a_rival(self: AssayLedger, *aggregates: object, **kw: object) -> object:
+        rival = open_ledger(served.store_url)  # another reviewer decides between our load and our save
+        cand = rival.repository.get(aggregates[0].id)  # type: ignore[attr-defined]
+        cand.give_verdict(f.VerdictGiven(verdict="reject", reviewer="bob", reason="first"))
+        original(rival, cand)
+        rival.close()
+        return original(self, *aggregates, **kw)
+
+    ledger = open_ledger(served.store_url)
+    monkeypatch.setattr(AssayLedger, "save", save_after_a_rival)
+    with pytest.raises(WebError) as refused:
+        verdicts.record(ledger, point, "ana", "approve")
+    monkeypatch.undo()
+    assert refused.value.status == 409
+    assert refused.value.message.startswith("someone else decided this point first (reject by bob)")
+    assert [(v.verdict, v.reviewer) for v in served.verdicts(point)] == [("reject", "bob")]
+    ledger.close()
