@@ -1,17 +1,16 @@
 """The agent-step recipe through its real parts: litellm -> the "local" panel provider -> recipe -> graders.
 
-A small driver runs each draft through the gates in order with bounded repair (re-running every gate that reads
-a changed field) and probes with ``attempt`` n times per panel model, as the services do. The panel module is
-registered here at runtime (and unregistered after) until panel.protocol.MODULES lists it.
+The shared driver (tests/service/driver.py) runs each draft through the gates in order with bounded repair
+(re-running every gate that reads a changed field) and probes with ``attempt`` n times per panel model, as the
+services do; the probe's band is recorded but does not stop the item, so the gates after it see every draft. The
+panel module is registered here at runtime (and unregistered after) until panel.protocol.MODULES lists it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,11 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
-from domain.coordinates import coordinates
-from domain.passk import band, outcome
-from domain.spec import Spec, parse_spec
+from domain.spec import parse_spec
 from panel import protocol
-from recipes.base import Context, CorpusEntry, DraftError
-from services.llm import LLM, ModelError, _load_litellm
+from recipes.base import Context, DraftError
+from services.llm import ModelError
+from tests.service.driver import Trace, context, run, tally
 
 SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "support-agent.toml").read_text(), "support-agent.toml")
 RUNS = 42  # six pulls per step
@@ -41,103 +39,17 @@ def registered() -> Iterator[None]:
         protocol.MODULES.remove("panel.agent_step")
 
 
-def _seed(*parts: Any) -> int:
-    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "big") & 0x7FFFFFFF
-
-
-def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
-    coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
-    llm, roles = LLM(), {"author": spec.models.author, "repairer": spec.models.repairer,
-                         "oracle": spec.models.oracle, "judge": spec.models.judge}
-
-    async def call(role: str, messages: list[dict[str, str]], *, model: str | None = None, sample: int = 0,
-                   seed: int | None = None, temperature: float | None = None) -> Any:
-        return await llm.complete(role, model or roles[role], messages, sample=sample, seed=seed,
-                                  temperature=temperature)
-
-    return Context(spec=spec, call=call, run_id=run_id, candidate_id=f"{run_id}-{index}", index=index,
-                   coordinate=coord, seed=_seed(run_id, index), corpus=list(corpus))
-
-
-@dataclass
-class Trace:
-    step: str = ""
-    events: list[tuple[str, str, str]] = field(default_factory=list)  # (gate, status, reason)
-    status: str = ""
-    band: str = ""
-    correct: dict[str, int] = field(default_factory=dict)
-
-
-async def probe(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    outcomes = []
-    for model in ctx.spec.models.panel:
-        tries = await asyncio.gather(*(
-            recipe.attempt(payload, model, i, _seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
-            for i in range(ctx.spec.probe.n)))
-        trace.correct[model] = sum(a.correct for a in tries)
-        outcomes.append(outcome(model, [a.correct for a in tries], ctx.spec.probe.k))
-    placed = band(outcomes, ctx.spec.probe.easy_pass_at_1, ctx.spec.probe.min_spread)
-    trace.band = placed.name
-    trace.events.append(("difficulty", "pass" if placed.in_band else "fail", placed.name))
-
-
-async def gate_loop(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    """Gates in order with bounded repair; the probe's band is recorded but does not stop the item, so the
-    gates after it see every draft (the services reject out-of-band items at that point)."""
-    gates = {g.name: g for g in recipe.gates}
-    passed: list[str] = []
-    repairs = 0
-    while (name := next((g for g in gates if g not in passed), None)) is not None:
-        if name == recipe.probe_gate:
-            await probe(recipe, payload, ctx, trace)
-            passed.append(name)
-            continue
-        result = await gates[name].check(payload, ctx)
-        trace.events.append((name, result.status, result.reason))
-        if result.status == "pass":
-            passed.append(name)
-            continue
-        if result.status == "fail" or repairs >= ctx.spec.gates.max_repairs:
-            trace.status = f"rejected:{name}"
-            return
-        fixed, _ = await recipe.repair(payload, result.instruction, ctx)
-        changed = {k for k in set(fixed) | set(payload) if fixed.get(k) != payload.get(k)}
-        passed = [g for g in passed if g != name and not gates[g].reads & changed]
-        payload, repairs = fixed, repairs + 1
-    trace.status = "queued"
-
-
-async def run(spec: Spec, count: int) -> list[Trace]:
-    _load_litellm()
-    recipe = recipes.get(spec.recipe, **spec.recipe_options)
-    corpus: list[CorpusEntry] = []
-    traces = []
-    for index in range(count):
-        ctx = context(spec, index, corpus)
-        trace = Trace(step=ctx.coordinate["step"])
-        traces.append(trace)
-        try:
-            draft = await recipe.draft(ctx)
-        except DraftError:
-            trace.status = "failed_draft"
-            continue
-        assert draft.payload["step_index"] == SPEC.axes["step"].values.index(trace.step)
-        corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
-        ctx.corpus = list(corpus)  # includes this candidate itself: the novelty gate must skip it
-        await gate_loop(recipe, draft.payload, ctx, trace)
-    return traces
+def drafted_at_its_step(ctx: Context, payload: dict[str, Any]) -> None:
+    assert payload["step_index"] == SPEC.axes["step"].values.index(ctx.coordinate["step"])
 
 
 @pytest.fixture(scope="module")
 def traces(registered: None) -> list[Trace]:
-    return asyncio.run(run(SPEC, RUNS))
+    return asyncio.run(run(SPEC, RUNS, check_seeds=False, check_draft=drafted_at_its_step))
 
 
 def test_every_gate_both_passes_and_rejects_or_repairs(traces: list[Trace]) -> None:
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for t in traces:
-        for gate, status, _ in t.events:
-            seen[gate][status] += 1
+    seen = tally(traces)
     for gate in ("construct", "novelty", "oracle", "counter", "realism", "difficulty", "gameability", "final"):
         assert seen[gate]["pass"] > 0, (gate, seen[gate])
         assert seen[gate]["fail"] + seen[gate]["repair"] > 0, (gate, seen[gate])
@@ -157,7 +69,7 @@ def test_the_strong_solver_collapses_on_the_weak_steps(traces: list[Trace]) -> N
     rates: dict[str, dict[bool, float]] = {}
     for model in SPEC.models.panel:
         for weak in (True, False):
-            group = [t.correct[model] for t in probed if (t.step in WEAK_STEPS) == weak]
+            group = [t.correct[model] for t in probed if (t.coordinate["step"] in WEAK_STEPS) == weak]
             rates.setdefault(model, {})[weak] = sum(group) / (SPEC.probe.n * len(group))
     strong, mid, weak = (rates[m] for m in SPEC.models.panel)
     assert strong[False] >= 0.8 and strong[True] <= strong[False] - 0.35, strong

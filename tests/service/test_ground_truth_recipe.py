@@ -1,126 +1,30 @@
 """The ground-truth recipe through its real parts: litellm -> the "local" panel provider -> recipe -> graders.
 
-A small in-test driver runs each draft through the gates in order with bounded repair (re-running every gate
-that reads a changed field), and probes with ``attempt`` n times per panel model, as the services do.
+The shared driver (tests/service/driver.py) runs each draft through the gates in order with bounded repair
+(re-running every gate that reads a changed field), and probes with ``attempt`` n times per panel model, as the
+services do. The probe's band is recorded but does not stop the item here, so the gates after it see every draft
+(the services reject out-of-band items at that point).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 from msgspec.structs import replace
 
 import recipes
-from domain.coordinates import coordinates
-from domain.passk import band, outcome
-from domain.spec import Spec, parse_spec
+from domain.spec import parse_spec
 from panel import flaws, tasks
-from recipes.base import Context, CorpusEntry, DraftError
+from recipes.base import CorpusEntry, DraftError
 from recipes.ground_truth import items
-from services.llm import LLM, ModelError, _load_litellm
+from services.llm import ModelError
+from tests.service.driver import Trace, context, run, tally
 
 SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "arithmetic.toml").read_text(), "arithmetic.toml")
 RUNS = 100
-
-
-def _seed(*parts: Any) -> int:
-    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "big") & 0x7FFFFFFF
-
-
-def caller(spec: Spec, llm: LLM) -> Any:
-    roles = {"author": spec.models.author, "repairer": spec.models.repairer, "oracle": spec.models.oracle,
-             "judge": spec.models.judge}
-
-    async def call(role: str, messages: list[dict[str, str]], *, model: str | None = None, sample: int = 0,
-                   seed: int | None = None, temperature: float | None = None) -> Any:
-        return await llm.complete(role, model or roles[role], messages, sample=sample, seed=seed,
-                                  temperature=temperature)
-
-    return call
-
-
-def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
-    coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
-    return Context(spec=spec, call=caller(spec, LLM()), run_id=run_id, candidate_id=f"{run_id}-{index}",
-                   index=index, coordinate=coord, seed=_seed(run_id, index), corpus=list(corpus))
-
-
-@dataclass
-class Trace:
-    events: list[tuple[str, str, str]] = field(default_factory=list)  # (gate, status, reason)
-    status: str = ""
-    band: str = ""
-    correct: dict[str, int] = field(default_factory=dict)
-    costs: list[float] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)  # as it last went through a gate
-
-
-async def probe(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    outcomes = []
-    for model in ctx.spec.models.panel:
-        tries = await asyncio.gather(*(
-            recipe.attempt(payload, model, i, _seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
-            for i in range(ctx.spec.probe.n)))
-        assert len({a.receipt.seed for a in tries}) == len(tries)  # each sample is a distinct request
-        trace.costs += [a.receipt.cost_usd for a in tries]
-        trace.correct[model] = sum(a.correct for a in tries)
-        outcomes.append(outcome(model, [a.correct for a in tries], ctx.spec.probe.k))
-    trace.band = band(outcomes, ctx.spec.probe.easy_pass_at_1, ctx.spec.probe.min_spread).name
-
-
-async def gate_loop(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    """Gates in order with bounded repair. The probe's band is recorded but does not stop the item here, so
-    the gates after it see every draft (the services reject out-of-band items at that point)."""
-    gates = {g.name: g for g in recipe.gates}
-    passed: list[str] = []
-    repairs = 0
-    while (name := next((g for g in gates if g not in passed), None)) is not None:
-        if name == recipe.probe_gate:
-            await probe(recipe, payload, ctx, trace)
-            passed.append(name)
-            continue
-        result = await gates[name].check(payload, ctx)
-        trace.events.append((name, result.status, result.reason))
-        trace.payload = payload
-        trace.costs += [r.cost_usd for r in result.receipts]
-        if result.status == "pass":
-            passed.append(name)
-            continue
-        if result.status == "fail" or repairs >= ctx.spec.gates.max_repairs:
-            trace.status = f"rejected:{name}"
-            return
-        fixed, receipts = await recipe.repair(payload, result.instruction, ctx)
-        trace.costs += [r.cost_usd for r in receipts]
-        changed = {k for k in set(fixed) | set(payload) if fixed.get(k) != payload.get(k)}
-        passed = [g for g in passed if g != name and not gates[g].reads & changed]
-        payload, repairs = fixed, repairs + 1
-    trace.status = "queued"
-
-
-async def run(spec: Spec, count: int) -> list[Trace]:
-    _load_litellm()
-    recipe = recipes.get(spec.recipe, **spec.recipe_options)
-    corpus: list[CorpusEntry] = []
-    traces = []
-    for index in range(count):
-        ctx, trace = context(spec, index, corpus), Trace()
-        traces.append(trace)
-        try:
-            draft = await recipe.draft(ctx)
-        except DraftError as exc:
-            trace.status, trace.costs = "failed_draft", [r.cost_usd for r in exc.receipts]
-            continue
-        trace.costs += [r.cost_usd for r in draft.receipts]
-        corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
-        ctx.corpus = list(corpus)  # includes this candidate itself: the novelty gate must skip it
-        await gate_loop(recipe, draft.payload, ctx, trace)
-    return traces
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +33,7 @@ def traces() -> list[Trace]:
 
 
 def test_every_gate_both_passes_and_rejects_or_repairs(traces: list[Trace]) -> None:
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for t in traces:
-        for gate, status, _ in t.events:
-            seen[gate][status] += 1
+    seen = tally(traces)
     statuses = Counter(t.status for t in traces)
     for gate in ("construct", "novelty", "oracle", "counter", "realism", "gameability", "final"):
         assert seen[gate]["pass"] > 0 and seen[gate]["fail"] + seen[gate]["repair"] > 0, (gate, seen[gate])

@@ -1,16 +1,15 @@
 """The rubric recipe through its real parts: litellm -> the "local" panel provider -> recipe -> domain.rubric.
 
-A small in-test driver runs each draft through the gates in order with bounded repair (re-running every gate
-that reads a changed field), and probes with ``attempt`` n times per panel model, as the services do. Gate
-details are kept, so the agreement table and the sample scores can be checked.
+The shared driver (tests/service/driver.py) runs each draft through the gates in order with bounded repair
+(re-running every gate that reads a changed field), and probes with ``attempt`` n times per panel model, as the
+services do; an out-of-band probe rejects here too. Gate details are kept, so the agreement table and the sample
+scores can be checked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,123 +17,25 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
-from domain.coordinates import coordinates
-from domain.passk import band, outcome
 from domain.rubric import compound_parts, criteria_from
-from domain.spec import Spec, parse_spec
+from domain.spec import parse_spec
 from panel.rubric import checks
-from recipes.base import Context, CorpusEntry, DraftError
-from services.llm import LLM, ModelError, _load_litellm
+from recipes.base import DraftError
+from services.llm import ModelError
+from tests.service.driver import Trace, context, run, tally
 
 SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "writing-rubrics.toml").read_text(), "writing-rubrics.toml")
 RUNS = 80
 GATES = ("construct", "novelty", "atomicity", "mece", "discriminating", "agreement", "realism", "difficulty", "final")
 
 
-def _seed(*parts: Any) -> int:
-    return int.from_bytes(hashlib.sha256(":".join(map(str, parts)).encode()).digest()[:4], "big") & 0x7FFFFFFF
-
-
-def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
-    coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
-    llm = LLM()
-    roles = {"author": spec.models.author, "repairer": spec.models.repairer, "judge": spec.models.judge,
-             "writer": spec.models.writer or spec.models.author}
-
-    async def call(role: str, messages: list[dict[str, str]], *, model: str | None = None, sample: int = 0,
-                   seed: int | None = None, temperature: float | None = None) -> Any:
-        return await llm.complete(role, model or roles[role], messages, sample=sample, seed=seed,
-                                  temperature=temperature)
-
-    return Context(spec=spec, call=call, run_id=run_id, candidate_id=f"{run_id}-{index}", index=index,
-                   coordinate=coord, seed=_seed(run_id, index), corpus=list(corpus))
-
-
-@dataclass
-class Trace:
-    events: list[tuple[str, str, str]] = field(default_factory=list)  # (gate, status, reason)
-    details: dict[str, dict[str, Any]] = field(default_factory=dict)  # gate -> its latest detail
-    history: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (gate, detail) of every check
-    status: str = ""
-    band: str = ""
-    correct: dict[str, int] = field(default_factory=dict)
-    payload: dict[str, Any] = field(default_factory=dict)  # as it last went through a gate
-
-
-async def probe(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    outcomes = []
-    for model in ctx.spec.models.panel:
-        tries = await asyncio.gather(*(
-            recipe.attempt(payload, model, i, _seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
-            for i in range(ctx.spec.probe.n)))
-        assert len({a.receipt.seed for a in tries}) == len(tries)  # each sample is a distinct request
-        trace.correct[model] = sum(a.correct for a in tries)
-        outcomes.append(outcome(model, [a.correct for a in tries], ctx.spec.probe.k))
-    trace.band = band(outcomes, ctx.spec.probe.easy_pass_at_1, ctx.spec.probe.min_spread).name
-
-
-async def gate_loop(recipe: Any, payload: dict[str, Any], ctx: Context, trace: Trace) -> None:
-    """Gates in order with bounded repair. An out-of-band probe rejects here too (as the services do)."""
-    gates = {g.name: g for g in recipe.gates}
-    passed: list[str] = []
-    repairs = 0
-    while (name := next((g for g in gates if g not in passed), None)) is not None:
-        trace.payload = payload
-        if name == recipe.probe_gate:
-            await probe(recipe, payload, ctx, trace)
-            if trace.band != "discriminating":
-                trace.events.append((name, "fail", f"out of band: {trace.band}"))
-                trace.status = f"rejected:{name}"
-                return
-            trace.events.append((name, "pass", ""))
-            passed.append(name)
-            continue
-        result = await gates[name].check(payload, ctx)
-        trace.events.append((name, result.status, result.reason))
-        trace.details[name] = result.detail
-        trace.history.append((name, result.detail))
-        if result.status == "pass":
-            passed.append(name)
-            continue
-        if result.status == "fail" or repairs >= ctx.spec.gates.max_repairs:
-            trace.status = f"rejected:{name}"
-            return
-        fixed, _ = await recipe.repair(payload, result.instruction, ctx)
-        changed = {k for k in set(fixed) | set(payload) if fixed.get(k) != payload.get(k)}
-        passed = [g for g in passed if g != name and not gates[g].reads & changed]
-        payload, repairs = fixed, repairs + 1
-    trace.status = "queued"
-
-
-async def run(spec: Spec, count: int) -> list[Trace]:
-    _load_litellm()
-    recipe = recipes.get(spec.recipe, **spec.recipe_options)
-    corpus: list[CorpusEntry] = []
-    traces = []
-    for index in range(count):
-        ctx, trace = context(spec, index, corpus), Trace()
-        traces.append(trace)
-        try:
-            draft = await recipe.draft(ctx)
-        except DraftError:
-            trace.status = "failed_draft"
-            continue
-        corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
-        ctx.corpus = list(corpus)
-        await gate_loop(recipe, draft.payload, ctx, trace)
-    return traces
-
-
 @pytest.fixture(scope="module")
 def traces() -> list[Trace]:
-    return asyncio.run(run(SPEC, RUNS))
+    return asyncio.run(run(SPEC, RUNS, reject_out_of_band=True))
 
 
 def test_every_gate_passes_some_and_rejects_some(traces: list[Trace]) -> None:
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for t in traces:
-        for gate, status, _ in t.events:
-            seen[gate][status] += 1
+    seen = tally(traces)
     statuses = Counter(t.status for t in traces)
     for gate in GATES:
         assert seen[gate]["pass"] > 0, (gate, seen[gate])
