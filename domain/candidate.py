@@ -5,25 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from domain import facts as f
+from domain.chain import Chained
 from domain.errors import CandidateClosed, NotReviewable
 
 TERMINAL = frozenset({"rejected", "approved", "declined"})
 
 
-class Candidate(Aggregate):
+class Candidate(Chained):
     """State machine: drafting -> (probing) -> queued | rejected -> approved | declined."""
 
-    class Started(Aggregate.Created):
+    class Started(Chained.Started):
         fact: f.Drafted | f.DraftFailed
 
-    class Recorded(Aggregate.Event):
+    class Recorded(Chained.Recorded):
         fact: f.AnyFact
-
-        def apply(self, aggregate: Candidate) -> None:
-            aggregate._when(self.fact)
 
     def __init__(self, fact: f.Drafted | f.DraftFailed) -> None:
         self.run_id = fact.run_id

@@ -11,9 +11,8 @@ from collections.abc import Collection
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
 from domain import facts as f
+from domain.chain import Chained
 from domain.errors import ChecklistError, UnknownChecklistItem
 
 _BOOKS = uuid5(NAMESPACE_URL, "assay:checklist")
@@ -31,17 +30,14 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-class ChecklistBook(Aggregate):
+class ChecklistBook(Chained):
     """Per recipe: reviewer items by id, and reviewer changes to observed items keyed by their text."""
 
-    class Started(Aggregate.Created):
+    class Started(Chained.Started):
         fact: ItemFact
 
-    class Recorded(Aggregate.Event):
+    class Recorded(Chained.Recorded):
         fact: f.AnyFact
-
-        def apply(self, aggregate: ChecklistBook) -> None:
-            aggregate._when(self.fact)
 
     def __init__(self, fact: ItemFact) -> None:
         self.recipe = fact.recipe

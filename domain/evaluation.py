@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
 from domain import facts as f
+from domain.chain import Chained
 from domain.errors import DomainError
 
 _EVALS = uuid5(NAMESPACE_URL, "assay:evaluation")
@@ -16,17 +15,14 @@ def evaluation_uuid(eval_id: str) -> UUID:
     return uuid5(_EVALS, eval_id)
 
 
-class Evaluation(Aggregate):
+class Evaluation(Chained):
     """Records each (point, model) result once; completes with a summary."""
 
-    class Started(Aggregate.Created):
+    class Started(Chained.Started):
         fact: f.EvaluationStarted
 
-    class Recorded(Aggregate.Event):
+    class Recorded(Chained.Recorded):
         fact: f.AnyFact
-
-        def apply(self, aggregate: Evaluation) -> None:
-            aggregate._when(self.fact)
 
     def __init__(self, fact: f.EvaluationStarted) -> None:
         self.started = fact

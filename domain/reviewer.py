@@ -11,9 +11,8 @@ import re
 import secrets
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
 from domain import facts as f
+from domain.chain import Chained
 from domain.errors import DomainError
 
 REVIEWERS_ID: UUID = uuid5(NAMESPACE_URL, "assay:reviewers")
@@ -41,17 +40,14 @@ def check_name(name: str) -> str:
     return name
 
 
-class Reviewers(Aggregate):
+class Reviewers(Chained):
     """Active reviewers by name (with their token hashes) and the names that were revoked."""
 
-    class Started(Aggregate.Created):
+    class Started(Chained.Started):
         fact: f.ReviewerAdded
 
-    class Recorded(Aggregate.Event):
+    class Recorded(Chained.Recorded):
         fact: f.AnyFact
-
-        def apply(self, aggregate: Reviewers) -> None:
-            aggregate._when(self.fact)
 
     def __init__(self, fact: f.ReviewerAdded) -> None:
         self.active: dict[str, str] = {}  # name -> token sha256

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from domain import facts as f
+from domain.chain import Chained
 from domain.errors import DomainError, RunClosed
 
 
-class Run(Aggregate):
+class Run(Chained):
     """Tracks pulls, settlements and spend; the orchestrator asks it what to do next."""
 
-    class Started(Aggregate.Created):
+    class Started(Chained.Started):
         fact: f.RunStarted
 
-    class Recorded(Aggregate.Event):
+    class Recorded(Chained.Recorded):
         fact: f.AnyFact
-
-        def apply(self, aggregate: Run) -> None:
-            aggregate._when(self.fact)
 
     def __init__(self, fact: f.RunStarted) -> None:
         self.run_id = fact.run_id
@@ -29,6 +25,7 @@ class Run(Aggregate):
         self.spec = dict(fact.spec)
         self.policy = fact.policy
         self.seed = fact.seed
+        self.recipe_args = dict(fact.recipe_args)
         self.pulls: dict[int, f.LeverPulled] = {}
         self.settled: dict[str, f.CandidateSettled] = {}
         self.completed: f.RunCompleted | None = None

@@ -22,6 +22,7 @@ def _register() -> None:
     from services.cli import run_cmds, read_cmds, review_cmds  # noqa: F401, I001  (order = help order)
     from services.cli import eval_cmds, reviewer_cmds  # noqa: F401
     from services.cli import grade_cmds  # noqa: F401
+    from services.cli import verify_cmds  # noqa: F401
     from services.cli import checklist_cmds  # noqa: F401
 
 
@@ -39,10 +40,8 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # usage errors: typer vendors its own click, so match by what they can do
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
         raise

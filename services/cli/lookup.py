@@ -16,6 +16,7 @@ from domain.facts import tag_of
 from domain.ids import run_uuid
 from domain.run import Run
 from services.cli.errors import UserError
+from services.cli.trace import annotate_repairs
 from services.ledger import AssayLedger, LedgerUnavailable
 from services.tracking import TrackingStore
 
@@ -56,6 +57,8 @@ def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
 
     wanted = text.strip()
     low = wanted.lower()
+    if len(low) == 32 and all(c in "0123456789abcdef" for c in low):  # a UUID as stored, without hyphens
+        low = str(UUID(low))
     corpus = catch_up(ledger, tracking, Corpus)
     stats = catch_up(ledger, tracking, RunStats)
     runs = {run_id: row["uuid"] for run_id, row in stats.runs.items()}
@@ -115,7 +118,8 @@ def candidate_history(ledger: AssayLedger, candidate_id: str) -> dict[str, Any]:
         "checklist_version": candidate.checklist_version,
         "cost_usd": candidate.cost_usd,
         "payload": msgspec.to_builtins(candidate.payload),
-        "facts": _fact_rows(ledger, candidate_id),
+        "recipe_args": run.recipe_args if run else {},
+        "facts": annotate_repairs(_fact_rows(ledger, candidate_id)),
     }
 
 

@@ -17,6 +17,7 @@ from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import candidate_history, resolve, run_history, session
 from services.cli.read_cmds import JSON_OPT, add_row, coord, make_table, money, print_json
+from services.cli.trace import change_lines
 
 
 def _detail(row: dict[str, Any]) -> str:
@@ -64,13 +65,19 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
                   markup=False)
     console.print(f"coordinate: {coord(h['coordinate'])}   first fact: {h['facts'][0]['timestamp'][:19]}",
                   markup=False)
+    spec = h.get("spec") or {}
+    parts = {"models": spec.get("models", {}), "gates": spec.get("gates", {}), "probe": spec.get("probe", {}),
+             "recipe args": h.get("recipe_args") or {}}
+    console.print("spec: " + "; ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in parts.items()),
+                  markup=False)
     facts = make_table("History", "# time fact detail", wrap="detail", right="#")
     errors = any(r["error"] for row in h["facts"] for r in row.get("receipts", []))
     receipts = make_table("Receipts (# = the fact that made the call)",
                           "# role model prompt response tokens cost ms" + (" error" if errors else ""),
                           wrap="error", right="# tokens cost ms")
     for row in h["facts"]:
-        add_row(facts, row["version"], row["timestamp"][11:23], row["type"], _detail(row))
+        add_row(facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([_detail(row),
+                                                                                        *change_lines(row)]))
         for r in row.get("receipts", []):
             add_row(receipts, row["version"], r["role"], r["model"], r["prompt_sha256"][:8], r["response_sha256"][:8],
                     f"{r['prompt_tokens']}+{r['completion_tokens']}", money(r["cost_usd"]), f"{r['latency_ms']:.0f}",

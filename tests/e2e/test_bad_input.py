@@ -89,3 +89,9 @@ def test_junk_author_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -> 
     assert result.returncode == 3 and "unusable output" in result.stderr
     row = json.loads(assay(home, "status", "--json").stdout)["runs"][0]
     assert row["rejects_by_gate"] == {"author": 3}
+
+
+def test_usage_errors_are_one_message_not_a_traceback(tmp_path: Path) -> None:
+    for args, message in ((["show"], "Missing argument 'ID'"), (["run", "--bogus"], "No such option: --bogus")):
+        done = assay(tmp_path / ".assay", *args)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
