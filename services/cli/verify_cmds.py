@@ -29,7 +29,8 @@ def verify(as_json: bool = JSON_OPT) -> None:
         for p in report.problems:
             console.print(f"{p.kind.upper()}: {p.message}", markup=False, style="red")
         note = f", {report.unchained} recorded before hash chains (not checkable)" if report.unchained else ""
-        verdict = "intact" if report.ok else f"{len(report.problems)} problem(s)"
+        count = len(report.problems)
+        verdict = "intact" if report.ok else f"NOT intact ({count} problem{'s' if count > 1 else ''})"
         console.print(f"ledger {verdict}: {report.events} events in {report.aggregates} aggregates checked{note}",
                       markup=False, style="bold" if report.ok else "bold red")
     if not report.ok:
