@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import msgspec
@@ -28,7 +29,7 @@ class Dataset:
     """Approved points by candidate id; ``points()`` lists them in verdict order."""
 
     name: ClassVar[str] = "dataset"
-    schema: ClassVar[int] = 1
+    schema: ClassVar[int] = 2  # 2: receipts name the models called
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         state = state or {}
@@ -58,13 +59,15 @@ class Dataset:
                 "checklist_version": fact.checklist_version,
                 "payload": msgspec.to_builtins(fact.payload),
                 "difficulty": None,
-                "receipts": receipt_sums(fact.receipts),
+                "receipts": {**receipt_sums(fact.receipts), "models": []},
             }
+            self._models(self.pending[cid], fact.receipts)
             return
         item = self.pending.get(cid)
         if item is None:
             return  # a run fact, a failed draft, or a candidate already settled for good
         receipt_sums(getattr(fact, "receipts", ()), item["receipts"])
+        self._models(item, getattr(fact, "receipts", ()))
         if isinstance(fact, f.Repaired):
             item["payload"] = msgspec.to_builtins(fact.payload)
         elif isinstance(fact, f.Probed):
@@ -75,6 +78,12 @@ class Dataset:
             del self.pending[cid]
             if fact.verdict != "reject":
                 self._approve(cid, item, fact, env)
+
+    @staticmethod
+    def _models(item: dict[str, Any], receipts: Iterable[f.Receipt]) -> None:
+        """The distinct models called for this candidate, sorted."""
+        if new := {r.model for r in receipts if r.model} - set(item["receipts"]["models"]):
+            item["receipts"]["models"] = sorted(new | set(item["receipts"]["models"]))
 
     def _approve(self, cid: str, item: dict[str, Any], fact: f.VerdictGiven, env: f.Envelope) -> None:
         receipts = dict(item["receipts"])

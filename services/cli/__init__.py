@@ -24,6 +24,7 @@ def _register() -> None:
     from services.cli import grade_cmds  # noqa: F401
     from services.cli import verify_cmds  # noqa: F401
     from services.cli import checklist_cmds  # noqa: F401
+    from services.cli import export_cmds  # noqa: F401
 
 
 def main() -> None:

@@ -1,9 +1,8 @@
-"""`assay status`, `queue`, `export` and `rebuild`: read models built from the ledger."""
+"""`assay status`, `queue` and `rebuild`: read models built from the ledger (`export` is in export_cmds)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -124,32 +123,6 @@ def queue(
         add_row(table, q["candidate_id"][:8], q["run_id"], q["band"] or "-", solve, money(q["cost_usd"]), what)
     console.print(table)
     console.print("review one with: assay show ID, then assay review ID --approve | --reject --reason TEXT")
-
-
-@app.command()
-def export(
-    fmt: str = typer.Option("jsonl", "--format", help="Output format (jsonl)."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
-) -> None:
-    """Approved points, one JSON object per line in verdict order, with payload, difficulty and receipts."""
-    from projections.dataset import Dataset
-    from projections.runner import catch_up
-
-    if fmt != "jsonl":
-        raise UserError(f"unknown export format {fmt!r}; supported: jsonl")
-    with session() as (ledger, tracking):
-        points = catch_up(ledger, tracking, Dataset).points()
-    if not points:
-        raise UserError("no approved points to export")
-    lines = "".join(json.dumps(p, sort_keys=True, ensure_ascii=False) + "\n" for p in points)
-    if output is None:
-        typer.echo(lines, nl=False)
-        return
-    try:
-        output.write_text(lines, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"exported {len(points)} points to {output}", err=True)
 
 
 @app.command()
