@@ -1,4 +1,4 @@
-"""The review page: login, the queue with filters, one point with its verdict forms."""
+"""The review page: login, the queue with filters, one point with its verdict forms, the reflection checklist."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from services.web import auth, reads, verdicts
+from domain.checklist_book import MAX_TEXT as MAX_ITEM_TEXT
+from services.web import auth, checklist, reads, verdicts
 from services.web.errors import WebError
 from services.web.render import as_json
 
@@ -73,7 +74,9 @@ async def queue_page(request: Request) -> Response:
     filters = reads.Filters.of(request.query_params)
     state = request.app.state
     data = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
-    return _page(request, "queue.html", {"reviewer": who, "query": filters.query(), **data})
+    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    return _page(request, "queue.html", {"reviewer": who, "query": filters.query(), **data,
+                                         "checklists": checklist.summary(reflection)})
 
 
 def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
@@ -130,10 +133,46 @@ async def verdict_form(request: Request) -> Response:
     return _redirect(f"/points/{upcoming}{query}" if upcoming else f"/{query}", done)
 
 
+async def _checklist_page(request: Request, who: str, status: int = 200, error: str = "",
+                          posted: dict[str, str] | None = None) -> Response:
+    state = request.app.state
+    data = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    context = {"reviewer": who, "recipes": checklist.page(data), "error": error, "posted": posted or {},
+               "max_text": MAX_ITEM_TEXT}
+    return _page(request, "checklist.html", context, status=status)
+
+
+async def checklist_page(request: Request) -> Response:
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    return await _checklist_page(request, who)
+
+
+async def checklist_form(request: Request) -> Response:
+    """Add, edit or retire an item as the signed-in reviewer; on a refusal, show the page again with why."""
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _redirect("/login?next=/checklist")
+    form = await request.form()
+    auth.check_form(request, str(form.get("csrf", "")))
+    recipe, action = request.path_params["recipe"], request.path_params["action"]
+    checklist.check_target(recipe, action)  # else the error page: there is no form to show again
+    posted = {k: str(form.get(k, "")) for k in ("item_id", "text", "reason")}
+    try:
+        done = await run_in_threadpool(checklist.change, request.app.state.ledger, recipe, action, who, **posted)
+    except WebError as exc:
+        return await _checklist_page(request, who, exc.status, exc.message,
+                                     {"recipe": recipe, "action": action, **posted})
+    return _redirect(f"/checklist#recipe-{recipe}", done["message"])
+
+
 routes = [
     Route("/", queue_page),
     Route("/login", login, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/points/{point_id}", point_page),
     Route("/points/{point_id}/verdict", verdict_form, methods=["POST"]),
+    Route("/checklist", checklist_page),
+    Route("/checklist/{recipe}/{action}", checklist_form, methods=["POST"]),
 ]

@@ -132,3 +132,38 @@ def test_markup_in_generated_text_shows_as_text_and_never_runs(page: Any, served
     assert page.locator("main img, main b, main script").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.screenshot(path=str(ARTIFACTS / "review-escaping.png"), full_page=True)
+
+
+def test_checklist_page_add_retire_and_rates(page: Any, served: Served) -> None:
+    sign_in(page, served)
+    assert "version" in page.inner_text("#checklist-summary")
+    page.click("#checklist-link")
+    page.wait_for_selector("body[data-ready='1'] #recipe-ground_truth")
+    rates = page.locator("#rates-ground_truth tbody tr")
+    assert rates.count() >= 1 and "%" in rates.last.inner_text()
+    observed = page.locator("#items-ground_truth tbody tr").first.get_attribute("data-item-id")
+
+    page.fill("#add-text-ground_truth", observed)  # a duplicate first: refused, the text kept to fix
+    page.press("#add-text-ground_truth", "Enter")
+    page.wait_for_selector("#error")
+    assert "already has an active item reading" in page.inner_text("#error")
+    assert page.input_value("#add-text-ground_truth") == observed and served.checklist_facts() == []
+
+    page.fill("#add-text-ground_truth", "State the unit of the answer")
+    page.click("#add-ground_truth button")
+    page.wait_for_selector("#flash")
+    assert page.inner_text("#flash").startswith("added R1 to the ground_truth checklist by ana (now version ")
+    row = page.locator("#items-ground_truth tr[data-item-id='R1']")
+    assert "State the unit of the answer" in row.inner_text() and "active" in row.inner_text()
+
+    row.locator(".retire-form input[name=reason]").fill("the recipe states units already")
+    row.locator(".retire-form button").click()
+    page.wait_for_selector("#flash")
+    assert page.inner_text("#flash").startswith("retired 'R1' from the ground_truth checklist by ana")
+    row = page.locator("#items-ground_truth tr[data-item-id='R1']")
+    assert row.get_attribute("class") == "item retired" and row.locator("form").count() == 0
+    assert "retired by ana: the recipe states units already" in " ".join(row.inner_text().split())
+    assert [(type(x).__name__, x.item_id, x.reviewer) for x in served.checklist_facts()] == [
+        ("ChecklistItemAdded", "R1", "ana"), ("ChecklistItemRetired", "R1", "ana")]
+    assert page.locator("#rates-ground_truth tbody tr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "checklist-page.png"), full_page=True)

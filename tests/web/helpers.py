@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
+import re
 import shutil
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +113,41 @@ class Served:
     def verdicts(self, point_id: str) -> list[f.VerdictGiven]:
         return self.ledger.repository.get(UUID(point_id)).verdicts
 
+    def checklist_facts(self, after: int = 0) -> list[Any]:
+        """The checklist facts (added, edited, retired) recorded after position ``after``."""
+        from services.ledger import iter_envelopes
+
+        return [e.fact for e in iter_envelopes(self.ledger, after=after) if isinstance(e.fact, f.CHECKLIST_FACTS)]
+
+
+class Browser:
+    """A cookie-keeping HTTP client that follows redirects, like a person's browser without JavaScript."""
+
+    def __init__(self, served: Served) -> None:
+        self.base = served.url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def open(self, path: str, form: dict[str, str] | None = None,
+             origin: str | None = None) -> tuple[int, str, str, dict[str, str]]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data)
+        if form is not None:
+            request.add_header("Origin", origin or self.base)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.url, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.url, exc.read().decode(), dict(exc.headers)
+
+    def login(self, token: str) -> str:
+        status, url, html, _ = self.open("/login", {"token": token, "next": "/"})
+        assert status == 200 and url == self.base + "/", html
+        return html
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
+
 
 def _receipt(role: str) -> f.Receipt:
     return f.Receipt(role=role, model=f"local/{role}", prompt_sha256="a" * 64, response_sha256="b" * 64,
@@ -143,3 +181,17 @@ def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> st
     cand.enqueue()
     ledger.save(run, cand)
     return str(cid)
+
+
+def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
+    """A ground-truth draft rejected at ``gate`` for ``reason``: one more observed checklist item."""
+    run_id = "rej" + uuid4().hex[:9]
+    run = Run.start(run_uuid(run_id), f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth",
+                                                   spec={}, policy=f.Policy(target=1)))
+    cid, coordinate = candidate_uuid(run_id, 0), {"topic": "arithmetic", "difficulty": "easy"}
+    run.pull(0, str(cid), coordinate)
+    cand = Candidate.draft(cid, f.Drafted(run_id=run_id, index=0, recipe="ground_truth", coordinate=coordinate,
+                                          payload={"prompt": "What is 2 + 2?", "answer": "4", "answer_type": "exact"},
+                                          receipts=[_receipt("author")]))
+    cand.reject(gate, reason)
+    served.ledger.save(run, cand)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -14,36 +10,7 @@ from domain import facts as f
 from services.ledger import AssayLedger, open_ledger
 from services.web import verdicts
 from services.web.errors import WebError
-from tests.web.helpers import EVIL, Served, craft_point
-
-
-class Browser:
-    """A cookie-keeping HTTP client that follows redirects, like a person's browser without JavaScript."""
-
-    def __init__(self, served: Served) -> None:
-        self.base = served.url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def open(self, path: str, form: dict[str, str] | None = None,
-             origin: str | None = None) -> tuple[int, str, str, dict[str, str]]:
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        request = urllib.request.Request(self.base + path, data=data)
-        if form is not None:
-            request.add_header("Origin", origin or self.base)
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.url, response.read().decode(), dict(response.headers)
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.url, exc.read().decode(), dict(exc.headers)
-
-    def login(self, token: str) -> str:
-        status, url, html, _ = self.open("/login", {"token": token, "next": "/"})
-        assert status == 200 and url == self.base + "/", html
-        return html
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)  # type: ignore[union-attr]
+from tests.web.helpers import EVIL, Browser, Served, craft_point, csrf
 
 
 def test_pages_need_a_session_and_a_valid_token(served: Served) -> None:

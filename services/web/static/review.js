@@ -56,6 +56,9 @@
         document.getElementById("edit-details").open = true;
         document.getElementById("edit-payload").focus();
       } else return;
+    } else if (page === "checklist") {
+      if (key === "u") go("queue-link");
+      else return;
     } else return;
     ev.preventDefault();
   });
