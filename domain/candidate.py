@@ -50,7 +50,7 @@ class Candidate(Chained):
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(r.cost_usd for r in self.receipts), 10)
+        return round(sum((r.cost_usd for r in self.receipts), 0.0), 10)  # a float even with no receipts (a replay)
 
     @property
     def is_settled(self) -> bool:
@@ -66,13 +66,19 @@ class Candidate(Chained):
 
     # --- commands ----------------------------------------------------------------------------
 
-    def pass_gate(self, gate: str, detail: dict[str, Any], receipts: list[f.Receipt]) -> None:
-        self._record(f.GatePassed(gate=gate, detail=detail, receipts=receipts))
+    def pass_gate(self, gate: str, detail: dict[str, Any], receipts: list[f.Receipt], gate_version: str = "") -> None:
+        self._record(f.GatePassed(gate=gate, detail=detail, receipts=receipts, gate_version=gate_version))
 
     def fail_gate(
-        self, gate: str, reason: str, repair: str, detail: dict[str, Any], receipts: list[f.Receipt]
+        self, gate: str, reason: str, repair: str, detail: dict[str, Any], receipts: list[f.Receipt],
+        gate_version: str = "",
     ) -> None:
-        self._record(f.GateFailed(gate=gate, reason=reason, repair=repair, detail=detail, receipts=receipts))
+        self._record(f.GateFailed(gate=gate, reason=reason, repair=repair, detail=detail, receipts=receipts,
+                                  gate_version=gate_version))
+
+    def carry(self, fact: f.GatePassed | f.ProbeRequested | f.Probed | f.Rejected) -> None:
+        """Re-record a source candidate's result by reference (``carried_from``): a replay, see domain.replay."""
+        self._record(fact)
 
     def repair(self, fact: f.Repaired) -> None:
         self._record(fact)

@@ -20,10 +20,34 @@ GENESIS = "0" * 64
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
+def _is_default(field: msgspec.structs.FieldInfo, value: Any) -> bool:
+    if field.default is not msgspec.NODEFAULT:
+        return bool(value == field.default)
+    if field.default_factory is not msgspec.NODEFAULT:
+        return bool(value == field.default_factory())
+    return False
+
+
+def canonical(value: Any) -> Any:
+    """A fact as plain data for hashing, stable across schema growth and storage round trips: fields at their
+    default are left out (so adding a defaulted field later keeps old links valid), and whole floats are
+    integers (a float field given ``0`` comes back from the store as ``0.0``)."""
+    if isinstance(value, msgspec.Struct):
+        return {f.encode_name: canonical(getattr(value, f.name)) for f in msgspec.structs.fields(value)
+                if not _is_default(f, getattr(value, f.name))}
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return msgspec.to_builtins(value)
+
+
 def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> str:
     """The chain value of the event at ``version`` that records ``fact``."""
     body = _ENCODER.encode({"prev": previous, "id": str(originator_id), "v": version, "tag": tag_of(fact),
-                            "fact": msgspec.to_builtins(fact)})
+                            "fact": canonical(fact)})
     return hashlib.sha256(body).hexdigest()
 
 

@@ -63,6 +63,8 @@ class RunStarted(Fact, frozen=True):
     policy: Policy
     seed: int = 0
     recipe_args: dict[str, Any] = {}  # the recipe's construction arguments, defaults filled in
+    replay_of: str = ""  # a replay run: the run whose recorded drafts it re-gates (no generation)
+    from_gate: str = ""  # a replay run: gates before this one are carried over from the source
 
 
 class LeverPulled(Fact, frozen=True):
@@ -70,6 +72,14 @@ class LeverPulled(Fact, frozen=True):
     candidate_id: str
     coordinate: dict[str, str]
     run_id: str = ""
+
+
+class CandidateCarried(LeverPulled, frozen=True):
+    """A replay run takes a recorded draft in place of a lever pull: it counts as a pull, but nothing is
+    generated (its own tag, so generation, which consumes LeverPulled, never sees it)."""
+
+    source_id: str = ""  # the candidate whose recorded draft is carried
+    source_version: int = 0  # the source's fact version whose state (payload after repairs) was carried
 
 
 class CandidateSettled(Fact, frozen=True):
@@ -92,6 +102,19 @@ class RunCompleted(Fact, frozen=True):
 # --- Candidate facts -------------------------------------------------------------------------
 
 
+class Origin(msgspec.Struct, frozen=True):
+    """Where a replayed candidate's draft comes from: a recorded candidate, taken as it reached ``from_gate``."""
+
+    candidate_id: str  # the source candidate (``version`` is the source fact its state was taken at)
+    version: int
+    from_gate: str
+    outcome: str = ""  # the source's outcome at the gates: "queued" | "rejected"
+    # The candidate the author actually drafted (the first of a chain of replays): gates and probe are seeded
+    # from its ids, so a replay with unchanged gates makes exactly the calls the source made.
+    root_run_id: str = ""
+    root_candidate_id: str = ""
+
+
 class Drafted(Fact, frozen=True):
     run_id: str
     index: int
@@ -100,6 +123,7 @@ class Drafted(Fact, frozen=True):
     payload: dict[str, Any]
     receipts: list[Receipt] = []
     checklist_version: int = 0
+    origin: Origin | None = None  # set on a replayed candidate: no generation call was made
 
 
 class DraftFailed(Fact, frozen=True):
@@ -118,6 +142,8 @@ class GatePassed(Fact, frozen=True):
     gate: str
     detail: dict[str, Any] = {}
     receipts: list[Receipt] = []
+    gate_version: str = ""  # recipes.versions: a hash of the gate's code and configuration
+    carried_from: str = ""  # "<candidate id>:<version>" when a replay carried this result over by reference
 
 
 class GateFailed(Fact, frozen=True):
@@ -126,6 +152,7 @@ class GateFailed(Fact, frozen=True):
     repair: str = ""  # a repair instruction, empty when the failure is final
     detail: dict[str, Any] = {}
     receipts: list[Receipt] = []
+    gate_version: str = ""
 
 
 class Repaired(Fact, frozen=True):
@@ -152,12 +179,14 @@ class Probed(Fact, frozen=True):
     teeth: bool = False  # the strongest model never solved it, at any k, though another model did
     suspect: bool = False  # nobody on the panel solved it: beyond the frontier or quietly broken
     receipts: list[Receipt] = []
+    carried_from: str = ""
 
 
 class Rejected(Fact, frozen=True):
     gate: str
     reason: str
     cause: str = ""  # "" (the candidate failed the gate) | "model_error" | "unusable_output"
+    carried_from: str = ""
 
 
 class Queued(Fact, frozen=True):
@@ -246,7 +275,7 @@ class ChecklistItemRetired(Fact, frozen=True):
     reason: str = ""
 
 
-RUN_FACTS: tuple[type[Fact], ...] = (RunStarted, LeverPulled, CandidateSettled, RunCompleted)
+RUN_FACTS: tuple[type[Fact], ...] = (RunStarted, LeverPulled, CandidateSettled, RunCompleted, CandidateCarried)
 EVALUATION_FACTS: tuple[type[Fact], ...] = (EvaluationStarted, ItemEvaluated, EvaluationCompleted)
 REVIEWER_FACTS: tuple[type[Fact], ...] = (ReviewerAdded, ReviewerRevoked)
 CHECKLIST_FACTS: tuple[type[Fact], ...] = (ChecklistItemAdded, ChecklistItemEdited, ChecklistItemRetired)
@@ -267,6 +296,7 @@ ALL_FACTS: tuple[type[Fact], ...] = RUN_FACTS + CANDIDATE_FACTS + EVALUATION_FAC
 AnyFact = (
     RunStarted
     | LeverPulled
+    | CandidateCarried
     | CandidateSettled
     | RunCompleted
     | Drafted

@@ -26,6 +26,8 @@ class Run(Chained):
         self.policy = fact.policy
         self.seed = fact.seed
         self.recipe_args = dict(fact.recipe_args)
+        self.replay_of = fact.replay_of  # a replay run re-gates this run's recorded drafts
+        self.from_gate = fact.from_gate
         self.pulls: dict[int, f.LeverPulled] = {}
         self.settled: dict[str, f.CandidateSettled] = {}
         self.completed: f.RunCompleted | None = None
@@ -54,7 +56,7 @@ class Run(Chained):
 
     @property
     def cost_usd(self) -> float:
-        return round(sum(s.cost_usd for s in self.settled.values()), 10)
+        return round(sum((s.cost_usd for s in self.settled.values()), 0.0), 10)  # a float, as facts store it
 
     def is_settled(self, candidate_id: str) -> bool:
         return candidate_id in self.settled
@@ -65,6 +67,11 @@ class Run(Chained):
         self._open()
         pulled = f.LeverPulled(index=index, candidate_id=candidate_id, coordinate=coordinate, run_id=self.run_id)
         self.trigger_event(self.Recorded, fact=pulled)
+
+    def carry(self, fact: f.CandidateCarried) -> None:
+        """A replay run takes a recorded draft in place of a pull (a LeverPulled subclass: it counts as one)."""
+        self._open()
+        self.trigger_event(self.Recorded, fact=fact)
 
     def settle(self, fact: f.CandidateSettled) -> None:
         self._open()

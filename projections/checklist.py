@@ -72,7 +72,8 @@ class Checklist:
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id
         if isinstance(fact, f.Drafted):
-            self.open[cid] = fact.recipe  # failed drafts never enter: their failure is not a criterion
+            if fact.origin is None:  # a replay re-judges a recorded draft: counting it again would count it twice
+                self.open[cid] = fact.recipe  # failed drafts never enter: their failure is not a criterion
         elif isinstance(fact, f.Rejected):
             recipe = self.open.pop(cid, None)
             if recipe is not None:

@@ -43,6 +43,8 @@ class Reflection:
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id
         if isinstance(fact, f.Drafted):
+            if fact.origin is not None:
+                return  # a replay re-gates a draft already counted here: its author wrote nothing new
             self.open[cid] = [fact.recipe, fact.checklist_version]
             self._row(fact.recipe, fact.checklist_version)["drafted"] += 1
             return

@@ -41,6 +41,8 @@ class ReviewQueue:
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id
         if isinstance(fact, f.Drafted):
+            if fact.origin is not None and fact.origin.outcome == "queued":
+                return  # a replay of a point the gates admitted before: reviewers have (or had) it already
             self.open[cid] = {
                 "candidate_id": cid,
                 "run_id": fact.run_id,

@@ -85,6 +85,11 @@ class Bus:
         self._last_error = err
 
     @property
+    def broker(self) -> NatsBroker:
+        """The FastStream broker: for declaring publishers and generating the AsyncAPI document."""
+        return self._broker
+
+    @property
     def js(self) -> JetStreamContext:
         if self._js is None:
             raise BusUnavailable("the bus is not connected; call connect() first")
@@ -140,7 +145,9 @@ class Bus:
 
         self._broker.subscriber(
             subject, stream=self._jstream, durable=name, config=config, pull_sub=pull,
-            ack_policy=AckPolicy.MANUAL, decoder=_raw_body, **options,
+            ack_policy=AckPolicy.MANUAL, decoder=_raw_body, title=name,
+            description=f"{tag_of(fact_type)} facts, each in an Envelope, read by the durable pull consumer {name}",
+            **options,
         )(on_message)
 
     async def start(self) -> None:

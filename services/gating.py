@@ -14,7 +14,7 @@ from domain.candidate import Candidate
 from services.follower import Follower
 from services.llm import LLM
 from services.loop import run_gates
-from services.roles import context, stable_seed
+from services.roles import context, drafted_before, seeded_as, stable_seed
 from services.store import Store
 
 
@@ -35,10 +35,12 @@ class Gating:
         spec, seed = await self.store.spec_and_seed(candidate.run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
         corpus = (await self.corpus.current()).entries()
+        run_id, candidate_id = seeded_as(candidate)  # a replayed candidate's source's ids (services.roles)
+        if candidate_id != str(candidate.id):
+            corpus = drafted_before(corpus, candidate_id)
         ctx = context(
-            self.llm, spec, run_id=candidate.run_id, candidate_id=str(candidate.id), index=candidate.index,
-            coordinate=candidate.coordinate, seed=stable_seed(seed, candidate.run_id, candidate.index, "gates"),
-            corpus=corpus,
+            self.llm, spec, run_id=run_id, candidate_id=candidate_id, index=candidate.index,
+            coordinate=candidate.coordinate, seed=stable_seed(seed, run_id, candidate.index, "gates"), corpus=corpus,
         )
         log = structlog.get_logger("assay.gating").bind(
             run_id=candidate.run_id, candidate_id=str(candidate.id), event_id=env.event_id

@@ -15,6 +15,7 @@ from domain.candidate import Candidate
 from domain.passk import band, outcome
 from domain.spec import Spec
 from recipes.base import Context, GateOutcome
+from recipes.versions import gate_versions
 from services.llm import ModelError
 from services.roles import stable_seed
 
@@ -29,6 +30,7 @@ async def run_gates(candidate: Candidate, recipe: Any, ctx: Context, max_repairs
     """Run gates in order until the candidate is queued, rejected, or waits for the probe."""
     order = [g.name for g in recipe.gates]
     gates = {g.name: g for g in recipe.gates}
+    versions = gate_versions(recipe, ctx.spec)  # recorded on each result: which code and configuration judged
     while True:
         name = candidate.next_gate(order)
         if name is None:
@@ -43,16 +45,16 @@ async def run_gates(candidate: Candidate, recipe: Any, ctx: Context, max_repairs
         try:
             result: GateOutcome = await gates[name].check(candidate.payload, ctx)
         except ModelError as exc:
-            candidate.fail_gate(name, str(exc), "", {}, [exc.receipt])
+            candidate.fail_gate(name, str(exc), "", {}, [exc.receipt], versions[name])
             candidate.reject(name, f"model error: {exc}", cause="model_error")
             await save()
             log.warning("gate model failed", gate=name, error=str(exc))
             return
         if result.status == "pass":
-            candidate.pass_gate(name, result.detail, result.receipts)
+            candidate.pass_gate(name, result.detail, result.receipts, versions[name])
             await save()
             continue
-        candidate.fail_gate(name, result.reason, result.instruction, result.detail, result.receipts)
+        candidate.fail_gate(name, result.reason, result.instruction, result.detail, result.receipts, versions[name])
         if result.status == "fail" or not result.instruction:
             candidate.reject(name, result.reason, cause="unusable_output" if result.unusable_output else "")
         elif candidate.repairs >= max_repairs:
@@ -93,16 +95,18 @@ async def run_probe(
     probe = spec.probe
     gate = recipe.probe_gate
     plan = spec.panel_plan()
+    version = gate_versions(recipe, spec)[gate]
 
     async def one(model: str, sample: int) -> Any:
         async with parallel:
-            seed = stable_seed(candidate.id, model, sample)
+            # ctx.candidate_id, not candidate.id: a replayed candidate is seeded as its source was (services.roles)
+            seed = stable_seed(ctx.candidate_id, model, sample)
             return await recipe.attempt(candidate.payload, model, sample, seed, probe.temperature, ctx)
 
     try:
         per_model = [await asyncio.gather(*(one(p.model, i) for i in range(p.n or 1))) for p in plan]
     except ModelError as exc:
-        candidate.fail_gate(gate, str(exc), "", {}, [exc.receipt])
+        candidate.fail_gate(gate, str(exc), "", {}, [exc.receipt], version)
         candidate.reject(gate, f"model error: {exc}", cause="model_error")
         await save()
         return
@@ -121,12 +125,12 @@ async def run_probe(
     detail = {"band": placed.name, "solve_rate": placed.solve_rate, "passed_models": placed.passed_models,
               "teeth": placed.teeth, "suspect": placed.suspect}
     if placed.in_band:
-        candidate.pass_gate(gate, detail, [])
+        candidate.pass_gate(gate, detail, [], version)
     else:
         reason = f"out of band: {placed.name}"
         if placed.suspect:
             reason += " (suspect: no panel model solved it at any k)"
-        candidate.fail_gate(gate, reason, "", detail, [])
+        candidate.fail_gate(gate, reason, "", detail, [], version)
         candidate.reject(gate, reason)
     await save()
     log.info("probed", band=placed.name, solve_rate=placed.solve_rate)

@@ -1,4 +1,8 @@
-"""Orchestrator: pulls the lever per the run's policy and settles candidates as they finish."""
+"""Orchestrator: pulls the lever per the run's policy and settles candidates as they finish.
+
+A replay run pulls no lever: it carries its source's recorded drafts in instead (services.replay), as many at a
+time as the policy's window allows, so nothing is generated.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import random
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from domain import facts as f
@@ -15,6 +20,7 @@ from domain.ids import candidate_uuid, run_uuid
 from domain.policy import RunState, attempt_ceiling, decide
 from domain.run import Run
 from services import logs
+from services.replay import Planned, carried, gate_order, plan
 from services.store import Store
 
 log = logs.get("assay.orchestrator")
@@ -27,6 +33,7 @@ class Orchestrator:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._coordinates: dict[str, list[dict[str, str]]] = {}
+        self._plans: dict[str, list[Planned]] = {}  # replay run id -> its plan (immutable: the source completed)
 
     def register(self, bus: object) -> None:
         bus.consume("orchestrator-started", f.RunStarted, self.on_run_started)  # type: ignore[attr-defined]
@@ -44,20 +51,34 @@ class Orchestrator:
         """Concurrent settlements of one run conflict on its version: reload and try again."""
         for attempt in range(CONFLICT_RETRIES):
             run = await self.store.run(run_id)
-            if not self._update(run, candidate):
+            replay = await self._replay_plan(run)
+            fresh: list[Candidate] = []  # a replay's carried candidates, saved with the run in one transaction
+            if not self._update(run, candidate, replay, fresh):
                 return
             try:
-                await self.store.save(run)
+                await self.store.save(run, *fresh)
                 return
             except IntegrityError:
                 await asyncio.sleep(random.uniform(0, 0.01 * (attempt + 1)))
         raise RuntimeError(f"run {run_id} kept changing under the orchestrator; redelivery will retry")
 
-    def _update(self, run: Run, candidate: Candidate | None) -> bool:
+    async def _replay_plan(self, run: Run) -> list[Planned] | None:
+        """A replay run's plan (None for an ordinary run), computed once per process."""
+        if not run.replay_of or run.completed is not None:
+            self._plans.pop(run.run_id, None)
+            return None
+        if run.run_id not in self._plans:
+            _, order = gate_order(await self.store.spec_of(run))
+            source = await self.store.run(run_uuid(run.replay_of))
+            self._plans[run.run_id] = await asyncio.to_thread(plan, self.store.ledger, source, order, run.from_gate)
+        return self._plans[run.run_id]
+
+    def _update(self, run: Run, candidate: Candidate | None, replay: list[Planned] | None = None,
+                fresh: list[Candidate] | None = None) -> bool:
         """Settle ``candidate`` (if given and new) and pull levers; True if the run changed."""
         changed = False
         if candidate is None:
-            return self.tick(run)
+            return self.tick(run, replay, fresh)
         if run.completed is None and not run.is_settled(str(candidate.id)):
             rejection = candidate.rejection
             run.settle(
@@ -71,20 +92,31 @@ class Orchestrator:
                 )
             )
             changed = True
-        return self.tick(run) or changed
+        return self.tick(run, replay, fresh) or changed
 
-    def tick(self, run: Run) -> bool:
-        """Pull as many levers as the policy allows now; complete the run when it is done."""
-        if run.completed is not None:
-            return False
+    def tick(self, run: Run, replay: list[Planned] | None = None, fresh: list[Candidate] | None = None) -> bool:
+        """Pull as many levers (or, for a replay, carry as many drafts into ``fresh``) as the policy allows now;
+        complete the run when it is done."""
+        if run.completed is not None or (run.replay_of and (replay is None or fresh is None)):
+            return False  # a replay never pulls a lever: it carries drafts, and only with its plan
         state = RunState(attempts=run.attempts, in_flight=run.in_flight, queued=run.queued, cost_usd=run.cost_usd)
-        decision = decide(run.policy, state)
+        policy = run.policy
+        if replay is not None:  # never more than the source has, whatever the policy says
+            policy = msgspec.structs.replace(policy, target=min(policy.target, len(replay)))
+        decision = decide(policy, state)
         for _ in range(decision.pull):
             index = run.attempts
+            if replay is not None and fresh is not None:
+                pulled, new = carried(replay[index], run, run.from_gate)
+                run.carry(pulled)
+                fresh.append(new)
+                log.info("draft carried", run_id=run.run_id, index=pulled.index, source=pulled.source_id)
+                continue
             run.pull(index, str(candidate_uuid(run.run_id, index)), self._coordinate(run, index))
             log.info("lever pulled", run_id=run.run_id, index=index)
         if decision.done_reason:
             run.complete(decision.done_reason)
+            self._plans.pop(run.run_id, None)
             log.info("run completed", run_id=run.run_id, reason=decision.done_reason)
         return bool(decision.pull or decision.done_reason)
 

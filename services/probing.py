@@ -11,7 +11,7 @@ import recipes
 from domain import facts as f
 from services.llm import LLM
 from services.loop import run_probe
-from services.roles import context
+from services.roles import context, seeded_as
 from services.store import Store
 
 
@@ -30,8 +30,9 @@ class Probing:
             return
         spec, seed = await self.store.spec_and_seed(candidate.run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
+        run_id, candidate_id = seeded_as(candidate)  # a replayed candidate is probed as its source was
         ctx = context(
-            self.llm, spec, run_id=candidate.run_id, candidate_id=str(candidate.id), index=candidate.index,
+            self.llm, spec, run_id=run_id, candidate_id=candidate_id, index=candidate.index,
             coordinate=candidate.coordinate, seed=seed,
         )
         log = structlog.get_logger("assay.probing").bind(

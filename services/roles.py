@@ -69,6 +69,24 @@ def context(
     )
 
 
+def seeded_as(candidate: Any) -> tuple[str, str]:
+    """The (run id, candidate id) a candidate's gates and probe are seeded from. A replayed candidate uses those
+    of the candidate the author drafted, so a replay with unchanged gates makes exactly the source's calls."""
+    origin = getattr(candidate.facts[0], "origin", None)
+    if origin is None or not origin.root_candidate_id:
+        return candidate.run_id, str(candidate.id)
+    return origin.root_run_id, origin.root_candidate_id
+
+
+def drafted_before(corpus: list[CorpusEntry], candidate_id: str) -> list[CorpusEntry]:
+    """The corpus (in draft order) as it stood when ``candidate_id`` was drafted, with today's statuses: what a
+    replayed candidate's novelty gate compares against, so neither its source nor other replays count."""
+    for i, entry in enumerate(corpus):
+        if entry.candidate_id == candidate_id:
+            return corpus[:i]
+    return corpus
+
+
 def stable_seed(*parts: Any) -> int:
     """A 31-bit seed from any parts, identical across processes (unlike hash())."""
     import hashlib

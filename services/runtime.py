@@ -18,7 +18,7 @@ from services.follower import Follower
 from services.llm import LLM
 from services.store import Store
 
-ALL_SERVICES = ("relay", "orchestrator", "generation", "gating", "probing")
+ALL_SERVICES = ("relay", "orchestrator", "generation", "gating", "probing", "publisher")
 
 log = logs.get("assay.runtime")
 
@@ -36,6 +36,7 @@ class Runtime:
         self.embedded: Any = None
         self.bus: Bus | None = None
         self.relay: Any = None
+        self.publisher: Any = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -57,38 +58,13 @@ class Runtime:
         except BusUnavailable:
             await self._stop_embedded()
             raise
-        self._wire()
+        self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
+        if self.publisher is not None:
+            await self.publisher.prepare()  # its stream exists before any subscriber looks for it
         await self.bus.start()
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         log.info("runtime started", services=",".join(self.only), nats=url)
-
-    def _wire(self) -> None:
-        assert self.bus is not None
-        llm = LLM()
-        if "relay" in self.only:
-            from services.relay import Relay
-
-            self.relay = Relay(self.ledger, self.bus, self.tracking)
-            self.store.on_save.append(self.relay.poke)
-        if "orchestrator" in self.only:
-            from services.orchestrator import Orchestrator
-
-            Orchestrator(self.store).register(self.bus)
-        if "generation" in self.only:
-            from projections.checklist import Checklist
-            from services.generation import Generation
-
-            Generation(self.store, llm, Follower(self.ledger, Checklist.load(None))).register(self.bus)
-        if "gating" in self.only:
-            from projections.corpus import Corpus
-            from services.gating import Gating
-
-            Gating(self.store, llm, Follower(self.ledger, Corpus.load(None))).register(self.bus)
-        if "probing" in self.only:
-            from services.probing import Probing
-
-            Probing(self.store, llm).register(self.bus)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -114,3 +90,41 @@ class Runtime:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+
+def wire(bus: Bus, only: tuple[str, ...], ledger: Any, tracking: Any, store: Store) -> tuple[Any, Any]:
+    """Register the chosen services' consumers on ``bus``; return (relay, publisher), each None if not chosen.
+
+    Nothing here touches the ledger or NATS, so ``services.asyncapi`` wires the same services to document them.
+    """
+    llm = LLM()
+    relay = publisher = None
+    if "relay" in only:
+        from services.relay import Relay
+
+        relay = Relay(ledger, bus, tracking)
+        store.on_save.append(relay.poke)
+    if "orchestrator" in only:
+        from services.orchestrator import Orchestrator
+
+        Orchestrator(store).register(bus)
+    if "generation" in only:
+        from projections.checklist import Checklist
+        from services.generation import Generation
+
+        Generation(store, llm, Follower(ledger, Checklist.load(None))).register(bus)
+    if "gating" in only:
+        from projections.corpus import Corpus
+        from services.gating import Gating
+
+        Gating(store, llm, Follower(ledger, Corpus.load(None))).register(bus)
+    if "probing" in only:
+        from services.probing import Probing
+
+        Probing(store, llm).register(bus)
+    if "publisher" in only:
+        from services.publisher import Publisher
+
+        publisher = Publisher(ledger)
+        publisher.register(bus)
+    return relay, publisher

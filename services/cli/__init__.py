@@ -23,7 +23,9 @@ def _register() -> None:
     from services.cli import eval_cmds, reviewer_cmds  # noqa: F401
     from services.cli import grade_cmds  # noqa: F401
     from services.cli import verify_cmds  # noqa: F401
+    from services.cli import replay_cmds  # noqa: F401
     from services.cli import checklist_cmds  # noqa: F401
+    from services.cli import asyncapi_cmds  # noqa: F401
     from services.cli import export_cmds  # noqa: F401
 
 

@@ -23,6 +23,12 @@ from services.cli.trace import change_lines
 def _detail(row: dict[str, Any]) -> str:
     """One line saying what a fact recorded."""
     t = row["type"]
+    if row.get("carried_from"):  # a replay took this result over from its source: say where from
+        return f"{_detail({**row, 'carried_from': ''})} (carried from {row['carried_from']})"
+    if t == "Drafted" and row.get("origin"):
+        o = row["origin"]
+        return (f"replay of candidate {o['candidate_id']} as of its fact #{o['version']} (no generation call); "
+                f"gates from {o['from_gate']} on run again")
     if t == "Drafted":
         return f"drafted at {coord(row['coordinate'])} (checklist v{row['checklist_version']})"
     if t == "DraftFailed":

@@ -58,7 +58,7 @@ def test_parquet_has_one_flat_row_per_point(world: tuple[Path, list[str]], tmp_p
         point = points[r["id"]]
         assert json.loads(r["payload"]) == point["payload"] and r["schema_version"] == 1
         assert r["band"] == point["difficulty"]["band"] == "discriminating" and 0 < r["solve_rate"] < 1
-        assert r["panel_models"] == PANEL and r["passed_models"] and set(r["passed_models"]) <= set(PANEL)
+        assert r["panel_models"] == PANEL and set(r["passed_models"]) <= set(PANEL)  # may be empty: p1 < 0.5 for all
         probe = json.loads(r["pass_at_k"])
         assert sorted(probe) == sorted(PANEL) and all({"n", "c", "pass_at_k"} <= set(v) for v in probe.values())
         assert r["calls"] == point["receipts"]["calls"] > 3 and r["cost_usd"] > 0
