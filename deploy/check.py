@@ -21,7 +21,7 @@ import yaml
 
 DEPLOY = Path(__file__).resolve().parent
 NATS_FILES = ("nats-cluster.conf", "init-stream.sh")
-SERVICES = ("relay", "orchestrator", "generation", "gating", "probing")
+SERVICES = ("relay", "orchestrator", "generation", "gating", "probing", "publisher", "review")
 ROUTES = {f"NATS_ROUTE_{i}": f"nats://n{i}:6222" for i in (1, 2, 3)}
 
 

@@ -203,7 +203,7 @@ def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet
 def serve(
     names: list[str] | None = typer.Argument(
         None, metavar="SERVICE",
-        help="Services to run here: relay, orchestrator, generation, gating, probing, review "
+        help="Services to run here: relay, orchestrator, generation, gating, probing, publisher, review "
              "(default: all but review).",
     ),
     only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
