@@ -237,12 +237,14 @@ def demo(
     )
     run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), None, False))
     code = _summary(run)
-    console.print(
-        "\nnext: [bold]assay queue[/bold] to see what waits for review, [bold]assay show ID[/bold] for a "
-        "point's full history, [bold]assay review ID --approve[/bold], [bold]assay status[/bold], "
-        "[bold]assay export --format jsonl[/bold]"
-    )
-    if open_page:
+    if not open_page:
+        console.print(
+            "\nnext: [bold]assay reviewer add NAME[/bold] then [bold]assay serve review[/bold] to review on the "
+            "page (or run the demo with --open), [bold]assay queue[/bold], [bold]assay show ID[/bold] for a point's "
+            "full history, "
+            "[bold]assay status[/bold], [bold]assay export --format parquet -o points.parquet[/bold]"
+        )
+    else:
         from services.cli.review_page import open_review_page
 
         open_review_page("127.0.0.1", port)
