@@ -131,9 +131,17 @@ async def sample_all(
     plan: Plan, llm: LLM, run_specs: dict[str, dict[str, Any]]
 ) -> dict[tuple[str, str], list[Attempt]]:
     """Every (point, model)'s n attempts, each a distinct request; one preflight sample per model first."""
-    recipe = recipes.get(plan.recipe)
     limit = asyncio.Semaphore(plan.concurrency)
     specs = _specs(plan, run_specs)
+    built: dict[str, Any] = {}
+
+    def recipe_for(pid: str) -> Any:
+        """The recipe as the point's run configured it (e.g. the rubric's pass_score), built once per setting."""
+        options = specs[pid].recipe_options if specs[pid].recipe == plan.recipe else {}
+        key = json.dumps(options, sort_keys=True, default=str)
+        if key not in built:
+            built[key] = recipes.get(plan.recipe, **options)
+        return built[key]
     ctxs = {p["candidate_id"]: context(
         llm, specs[p["candidate_id"]], run_id=plan.eval_id, candidate_id=p["candidate_id"],
         index=i, coordinate=p.get("coordinate") or {}, seed=stable_seed(plan.eval_id, p["candidate_id"]))
@@ -143,7 +151,7 @@ async def sample_all(
         pid = point["candidate_id"]
         async with limit:
             seed = stable_seed(plan.eval_id, pid, model, i)
-            return await recipe.attempt(point["payload"], model, i, seed, plan.temperature, ctxs[pid])
+            return await recipe_for(pid).attempt(point["payload"], model, i, seed, plan.temperature, ctxs[pid])
 
     first = plan.points[0]
     pre = await asyncio.gather(*(one(first, m, 0) for m in plan.models), return_exceptions=True)
