@@ -8,6 +8,7 @@ Reasons are short sentences with any variable part in parentheses at the end. Mo
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,12 +29,28 @@ async def grade(ctx: Context, model: str | None, prompt: str, output: str, crite
     return items.present_list(reply.text, len(criteria)), reply.receipt
 
 
-async def samples(ctx: Context, prompt: str, count: int) -> tuple[tuple[str, list[tuple[str, str]]] | None, Receipt]:
+_WRITTEN: OrderedDict[tuple[str, int, str, int], tuple[str, list[tuple[str, str]]]] = OrderedDict()
+_KEEP = 256  # candidates whose samples stay at hand (the two gates that use them run back to back)
+
+
+async def samples(ctx: Context, prompt: str, count: int) -> tuple[tuple[str, list[tuple[str, str]]] | None,
+                                                                  list[Receipt]]:
     """A good output and ``count`` deliberately flawed ones for the prompt, by the spec's writer (default: the
-    author's model); the same seed gives the same samples to every gate that asks."""
+    author's model), with the receipts of the calls made. The discriminating and agreement gates both need the
+    same samples of the same candidate: the second one reuses them (the call's receipt is on the first's result)
+    instead of paying for the same request again; after a restart it simply asks again, with the same seed."""
+    key = (ctx.candidate_id, ctx.seed, prompt, count)
+    if key in _WRITTEN:
+        _WRITTEN.move_to_end(key)
+        return _WRITTEN[key], []
     reply = await ctx.call("writer", prompts.writer(prompt, count), seed=ctx.seed, temperature=0.7)
     found = items.samples_from(reply.text, count)
-    return (None if found is None else (found[0], found[1][:count])), reply.receipt
+    if found is None:
+        return None, [reply.receipt]
+    _WRITTEN[key] = (found[0], found[1][:count])
+    while len(_WRITTEN) > _KEEP:
+        _WRITTEN.popitem(last=False)
+    return _WRITTEN[key], [reply.receipt]
 
 
 def _unusable(who: str, receipts: list[Receipt]) -> GateOutcome:
@@ -57,11 +74,11 @@ class Discriminating:
         criteria = items.rubric(payload)
         found, written = await samples(ctx, payload["prompt"], self.flawed)
         if found is None:
-            return _unusable("writer", [written])
+            return _unusable("writer", written)
         good, flawed = found
         graded = await asyncio.gather(*(grade(ctx, None, payload["prompt"], o, criteria)
                                         for o in [good, *(f[1] for f in flawed)]))
-        receipts = [written, *(r for _, r in graded)]
+        receipts = [*written, *(r for _, r in graded)]
         if any(p is None for p, _ in graded):
             return _unusable("judge", receipts)
         scores = [score(criteria, p, self.cap) for p, _ in graded if p is not None]
@@ -96,10 +113,10 @@ class Agreement:
         criteria = items.rubric(payload)
         found, written = await samples(ctx, payload["prompt"], self.flawed)
         if found is None:
-            return _unusable("writer", [written])
+            return _unusable("writer", written)
         outputs = [payload["output"], found[0], *(f[1] for f in found[1])]
         graded = await asyncio.gather(*(grade(ctx, j, payload["prompt"], o, criteria) for j in judges for o in outputs))
-        receipts = [written, *(r for _, r in graded)]
+        receipts = [*written, *(r for _, r in graded)]
         if any(p is None for p, _ in graded):
             return _unusable("judge", receipts)
         # by_judge[j][s][i]: judge j's answer on sample s for row i

@@ -113,8 +113,10 @@ async def _clean_draft(index: int = 0) -> dict[str, Any]:
     while True:  # the first draft every cheap gate passes
         payload = (await recipe.draft(context(SPEC, index, []))).payload
         gates = {g.name: g for g in recipe.gates}
-        if all([(await gates[n].check(payload, context(SPEC, index, []))).status == "pass"
-                for n in ("construct", "atomicity", "mece")]):
+        for name in ("construct", "atomicity", "mece"):  # in order: a later gate may assume an earlier one passed
+            if (await gates[name].check(payload, context(SPEC, index, []))).status != "pass":
+                break
+        else:
             return payload
         index += 1
 
@@ -154,3 +156,15 @@ async def test_drafts_are_a_pure_function_of_the_request() -> None:
     again = await recipes.get("rubric").draft(context(SPEC, 5, []))  # as after a restart
     assert first.payload == again.payload
     assert first.receipts[0].response_sha256 == again.receipts[0].response_sha256
+
+
+async def test_agreement_reuses_the_samples_the_discriminating_gate_paid_for() -> None:
+    gates = {g.name: g for g in recipes.get("rubric").gates}
+    payload = await _clean_draft(5)
+    ctx = context(SPEC, 5, [])
+    first = await gates["discriminating"].check(payload, ctx)
+    second = await gates["agreement"].check(payload, ctx)
+    roles = [r.role for r in [*first.receipts, *second.receipts]]
+    assert roles.count("writer") == 1 and roles[0] == "writer"
+    other = await gates["agreement"].check(payload, context(SPEC, 6, []))  # another candidate asks for its own
+    assert [r.role for r in other.receipts].count("writer") == 1
