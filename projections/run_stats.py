@@ -17,7 +17,8 @@ _SPEND = ("calls", "prompt_tokens", "completion_tokens", "cost_usd")
 
 def _new_run(run_id: str) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "run_id": run_id, "uuid": "", "spec_name": "", "recipe": "", "policy": {}, "seed": 0,
+        "run_id": run_id, "uuid": "", "spec_name": "", "recipe": "", "policy": {}, "seed": 0, "replay_of": "",
+        "from_gate": "",
         "status": "running", "reason": "", "started_at": "", "completed_at": "",
         "rejects_by_gate": {}, "rejects_by_reason": {},
     }
@@ -30,7 +31,7 @@ class RunStats:
     """Per-run counters; candidate facts are attributed to runs through their Drafted/DraftFailed fact."""
 
     name: ClassVar[str] = "run_stats"
-    schema: ClassVar[int] = 2
+    schema: ClassVar[int] = 3  # 3: replay_of and from_gate
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         state = state or {}
@@ -52,7 +53,8 @@ class RunStats:
         if isinstance(fact, f.RunStarted):
             row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
             row.update(uuid=oid, spec_name=fact.spec_name, recipe=fact.recipe, seed=fact.seed,
-                       policy=msgspec.to_builtins(fact.policy), started_at=env.timestamp)
+                       policy=msgspec.to_builtins(fact.policy), started_at=env.timestamp,
+                       replay_of=fact.replay_of, from_gate=fact.from_gate)
             self.uuids[oid] = fact.run_id
         elif isinstance(fact, (f.LeverPulled, f.CandidateSettled, f.RunCompleted)):
             run_id = self.uuids.get(oid)

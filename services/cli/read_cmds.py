@@ -70,7 +70,8 @@ def status(as_json: bool = JSON_OPT) -> None:
                        wrap="spec status", right="pulls queued rejected approved teeth suspect spend")
     for r in rows:
         state = r["status"] + (f": {r['reason']}" if r["reason"] else "")
-        add_row(table, r["run_id"], r["spec_name"], state, r["attempts"], r["queued"], r["rejected"],
+        spec = r["spec_name"] + (f" (replay of {r['replay_of']} from {r['from_gate']})" if r.get("replay_of") else "")
+        add_row(table, r["run_id"], spec, state, r["attempts"], r["queued"], r["rejected"],
                 r["approved"], r["teeth"], r["suspect"], money(r["cost_usd"]))
     console.print(table)
     if totals["rejects_by_gate"]:

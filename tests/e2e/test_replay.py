@@ -67,6 +67,8 @@ def test_an_unchanged_replay_repeats_the_source_and_generates_nothing(source: tu
     assert r["unchanged"]["reason_changed"] == 0
     versions = {v["gate"]: v for v in r["gate_versions"]}
     assert [g for g, v in versions.items() if v["rerun"]] == RERUN
+    runs = {row["run_id"]: row for row in json.loads(assay(home, "status", "--json").stdout)["runs"]}
+    assert (runs[r["run_id"]]["replay_of"], runs[r["run_id"]]["from_gate"]) == (src, "difficulty")
     today = gate_versions(recipes.get("ground_truth"), parse_spec(SPEC.read_text()))
     assert versions["difficulty"]["version"] == versions["difficulty"]["source"] == today["difficulty"]
     with ledger(home) as app:
