@@ -170,4 +170,5 @@ def _entry(item_id: str, curated: dict[str, Any] | None, count: int) -> dict[str
     c = curated or {}
     text = c.get("text")
     return {"id": item_id, "text": item_id if text is None else text, "count": count,
-            "source": c.get("source", "observed"), "retired": bool(c.get("retired")), "edited_by": c.get("edited_by")}
+            "source": c.get("source", "observed"), "retired": bool(c.get("retired")), "edited_by": c.get("edited_by"),
+            "added_by": c.get("added_by"), "retired_by": c.get("retired_by"), "reason": c.get("reason") or ""}

@@ -32,17 +32,11 @@ def view(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, dict[str, An
     entries with who added, edited or retired each, and the rates per checklist version (every version)."""
     data = reflection_view(ledger, tracking)
     known = _known()
-    curated = {r: b.get("curated", {}) for r, b in checklist_admin.checklist_view(ledger).recipes.items()}
     out: dict[str, dict[str, Any]] = {}
     for recipe in sorted(set(known) | set(data)):
         v = data.get(recipe) or {"version": 0, "checklist": [], "rates": []}
-        book = curated.get(recipe, {})
-        entries = []
-        for entry in v["checklist"]:
-            c = book.get(entry["id"]) or {}
-            entries.append({**entry, "added_by": c.get("added_by"), "retired_by": c.get("retired_by"),
-                            "reason": c.get("reason") or ""})
-        out[recipe] = {"version": v["version"], "checklist": entries, "rates": v["rates"], "installed": recipe in known}
+        out[recipe] = {"version": v["version"], "checklist": v["checklist"], "rates": v["rates"],
+                       "installed": recipe in known}
     return out
 
 

@@ -22,7 +22,8 @@ def test_checklist_commands_and_rates_per_version(tmp_path: Path) -> None:
     (row,) = status["runs"]
     gt = status["reflection"]["ground_truth"]
     assert gt["checklist"][0] == {"id": "R1", "text": "State the unit of the answer", "count": 0,
-                                  "source": "reviewer", "retired": False, "edited_by": None}
+                                  "source": "reviewer", "retired": False, "edited_by": None, "added_by": "ana",
+                                  "retired_by": None, "reason": ""}
     rates = gt["rates"]
     assert rates and all(r["version"] >= 1 for r in rates)  # every draft was written with the reviewer item
     assert sum(r["drafted"] for r in rates) == row["drafted"]

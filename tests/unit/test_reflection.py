@@ -72,7 +72,10 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
     assert view.dump() == build(feed, Checklist, feed.envs, every=10_000).dump()  # rebuilt == incremental
     assert view.ranked("toy") == [("oracle: answer '…' does not match oracle '…'", 3), ("review: ambiguous wording", 1)]
     assert view.items("toy") == ["Say which unit", "One reading only"]
-    assert view.entries("toy") == [
+    who = {"R1": ("ana", None, ""), "review: ambiguous wording": (None, None, ""), "R2": ("bo", "cy", ""),
+           "oracle: answer '…' does not match oracle '…'": (None, "bo", "the oracle gate catches it")}
+    assert view.entries("toy") == [{**row, "added_by": who[row["id"]][0], "retired_by": who[row["id"]][1],
+                                    "reason": who[row["id"]][2]} for row in [
         {"id": "R1", "text": "Say which unit", "count": 0, "source": "reviewer", "retired": False, "edited_by": "cy"},
         {"id": "review: ambiguous wording", "text": "One reading only", "count": 1, "source": "observed",
          "retired": False, "edited_by": "bo"},
@@ -80,7 +83,7 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
          "edited_by": None},
         {"id": "oracle: answer '…' does not match oracle '…'", "text": "oracle: answer '…' does not match oracle '…'",
          "count": 3, "source": "observed", "retired": True, "edited_by": None},
-    ]
+    ]]
     # +1: oracle item, +1: review item, then each of the six reviewer facts changed what authors see.
     assert view.version("toy") == 8
     assert view.summary()["reviewer_items"] == 2 and view.entries("nope") == [] and view.version("nope") == 0
