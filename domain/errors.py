@@ -27,3 +27,7 @@ class ChecklistError(DomainError):
 
 class UnknownChecklistItem(ChecklistError):
     """An edit or retirement names an item the recipe's checklist does not hold."""
+
+
+class ChecklistBusy(ChecklistError):
+    """Concurrent changes to one checklist kept conflicting: nothing was recorded, the caller may try again."""

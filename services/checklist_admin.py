@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 import recipes
 from domain import checklist_book as cb
-from domain.errors import ChecklistError
+from domain.errors import ChecklistBusy, ChecklistError
 from projections.checklist import Checklist
 from services.ledger import AssayLedger, iter_envelopes
 
@@ -77,4 +77,4 @@ def _save(ledger: AssayLedger, recipe: str,
             return
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
-                raise ChecklistError(f"the {recipe} checklist kept changing under us; try again") from None
+                raise ChecklistBusy(f"the {recipe} checklist kept changing under us; try again") from None

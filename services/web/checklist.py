@@ -102,7 +102,7 @@ def change(ledger: AssayLedger, recipe: str, action: str, reviewer: str, item_id
     """Add, edit or retire a checklist item as ``reviewer``; WebError (404, 409, 422) when refused.
 
     Returns what was recorded: the item as it now reads, the new checklist version and a one-line message."""
-    from domain.errors import DomainError, UnknownChecklistItem
+    from domain.errors import ChecklistBusy, DomainError, UnknownChecklistItem
 
     check_target(recipe, action)
     if len(reason) > MAX_REASON:
@@ -118,7 +118,7 @@ def change(ledger: AssayLedger, recipe: str, action: str, reviewer: str, item_id
     except UnknownChecklistItem as exc:
         raise WebError(404, str(exc)) from None
     except DomainError as exc:  # empty, too long or duplicate text, a retired item; 409 if it kept changing
-        raise WebError(409 if "kept changing" in str(exc) else 422, str(exc)) from None
+        raise WebError(409 if isinstance(exc, ChecklistBusy) else 422, str(exc)) from None
     checklist = checklist_admin.checklist_view(ledger)
     version = checklist.version(recipe)
     item = next((e for e in checklist.entries(recipe) if e["id"] == item_id), None)
