@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from panel import tasks
+from panel.protocol import choose_flaw
 from panel.tasks import fmt
 
 AMBIGUOUS = (
@@ -42,15 +43,7 @@ STUBBORN = {"reference": 0.45, "grading": 0.7, "ambiguity": 0.75, "leak": 0.7}
 
 
 def pick_flaw(rng: random.Random, checklist: list[str]) -> str:
-    text = " ".join(checklist).lower()
-    u = rng.random()
-    for flaw, rate in RATES:
-        if any(word in text for word in CHECKLIST_WORDS.get(flaw, ())):
-            rate /= 2
-        if u < rate:
-            return flaw
-        u -= rate
-    return "clean"
+    return choose_flaw(rng, " ".join(checklist).lower(), RATES, CHECKLIST_WORDS)
 
 
 def sentences(text: str) -> list[str]:

@@ -6,9 +6,8 @@ import json
 import random
 import re
 
-from domain.graders import extract_json
 from panel import flaws, tasks
-from panel.protocol import handles, p_correct, user_text
+from panel.protocol import handles, json_reply, p_correct, repair_request, user_text
 
 JUDGE_FALSE_ALARMS = ("Some details seem implausible for a real-world setting.",
                       "The question could be read in more than one way.")
@@ -42,13 +41,7 @@ def author(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
         item = _favorite(model, fam, topic, rng)
     else:
         item = tasks.generate(fam, rng, difficulty, topic, degenerate=flaw == "degenerate")
-    body = json.dumps(flaws.inject(flaw, item, rng), ensure_ascii=False)
-    if flaw == "truncated":
-        return body[: len(body) // 2]
-    style = rng.random()
-    if style < 0.3:
-        return f"```json\n{body}\n```"
-    return f"Here is the task you asked for.\n\n{body}" if style < 0.45 else body
+    return json_reply(json.dumps(flaws.inject(flaw, item, rng), ensure_ascii=False), flaw, rng, prose_below=0.45)
 
 
 def styled(answer: object, prompt: str, rng: random.Random) -> str:
@@ -93,9 +86,7 @@ def judge(model: str, messages: list[dict[str, str]], rng: random.Random) -> str
 
 @handles("ground_truth", "repair")
 def repairer(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
-    text = user_text(messages)
-    instruction = text.split("Item:", 1)[0].removeprefix("Instruction:").strip()
-    payload = extract_json(text.split("Item:", 1)[-1])
+    instruction, payload = repair_request(user_text(messages))
     if not isinstance(payload, dict):
         return "I could not find the item to repair."
     return json.dumps(flaws.repair(payload, instruction, rng), ensure_ascii=False)

@@ -16,6 +16,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Any
+
+from domain.graders import extract_json
 
 HEADER = re.compile(r"^\s*\[assay:([\w-]+):([\w-]+)\]")
 SLOPE = 2.0  # how sharply a solver's accuracy falls as latent difficulty passes its skill
@@ -102,6 +105,42 @@ def header(messages: list[dict[str, str]]) -> tuple[str, str] | None:
 
 def user_text(messages: list[dict[str, str]]) -> str:
     return "\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "user")
+
+
+def missed_in(text: str) -> str:
+    """The "Commonly missed" checklist bullets of an author's request, lower-cased ("" when there are none)."""
+    found = re.search(r"(?is)Commonly missed[^\n]*\n((?:\s*- [^\n]*\n?)+)", text)
+    return found.group(1).lower() if found else ""
+
+
+def choose_flaw(rng: random.Random, checklist: str, rates: tuple[tuple[str, float], ...],
+                words: dict[str, tuple[str, ...]]) -> str:
+    """The flaw an author's draft carries ("clean" for none): one draw against ``rates``; a checklist naming a
+    problem (any of its ``words``) halves the author's rate of making it."""
+    u = rng.random()
+    for flaw, rate in rates:
+        rate /= 2 if any(w in checklist for w in words.get(flaw, ())) else 1
+        if u < rate:
+            return flaw
+        u -= rate
+    return "clean"
+
+
+def json_reply(body: str, flaw: str, rng: random.Random, prose_below: float = 0.3) -> str:
+    """An author's JSON as a model writes it: cut short for the "truncated" flaw; otherwise, by one draw,
+    fenced (below 0.3), prefaced with a sentence of prose (below ``prose_below``), or plain."""
+    if flaw == "truncated":
+        return body[: len(body) // 2]
+    style = rng.random()
+    if style < 0.3:
+        return f"```json\n{body}\n```"
+    return f"Here is the task you asked for.\n\n{body}" if style < prose_below else body
+
+
+def repair_request(text: str) -> tuple[str, Any]:
+    """A repairer's request "Instruction: ... Item: {json}" as (instruction, the item, or None if unreadable)."""
+    instruction, found, item = text.partition("Item:")
+    return instruction.removeprefix("Instruction:").strip(), extract_json(item if found else text)
 
 
 JUNK = ("lorem ipsum dolor sit amet", "As an AI model I", "{\"prompt\": ", "<html><body>502 Bad Gateway",

@@ -8,10 +8,10 @@ problem is a property of the ticket and step, so asking the repairer again does 
 from __future__ import annotations
 
 import random
-import re
 from typing import Any
 
 from panel.agent_step.desk import CATALOG, NEAR, Ticket, because, context, goal, mistakes, truth, unit
+from panel.protocol import choose_flaw, missed_in
 
 AMBIGUOUS = ("Do whatever seems best for the customer.", "Some of these steps may already have been done, or not.",
              "Use your judgement about which policy applies.", "The customer may also want something else.")
@@ -33,15 +33,7 @@ def stubborn(kind: str, t: Ticket, step: str) -> bool:
 
 def pick_flaw(rng: random.Random, text: str) -> str:
     """The flaw the author's next draft carries ("clean" for none), given its request text."""
-    found = re.search(r"(?is)Commonly missed[^\n]*\n((?:\s*- [^\n]*\n?)+)", text)
-    checklist = found.group(1).lower() if found else ""
-    u = rng.random()
-    for flaw, rate in RATES:
-        rate /= 2 if any(w in checklist for w in CHECKLIST_WORDS.get(flaw, ())) else 1
-        if u < rate:
-            return flaw
-        u -= rate
-    return "clean"
+    return choose_flaw(rng, missed_in(text), RATES, CHECKLIST_WORDS)
 
 
 def _actions(t: Ticket, step: str, count: int, rng: random.Random, edge: bool) -> list[dict[str, Any]]:

@@ -13,10 +13,9 @@ import random
 import re
 
 from domain.actions import format_action, normalise_name
-from domain.graders import extract_json
 from panel.agent_step.desk import Ticket, because, fill, goal, mistakes, ticket, truth, unit, world_step
 from panel.agent_step.flaws import AMBIGUOUS, LEAKS, draft, pick_flaw, stubborn
-from panel.protocol import handles, profile, user_text
+from panel.protocol import handles, json_reply, profile, repair_request, user_text
 
 LATENT = {"plan": -0.1, "retrieve": 1.2, "tool call": 3.5, "validate": 0.7, "write": 2.9, "handoff": 3.8,
           "report": 1.0}  # on the solvers' skill scale (panel.protocol.PROFILES)
@@ -68,10 +67,7 @@ def author(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
     seed = random.Random(f"{model}|{step}|favorite") if flaw == "favorite" else rng
     count = 2 if flaw == "degenerate" else COUNT.get(_field(text, "Difficulty").lower(), 5)
     item = draft(ticket(seed.randint(10000, 99999)), step, count, rng, _field(text, "Workflow") or "support", flaw)
-    body = json.dumps(item, ensure_ascii=False)
-    if flaw == "truncated":
-        return body[: len(body) // 2]
-    return f"```json\n{body}\n```" if rng.random() < 0.3 else body
+    return json_reply(json.dumps(item, ensure_ascii=False), flaw, rng)
 
 
 @handles("agent_step", "judge-realism")
@@ -89,9 +85,8 @@ def judge(model: str, messages: list[dict[str, str]], rng: random.Random) -> str
 
 @handles("agent_step", "repair")
 def repairer(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
-    text = user_text(messages)
-    instruction = text.split("Item:", 1)[0].removeprefix("Instruction:").strip().lower()
-    item = extract_json(text.split("Item:", 1)[-1])
+    instruction, item = repair_request(user_text(messages))
+    instruction = instruction.lower()
     if not isinstance(item, dict):
         return "I could not find the item to repair."
     number = re.search(r"\bT-(\d{4,6})\b", json.dumps(item.get("context", "")))

@@ -9,6 +9,7 @@ import random
 import re
 from typing import Any
 
+from panel.protocol import choose_flaw, missed_in
 from panel.rubric.world import ALIASES, CONTRIVED, req_from_criterion
 
 Row = dict[str, Any]
@@ -34,15 +35,7 @@ SUBTLE = {"instruction-following": ("The response reads smoothly", "The response
 
 def pick_flaw(rng: random.Random, text: str) -> str:
     """The flaw the author's next draft carries ("clean" for none), given its request text."""
-    found = re.search(r"(?is)Commonly missed[^\n]*\n((?:\s*- [^\n]*\n?)+)", text)
-    checklist = found.group(1).lower() if found else ""
-    u = rng.random()
-    for flaw, rate in RATES:
-        rate /= 2 if any(w in checklist for w in CHECKLIST_WORDS.get(flaw, ())) else 1
-        if u < rate:
-            return flaw
-        u -= rate
-    return "clean"
+    return choose_flaw(rng, missed_in(text), RATES, CHECKLIST_WORDS)
 
 
 def _types_after(rows: list[Row], drop: int) -> set[str]:

@@ -6,8 +6,7 @@ import json
 import random
 import re
 
-from domain.graders import extract_json
-from panel.protocol import handles, p_correct, user_text
+from panel.protocol import handles, json_reply, p_correct, repair_request, user_text
 from panel.rubric import author as flaws
 from panel.rubric.checks import verdict
 from panel.rubric.compose import build, compose, family_for, latent, parse
@@ -35,10 +34,7 @@ def author(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
     slips = {i for i in range(len(task.reqs)) if rng.random() < CAPTURED_SLIP}
     item = {"prompt": task.prompt, "output": compose(task, slips), "criteria": [r.row() for r in task.reqs]}
     flaws.apply(flaw, item, rng)
-    body = json.dumps(item, ensure_ascii=False)
-    if flaw == "truncated":
-        return body[: len(body) // 2]
-    return f"```json\n{body}\n```" if rng.random() < 0.3 else body
+    return json_reply(json.dumps(item, ensure_ascii=False), flaw, rng)
 
 
 @handles("rubric", "writer")
@@ -92,9 +88,7 @@ def solve(model: str, messages: list[dict[str, str]], rng: random.Random) -> str
 
 @handles("rubric", "repair")
 def repairer(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
-    text = user_text(messages)
-    instruction = text.split("Item:", 1)[0].removeprefix("Instruction:").strip()
-    item = extract_json(text.split("Item:", 1)[-1])
+    instruction, item = repair_request(user_text(messages))
     if not isinstance(item, dict):
         return "I could not find the item to repair."
     return json.dumps(repair(item, instruction, rng), ensure_ascii=False)
