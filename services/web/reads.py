@@ -88,7 +88,8 @@ def load_candidate(ledger: AssayLedger, point_id: str) -> Candidate:
 
 
 def versions(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every payload the point has had, in order: the draft, each repair, a reviewer's edit."""
+    """Every payload the point has had, in order: the draft, each repair, a reviewer's edit. ``facts`` are rows
+    as ``candidate_history`` gives them, where each repair or edit already lists its ``changes``."""
     out: list[dict[str, Any]] = []
     for row in facts:
         if row["type"] == "Drafted":
@@ -99,10 +100,8 @@ def versions(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             label = f"edited by {row['reviewer']}"
         else:
             continue
-        payload = row["payload"]
-        before = out[-1]["payload"] if out else {}
-        changed = sorted(k for k in set(before) | set(payload) if before.get(k) != payload.get(k)) if out else []
-        out.append({"version": row["version"], "label": label, "payload": payload, "changed": changed,
+        out.append({"version": row["version"], "label": label, "payload": row["payload"],
+                    "changed": sorted(c["field"] for c in row.get("changes", [])),
                     "by_reviewer": row["type"] == "VerdictGiven"})
     return out
 
