@@ -10,14 +10,11 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
-
 import recipes
 from domain import checklist_book as cb
 from domain.errors import ChecklistBusy, ChecklistError
 from projections.checklist import Checklist
-from services.ledger import AssayLedger, iter_envelopes
+from services.ledger import AssayLedger, change_and_save, find, iter_envelopes
 
 ATTEMPTS = 5  # a concurrent change to the same book is re-validated and retried this often
 
@@ -65,16 +62,10 @@ def _save(ledger: AssayLedger, recipe: str,
     known = recipes.names()
     if recipe not in known:
         raise ChecklistError(f"unknown recipe {recipe!r}; known: {', '.join(known)}")
-    for attempt in range(ATTEMPTS):
+
+    def change() -> cb.ChecklistBook:
         observed = [e["id"] for e in checklist_view(ledger).entries(recipe) if e["source"] == "observed"]
-        try:
-            book: cb.ChecklistBook | None = ledger.repository.get(cb.checklist_uuid(recipe))
-        except AggregateNotFoundError:
-            book = None
-        book = command(book, observed)
-        try:
-            ledger.save(book)
-            return
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise ChecklistBusy(f"the {recipe} checklist kept changing under us; try again") from None
+        return command(find(ledger, cb.checklist_uuid(recipe)), observed)
+
+    busy = ChecklistBusy(f"the {recipe} checklist kept changing under us; try again")
+    change_and_save(ledger, change, ATTEMPTS, busy)

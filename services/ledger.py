@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import Application
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from domain import facts as f
 from domain.candidate import Candidate
@@ -98,6 +99,26 @@ def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
                 continue
             where = store_url.split("@")[-1]
             raise LedgerUnavailable(f"cannot open the ledger at {where}: {type(exc).__name__}: {exc}") from None
+
+
+def find(app: AssayLedger, aggregate_id: UUID) -> Any | None:
+    """The aggregate with this id, or None when the ledger has none."""
+    try:
+        return app.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        return None
+
+
+def change_and_save(app: AssayLedger, change: Callable[[], Aggregate], attempts: int, busy: Exception) -> None:
+    """Save what ``change()`` returns (it loads the aggregate and applies a command). When a concurrent writer
+    saved first, run ``change`` again on the new state, up to ``attempts`` times, then raise ``busy``."""
+    for _ in range(attempts):
+        try:
+            app.save(change())
+            return
+        except IntegrityError:
+            continue
+    raise busy
 
 
 def event_id(originator_id: UUID | str, version: int) -> str:

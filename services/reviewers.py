@@ -6,34 +6,24 @@ from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from domain import facts as f
 from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, check_name, new_token, token_sha256
 from services import logs
-from services.ledger import AssayLedger
+from services.ledger import AssayLedger, change_and_save, find
 
 log = logs.get("assay.reviewers")
 RETRIES = 5
 
 
 def load(ledger: AssayLedger) -> Reviewers | None:
-    try:
-        return ledger.repository.get(REVIEWERS_ID)
-    except AggregateNotFoundError:
-        return None
+    return find(ledger, REVIEWERS_ID)
 
 
 def _change(ledger: AssayLedger, command: Callable[[Reviewers | None], Reviewers]) -> None:
     """Load, apply ``command``, save; a concurrent change to the reviewers is retried on the new state."""
-    for _ in range(RETRIES):
-        aggregate = command(load(ledger))
-        try:
-            ledger.save(aggregate)
-            return
-        except IntegrityError:
-            continue
-    raise ReviewerError("the reviewers kept changing while this change was made; try again")
+    change_and_save(ledger, lambda: command(load(ledger)), RETRIES,
+                    ReviewerError("the reviewers kept changing while this change was made; try again"))
 
 
 def add(ledger: AssayLedger, name: str, token: str | None = None) -> str:

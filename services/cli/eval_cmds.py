@@ -26,17 +26,11 @@ def _separability_line(seps: dict[str, Any]) -> str:
 
 def _run_specs(ledger: Any, points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The recorded spec of each run the points came from (runs not in this ledger are left out)."""
-    from eventsourcing.application import AggregateNotFoundError
-
     from domain.ids import run_uuid
+    from services.ledger import find
 
-    specs = {}
-    for run_id in {p.get("run_id") for p in points if p.get("run_id")}:
-        try:
-            specs[run_id] = ledger.repository.get(run_uuid(run_id)).spec
-        except AggregateNotFoundError:
-            pass
-    return specs
+    runs = {run_id: find(ledger, run_uuid(run_id)) for run_id in {p.get("run_id") for p in points if p.get("run_id")}}
+    return {run_id: run.spec for run_id, run in runs.items() if run is not None}
 
 
 @app.command("eval")

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError
 
 from domain.candidate import Candidate
 from domain.facts import tag_of
@@ -17,7 +16,7 @@ from domain.ids import run_uuid
 from domain.run import Run
 from services.cli.errors import UserError
 from services.cli.trace import annotate_repairs
-from services.ledger import AssayLedger, LedgerUnavailable
+from services.ledger import AssayLedger, LedgerUnavailable, find
 from services.tracking import TrackingStore
 
 MIN_PREFIX = 4
@@ -100,10 +99,7 @@ def _fact_rows(ledger: AssayLedger, uuid: str) -> list[dict[str, Any]]:
 def candidate_history(ledger: AssayLedger, candidate_id: str) -> dict[str, Any]:
     """A candidate's audit record: its run's spec and the pull's coordinate, then every fact."""
     candidate: Candidate = ledger.repository.get(UUID(candidate_id))
-    try:
-        run: Run | None = ledger.repository.get(run_uuid(candidate.run_id))
-    except AggregateNotFoundError:
-        run = None
+    run: Run | None = find(ledger, run_uuid(candidate.run_id))
     pull = run.pulls.get(candidate.index) if run else None
     return {
         "kind": "candidate",
