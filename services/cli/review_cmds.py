@@ -147,13 +147,9 @@ def read_payload(path: Path) -> dict[str, Any]:
 
 
 def validate_payload(recipe: str, payload: dict[str, Any], current: dict[str, Any], path: Path) -> None:
-    try:
-        import recipes
+    from recipes.conformance import payload_problems
 
-        errors = list(recipes.get(recipe).validate(payload))
-    except Exception:  # recipe not available here: at least every field the point had must be present
-        errors = [f"missing field {k!r}" for k in sorted(set(current) - set(payload))]
-    if errors:
+    if errors := payload_problems(recipe, payload, current):
         raise UserError(f"{path}: invalid payload for recipe {recipe}: {'; '.join(errors)}")
 
 

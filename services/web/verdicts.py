@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from domain.facts import VerdictGiven
+from recipes.conformance import payload_problems
 from services import logs
 from services.ledger import AssayLedger
 from services.web.errors import WebError
@@ -34,15 +35,6 @@ def parse_payload(value: Any) -> dict[str, Any]:
     return value
 
 
-def _schema_problems(recipe: str, payload: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    try:
-        import recipes
-
-        return [str(p) for p in recipes.get(recipe).validate(payload)]
-    except Exception:  # recipe not installed here: at least every field the point had must be present
-        return [f"missing field {k!r}" for k in sorted(set(current) - set(payload))]
-
-
 def record(ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reason: str = "",
            payload: Any = None) -> VerdictGiven:
     """Record ``reviewer``'s verdict on a queued point; WebError (404, 409, 422) when it cannot be."""
@@ -63,7 +55,7 @@ def record(ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reas
         raise WebError(409, f"point {point_id} is {candidate.status}, not in the review queue; "
                             "only queued points take a verdict")
     if edited is not None:
-        problems = _schema_problems(candidate.recipe, edited, candidate.payload)
+        problems = payload_problems(candidate.recipe, edited, candidate.payload)
         if problems:
             raise WebError(422, f"the edit breaks the {candidate.recipe} payload schema: {'; '.join(problems)}")
         if edited == candidate.payload:
