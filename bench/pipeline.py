@@ -86,9 +86,14 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
         nonlocal position
         for event in candidate.collect_events():
             position += 1
-            env = f.Envelope(event_id=f"{event.originator_id}:{event.originator_version}",
-                             originator_id=str(event.originator_id), version=event.originator_version,
-                             position=position, timestamp=event.timestamp.isoformat(), fact=event.fact)
+            env = f.Envelope(
+                event_id=f"{event.originator_id}:{event.originator_version}",
+                originator_id=str(event.originator_id),
+                version=event.originator_version,
+                position=position,
+                timestamp=event.timestamp.isoformat(),
+                fact=event.fact,
+            )
             checklist.apply(env)
             corpus.apply(env)
 
@@ -96,10 +101,23 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
         nonlocal calls
         cid = candidate_uuid(run_id, index)
         async with window:
-            ctx = context(llm, spec, run_id=run_id, candidate_id=str(cid), index=index, coordinate=coords[index],
-                          seed=stable_seed(seed, run_id, index), checklist=checklist.items(spec.recipe))
-            common = dict(run_id=run_id, index=index, recipe=spec.recipe, coordinate=coords[index],
-                          checklist_version=checklist.version(spec.recipe))
+            ctx = context(
+                llm,
+                spec,
+                run_id=run_id,
+                candidate_id=str(cid),
+                index=index,
+                coordinate=coords[index],
+                seed=stable_seed(seed, run_id, index),
+                checklist=checklist.items(spec.recipe),
+            )
+            common = dict(
+                run_id=run_id,
+                index=index,
+                recipe=spec.recipe,
+                coordinate=coords[index],
+                checklist_version=checklist.version(spec.recipe),
+            )
             try:
                 draft = await recipe.draft(ctx)
                 cand = Candidate.draft(cid, f.Drafted(payload=draft.payload, receipts=draft.receipts, **common))
@@ -109,9 +127,16 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                 cand.reject("author", str(exc))
             keep(cand)
             if cand.status == "drafting":
-                gctx = context(llm, spec, run_id=run_id, candidate_id=str(cid), index=index,
-                               coordinate=coords[index], seed=stable_seed(seed, run_id, index, "gates"),
-                               corpus=corpus.entries())
+                gctx = context(
+                    llm,
+                    spec,
+                    run_id=run_id,
+                    candidate_id=str(cid),
+                    index=index,
+                    coordinate=coords[index],
+                    seed=stable_seed(seed, run_id, index, "gates"),
+                    corpus=corpus.entries(),
+                )
 
                 async def save() -> None:
                     keep(cand)
@@ -144,8 +169,19 @@ async def assay(spec, run_id: str, seed: int, pulls: int, concurrency: int, home
         before = runtime.ledger.recorder.max_notification_id() or 0
         policy = f.Policy(mode="attempts", target=pulls, concurrency=concurrency)
         started = time.perf_counter()
-        await runtime.store.save(Run.start(run_uuid(run_id), f.RunStarted(
-            run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy, seed=seed)))
+        await runtime.store.save(
+            Run.start(
+                run_uuid(run_id),
+                f.RunStarted(
+                    run_id=run_id,
+                    spec_name=spec.name,
+                    recipe=spec.recipe,
+                    spec=spec_to_dict(spec),
+                    policy=policy,
+                    seed=seed,
+                ),
+            )
+        )
         while (await runtime.store.run(run_uuid(run_id))).completed is None:
             await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
@@ -181,7 +217,8 @@ def main() -> None:
             bare_s, bare_calls = asyncio.run(bare(spec, run_id, spec.seed, args.pulls, args.concurrency))
         with PeakRss() as assay_mem:
             assay_s, events, assay_calls = asyncio.run(
-                assay(spec, run_id, spec.seed, args.pulls, args.concurrency, Path(tmp)))
+                assay(spec, run_id, spec.seed, args.pulls, args.concurrency, Path(tmp))
+            )
     bare_tp, assay_tp = args.pulls / bare_s, args.pulls / assay_s
     ratio = assay_tp / bare_tp
     print(f"pulls {args.pulls}, concurrency {args.concurrency}, simulated model latency {args.latency_ms:.0f} ms")
@@ -189,8 +226,10 @@ def main() -> None:
     print(f"assay     : {assay_s:7.2f} s  {assay_tp:6.2f} pulls/s  {assay_calls:5d} model calls  {assay_mem.report()}")
     print(f"events appended: {events} ({events / assay_s:.0f} events/s)")
     calls_ratio = (assay_calls / assay_s) / (bare_calls / bare_s)
-    print(f"model calls per second ratio assay/bare: {calls_ratio:.2f} (the two sides' novelty checks see drafts "
-          "in a timing-dependent order, so their call counts can differ slightly)")
+    print(
+        f"model calls per second ratio assay/bare: {calls_ratio:.2f} (the two sides' novelty checks see drafts "
+        "in a timing-dependent order, so their call counts can differ slightly)"
+    )
     print(f"throughput ratio assay/bare: {ratio:.2f} (target >= 0.80) {'OK' if ratio >= 0.8 else 'BELOW TARGET'}")
 
 

@@ -64,11 +64,11 @@ def parse(text: str) -> Action | None:
     marks = list(_MARK.finditer(text or ""))
     if not marks:
         return None
-    rest = text[marks[-1].end():]
+    rest = text[marks[-1].end() :]
     found = _NAME.match(rest)
     if not found:
         return None
-    tail = rest[found.end():].lstrip()
+    tail = rest[found.end() :].lstrip()
     if not tail.startswith("{"):
         return Action(normalise_name(found.group(1)), {})
     try:

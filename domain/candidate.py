@@ -70,11 +70,19 @@ class Candidate(Chained):
         self._record(f.GatePassed(gate=gate, detail=detail, receipts=receipts, gate_version=gate_version))
 
     def fail_gate(
-        self, gate: str, reason: str, repair: str, detail: dict[str, Any], receipts: list[f.Receipt],
+        self,
+        gate: str,
+        reason: str,
+        repair: str,
+        detail: dict[str, Any],
+        receipts: list[f.Receipt],
         gate_version: str = "",
     ) -> None:
-        self._record(f.GateFailed(gate=gate, reason=reason, repair=repair, detail=detail, receipts=receipts,
-                                  gate_version=gate_version))
+        self._record(
+            f.GateFailed(
+                gate=gate, reason=reason, repair=repair, detail=detail, receipts=receipts, gate_version=gate_version
+            )
+        )
 
     def carry(self, fact: f.GatePassed | f.ProbeRequested | f.Probed | f.Rejected) -> None:
         """Re-record a source candidate's result by reference (``carried_from``): a replay, see domain.replay."""

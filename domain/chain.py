@@ -33,8 +33,11 @@ def canonical(value: Any) -> Any:
     default are left out (so adding a defaulted field later keeps old links valid), and whole floats are
     integers (a float field given ``0`` comes back from the store as ``0.0``)."""
     if isinstance(value, msgspec.Struct):
-        return {f.encode_name: canonical(getattr(value, f.name)) for f in msgspec.structs.fields(value)
-                if not _is_default(f, getattr(value, f.name))}
+        return {
+            f.encode_name: canonical(getattr(value, f.name))
+            for f in msgspec.structs.fields(value)
+            if not _is_default(f, getattr(value, f.name))
+        }
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -46,8 +49,9 @@ def canonical(value: Any) -> Any:
 
 def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> str:
     """The chain value of the event at ``version`` that records ``fact``."""
-    body = _ENCODER.encode({"prev": previous, "id": str(originator_id), "v": version, "tag": tag_of(fact),
-                            "fact": canonical(fact)})
+    body = _ENCODER.encode(
+        {"prev": previous, "id": str(originator_id), "v": version, "tag": tag_of(fact), "fact": canonical(fact)}
+    )
     return hashlib.sha256(body).hexdigest()
 
 

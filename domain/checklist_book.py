@@ -94,8 +94,9 @@ def shown(book: ChecklistBook | None, item_id: str) -> str:
 # --- commands ----------------------------------------------------------------------------------
 
 
-def add_item(book: ChecklistBook | None, recipe: str, text: str, reviewer: str,
-             observed: Collection[str] = ()) -> tuple[ChecklistBook, str]:
+def add_item(
+    book: ChecklistBook | None, recipe: str, text: str, reviewer: str, observed: Collection[str] = ()
+) -> tuple[ChecklistBook, str]:
     """A reviewer's new criterion; returns the book and the new item's id ("R1", "R2", ...)."""
     text = _text(text)
     _reviewer(reviewer)
@@ -105,8 +106,9 @@ def add_item(book: ChecklistBook | None, recipe: str, text: str, reviewer: str,
     return ChecklistBook.record(book, fact), item_id
 
 
-def edit_item(book: ChecklistBook | None, recipe: str, item_id: str, text: str, reviewer: str,
-              observed: Collection[str] = ()) -> ChecklistBook:
+def edit_item(
+    book: ChecklistBook | None, recipe: str, item_id: str, text: str, reviewer: str, observed: Collection[str] = ()
+) -> ChecklistBook:
     """Reword an active item, a reviewer's (by id) or an observed one (by its text)."""
     text = _text(text)
     _reviewer(reviewer)
@@ -118,8 +120,14 @@ def edit_item(book: ChecklistBook | None, recipe: str, item_id: str, text: str, 
     return ChecklistBook.record(book, fact)
 
 
-def retire_item(book: ChecklistBook | None, recipe: str, item_id: str, reviewer: str, reason: str = "",
-                observed: Collection[str] = ()) -> ChecklistBook:
+def retire_item(
+    book: ChecklistBook | None,
+    recipe: str,
+    item_id: str,
+    reviewer: str,
+    reason: str = "",
+    observed: Collection[str] = (),
+) -> ChecklistBook:
     """Take an active item off the checklist authors see; it stays in the history."""
     _reviewer(reviewer)
     _active(book, recipe, item_id, observed, "retire")
@@ -146,8 +154,11 @@ def _active(book: ChecklistBook | None, recipe: str, item_id: str, observed: Col
     if entry is None and item_id not in observed:
         raise UnknownChecklistItem(f"the {recipe} checklist has no item {item_id!r}")
     if entry is not None and entry["retired"]:
-        raise ChecklistError(f"item {item_id!r} is already retired" if verb == "retire"
-                             else f"item {item_id!r} is retired; cannot {verb} it")
+        raise ChecklistError(
+            f"item {item_id!r} is already retired"
+            if verb == "retire"
+            else f"item {item_id!r} is retired; cannot {verb} it"
+        )
 
 
 def _unique(book: ChecklistBook | None, text: str, observed: Collection[str], item_id: str | None) -> None:

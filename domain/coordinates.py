@@ -47,6 +47,7 @@ def coordinates(axes: dict[str, tuple[list[str], list[float]]], seed: int, count
         out.append(dict(cells[pick]))
     return out
 
+
 def coordinate_at(axes: dict[str, tuple[list[str], list[float]]], seed: int, index: int) -> dict[str, str]:
     """The coordinate of pull ``index`` (0-based)."""
     return coordinates(axes, seed, index + 1)[index]

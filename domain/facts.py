@@ -334,8 +334,12 @@ class Envelope(msgspec.Struct, frozen=True):
 def aggregate_kind(fact: Fact | type[Fact]) -> str:
     """Which aggregate records this kind of fact: run, candidate, evaluation, reviewer or checklist."""
     kind = fact if isinstance(fact, type) else type(fact)
-    for name, group in (("run", RUN_FACTS), ("evaluation", EVALUATION_FACTS), ("reviewer", REVIEWER_FACTS),
-                        ("checklist", CHECKLIST_FACTS)):
+    for name, group in (
+        ("run", RUN_FACTS),
+        ("evaluation", EVALUATION_FACTS),
+        ("reviewer", REVIEWER_FACTS),
+        ("checklist", CHECKLIST_FACTS),
+    ):
         if kind in group:
             return name
     return "candidate"

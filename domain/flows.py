@@ -60,13 +60,19 @@ def step_profile(model: str, rows: list[Row], ks: list[int]) -> FlowProfile:
         p1[step] = sum(c / n for _, _, n, c in done) / len(done)
         measured[step] = {
             str(k): round(sum(pass_at_k(n, c, k) for _, _, n, c in fit) / len(fit), 6)
-            for k in ks if (fit := [r for r in done if r[2] >= k])
+            for k in ks
+            if (fit := [r for r in done if r[2] >= k])
         }
     total = sum(_loss(p) for p in p1.values())
     shares = {s: (_loss(p) / total if total > 0 else 0.0) for s, p in p1.items()}
     steps = [
-        StepStat(step=s, step_index=min(r[1] for r in groups[s]), items=sum(r[2] > 0 for r in groups[s]),
-                 pass_at_k=measured.get(s, {}), loss_share=round(shares.get(s, 0.0), 6))
+        StepStat(
+            step=s,
+            step_index=min(r[1] for r in groups[s]),
+            items=sum(r[2] > 0 for r in groups[s]),
+            pass_at_k=measured.get(s, {}),
+            loss_share=round(shares.get(s, 0.0), 6),
+        )
         for s in order
     ]
     end_to_end = {}

@@ -34,7 +34,7 @@ def final_answer(text: str) -> str:
     text = text.strip()
     marks = list(_FINAL.finditer(text))
     if marks:
-        return text[marks[-1].end():].strip()
+        return text[marks[-1].end() :].strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
 

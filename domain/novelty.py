@@ -22,14 +22,14 @@ def word_shingles(text: str, k: int = 2) -> frozenset[tuple[str, ...]]:
     words = tokens(text)
     if len(words) < k:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i:i + k]) for i in range(len(words) - k + 1))
+    return frozenset(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
 
 
 def char_grams(text: str, n: int = 5) -> frozenset[str]:
     flat = " ".join(tokens(text))
     if len(flat) < n:
         return frozenset([flat]) if flat else frozenset()
-    return frozenset(flat[i:i + n] for i in range(len(flat) - n + 1))
+    return frozenset(flat[i : i + n] for i in range(len(flat) - n + 1))
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:

@@ -42,7 +42,7 @@ def carry(source_id: str, facts: Sequence[tuple[int, f.Fact]], order: list[str],
     if not isinstance(first, f.Drafted):
         return None
     first_version = facts[0][0]
-    later = set(order[order.index(from_gate):]) if from_gate in order else set()
+    later = set(order[order.index(from_gate) :]) if from_gate in order else set()
     payload, version = dict(first.payload), first_version
     passed: dict[str, list[f.Fact]] = {}  # gate -> the facts that record its pass (a probe's Probed, then GatePassed)
     probe: tuple[int, f.Probed] | None = None
@@ -55,8 +55,10 @@ def carry(source_id: str, facts: Sequence[tuple[int, f.Fact]], order: list[str],
             ref = _ref(source_id, v)
             kept: list[f.Fact] = []
             if probe is not None and probe[1].gate == fact.gate:
-                kept += [f.ProbeRequested(gate=fact.gate),
-                         msgspec.structs.replace(probe[1], receipts=[], carried_from=_ref(source_id, probe[0]))]
+                kept += [
+                    f.ProbeRequested(gate=fact.gate),
+                    msgspec.structs.replace(probe[1], receipts=[], carried_from=_ref(source_id, probe[0])),
+                ]
             passed[fact.gate] = [*kept, msgspec.structs.replace(fact, receipts=[], carried_from=ref)]
         elif isinstance(fact, f.Repaired):
             payload = dict(fact.payload)
@@ -108,6 +110,9 @@ def compare(source: dict[int, Outcome], replay: dict[int, Outcome]) -> dict[str,
     return {
         "newly_admitted": admitted,
         "newly_rejected": rejected,
-        "unchanged": {"count": sum(same.values()), "by_gate": dict(same.most_common()),
-                      "reason_changed": changed_reason},
+        "unchanged": {
+            "count": sum(same.values()),
+            "by_gate": dict(same.most_common()),
+            "reason_changed": changed_reason,
+        },
     }

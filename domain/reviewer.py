@@ -35,8 +35,10 @@ def token_sha256(token: str) -> str:
 def check_name(name: str) -> str:
     """The name as recorded; refused unless 1-64 letters, digits, '.', '_', '@' or '-' (starting alphanumeric)."""
     if not NAME.fullmatch(name):
-        raise ReviewerError(f"reviewer name {name!r} is not allowed: use 1-64 letters, digits, '.', '_', '@' or '-', "
-                            "starting with a letter or digit")
+        raise ReviewerError(
+            f"reviewer name {name!r} is not allowed: use 1-64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
     return name
 
 
@@ -57,8 +59,9 @@ class Reviewers(Chained):
     @classmethod
     def start(cls, name: str, sha256: str) -> Reviewers:
         """The ledger's first reviewer creates the aggregate."""
-        return cls._create(cls.Started, id=REVIEWERS_ID, fact=f.ReviewerAdded(name=check_name(name),
-                                                                               token_sha256=sha256))
+        return cls._create(
+            cls.Started, id=REVIEWERS_ID, fact=f.ReviewerAdded(name=check_name(name), token_sha256=sha256)
+        )
 
     # --- queries -----------------------------------------------------------------------------
 

@@ -53,9 +53,14 @@ def _canon(value: Any) -> str:
     return re.sub(r"[\s_]+", "-", str(value).strip().lower())
 
 
-_ALIASES = {"grounding": "grounding-and-safety", "safety": "grounding-and-safety", "grounding-safety":
-            "grounding-and-safety", "instruction": "instruction-following", "mustnot": "must-not",
-            "must-not-": "must-not"}
+_ALIASES = {
+    "grounding": "grounding-and-safety",
+    "safety": "grounding-and-safety",
+    "grounding-safety": "grounding-and-safety",
+    "instruction": "instruction-following",
+    "mustnot": "must-not",
+    "must-not-": "must-not",
+}
 
 
 def criterion_from(row: Any, where: str, lines: dict[str, int] | None = None) -> Criterion:
@@ -76,8 +81,11 @@ def criterion_from(row: Any, where: str, lines: dict[str, int] | None = None) ->
     if not isinstance(text, str) or not text.strip():
         raise RubricError(f"{at('text')}: missing or empty 'text'")
     fields: dict[str, str] = {}
-    for name, allowed, default in (("type", TYPES, None), ("polarity", POLARITIES, "must"),
-                                   ("criticality", CRITICALITIES, "additive")):
+    for name, allowed, default in (
+        ("type", TYPES, None),
+        ("polarity", POLARITIES, "must"),
+        ("criticality", CRITICALITIES, "additive"),
+    ):
         raw = row.get(name, default)
         if raw is None:
             raise RubricError(f"{at()}: missing {name!r} (one of {', '.join(allowed)})")
@@ -126,8 +134,10 @@ def parse_rubric(text: str, filename: str = "rubric") -> list[Criterion]:
     lines = _toml_row_lines(text)
     if not isinstance(rows, list) or not rows:
         raise RubricError(f"{filename}: no criteria (add [[criteria]] rows with text, type, polarity, criticality)")
-    return [criterion_from(row, f"{filename}: criterion {i}", lines[i - 1] if i <= len(lines) else None)
-            for i, row in enumerate(rows, 1)]
+    return [
+        criterion_from(row, f"{filename}: criterion {i}", lines[i - 1] if i <= len(lines) else None)
+        for i, row in enumerate(rows, 1)
+    ]
 
 
 def as_rows(criteria: Sequence[Criterion]) -> list[dict[str, Any]]:
@@ -151,8 +161,14 @@ def score(criteria: Sequence[Criterion], present: Sequence[bool], cap: float = 0
         mine = [s for c, s in zip(criteria, ok, strict=True) if c.type == kind]
         if mine:
             by_type[kind] = sum(mine) / len(mine)
-    return Score(total=round(total, 6), raw=round(raw, 6), capped=bool(failed) and raw > cap, satisfied=ok,
-                 failed_gates=failed, by_type=by_type)
+    return Score(
+        total=round(total, 6),
+        raw=round(raw, 6),
+        capped=bool(failed) and raw > cap,
+        satisfied=ok,
+        failed_gates=failed,
+        by_type=by_type,
+    )
 
 
 # --- checks on the rubric itself -------------------------------------------------------------------------
@@ -160,7 +176,9 @@ def score(criteria: Sequence[Criterion], present: Sequence[bool], cap: float = 0
 _VAGUE = re.compile(
     r"\b(appropriate(ly)?|good|well|clear(ly)?|proper(ly)?|reasonabl[ey]|adequate(ly)?|nice(ly)?|helpful|"
     r"relevant|high[- ]quality|engaging|professional(ly)?|effective(ly)?|concise|thorough(ly)?|sufficient(ly)?|"
-    r"robust|polished|compelling|suitable|as needed|if necessary|etc)\b", re.I)
+    r"robust|polished|compelling|suitable|as needed|if necessary|etc)\b",
+    re.I,
+)
 _JOINER = re.compile(r"\s*(?:;|,\s*and\b|\band also\b|\bas well as\b|\band\b|\bor\b)\s*", re.I)
 
 
@@ -190,8 +208,11 @@ def duplicates(criteria: Sequence[Criterion]) -> list[tuple[int, int]]:
 
 def overlaps(criteria: Sequence[Criterion], threshold: float) -> list[tuple[int, int, float]]:
     """Pairs of rows whose texts are lexically similar above ``threshold``: likely the same check twice."""
-    return [(i, j, s) for (i, a), (j, b) in combinations(enumerate(criteria), 2)
-            if (s := similarity(a.text, b.text)) > threshold]
+    return [
+        (i, j, s)
+        for (i, a), (j, b) in combinations(enumerate(criteria), 2)
+        if (s := similarity(a.text, b.text)) > threshold
+    ]
 
 
 def missing_types(criteria: Sequence[Criterion], required: Sequence[str] = TYPES) -> list[str]:
@@ -200,6 +221,7 @@ def missing_types(criteria: Sequence[Criterion], required: Sequence[str] = TYPES
 
 
 # --- agreement between judges ----------------------------------------------------------------------------
+
 
 def raw_agreement(ratings: Sequence[Sequence[bool]]) -> float:
     """Mean over subjects of the share of judge pairs that agree. ``ratings[subject][judge]``."""

@@ -148,7 +148,11 @@ def pass_at_k_separability(
     from domain.passk import pass_at_k
 
     return {
-        str(k): separability({m: [pass_at_k(n, c, k) for n, c in rows] for m, rows in counts.items()},
-                             n_boot=n_boot, alpha=alpha, seed=seed)
+        str(k): separability(
+            {m: [pass_at_k(n, c, k) for n, c in rows] for m, rows in counts.items()},
+            n_boot=n_boot,
+            alpha=alpha,
+            seed=seed,
+        )
         for k in ks
     }

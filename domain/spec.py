@@ -64,9 +64,7 @@ class Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def panel_plan(self) -> list[PanelModel]:
         """The probe panel, strongest first, each model with its own n and k filled in."""
         given = self.probe.panel or [PanelModel(model=m) for m in self.models.panel]
-        return [
-            PanelModel(model=p.model, n=p.n or self.probe.n, k=list(p.k or self.probe.k)) for p in given
-        ]
+        return [PanelModel(model=p.model, n=p.n or self.probe.n, k=list(p.k or self.probe.k)) for p in given]
 
     def axis_table(self) -> dict[str, tuple[list[str], list[float]]]:
         """Axes as (values, weights), weights defaulting to equal."""

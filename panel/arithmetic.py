@@ -10,9 +10,16 @@ from typing import Any
 from panel.tasks import Params, num
 
 PLACES = [
-    ("warehouse", "boxes"), ("school library", "books"), ("bakery", "bread rolls"), ("hardware depot", "bolts"),
-    ("garden centre", "seed packets"), ("bike shop", "inner tubes"), ("food bank", "cans"),
-    ("print shop", "posters"), ("toy store", "puzzles"), ("pharmacy", "bandage packs"),
+    ("warehouse", "boxes"),
+    ("school library", "books"),
+    ("bakery", "bread rolls"),
+    ("hardware depot", "bolts"),
+    ("garden centre", "seed packets"),
+    ("bike shop", "inner tubes"),
+    ("food bank", "cans"),
+    ("print shop", "posters"),
+    ("toy store", "puzzles"),
+    ("pharmacy", "bandage packs"),
 ]
 ADD = ("receives", "takes in", "gets")
 REMOVE = ("ships", "sends out", "sells")
@@ -28,9 +35,7 @@ QUESTIONS = (
     "How many {items} are left when it closes?",
     "What is the final count of {items}?",
 )
-_OP = re.compile(
-    r"\b(" + "|".join(ADD + REMOVE) + r") (\d[\d,]*) (?:(" + "|".join(CONTAINERS) + r") of (\d[\d,]*) )?"
-)
+_OP = re.compile(r"\b(" + "|".join(ADD + REMOVE) + r") (\d[\d,]*) (?:(" + "|".join(CONTAINERS) + r") of (\d[\d,]*) )?")
 _START = re.compile(r"starts the day with (\d[\d,]*) ([a-z ]+?)(?: in stock)?\.")
 _PLACE = re.compile(r"(?:A|a) ([a-z ]+?) starts the day")
 SIZES = {"easy": (2, 20, 99, 5, 40, 0), "medium": (3, 100, 999, 10, 150, 1), "hard": (5, 1000, 9999, 20, 900, 2)}
@@ -94,7 +99,7 @@ class Arithmetic:
             return None
         ops = [
             ["+" if verb in ADD else "-", int(num(a)), int(num(b)) if b else 0]
-            for verb, a, _, b in _OP.findall(prompt[start.end():])
+            for verb, a, _, b in _OP.findall(prompt[start.end() :])
         ]
         return {"place": names.index(where), "start": int(num(start.group(1))), "ops": ops} if ops else None
 

@@ -19,8 +19,12 @@ AMBIGUOUS = (
     "Depending on how you read it, the last step may or may not count.",
     "Use the usual convention, whichever that is where you live.",
 )
-LEAKS = ("(For reference, the answer is {a}.)", "Hint: it works out to {a}.", "The expected result is {a}.",
-         "Note that the result should come to {a}.")
+LEAKS = (
+    "(For reference, the answer is {a}.)",
+    "Hint: it works out to {a}.",
+    "The expected result is {a}.",
+    "Note that the result should come to {a}.",
+)
 _LEAK = re.compile("|".join(re.escape(t).replace(r"\{a\}", r".+?") for t in LEAKS))
 _SENTENCE = re.compile(r"(?<=[.?!)])\s+(?=[A-Z(\"$])")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -28,15 +32,27 @@ _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 # Base rates per author draft (exclusive). "favorite" is mode collapse: the author's pet item for a
 # task family, lightly reworded, which novelty flags from its second appearance on. "contradiction" is a right
 # reference answer with a worked solution that ends on a different value.
-RATES = (("wrong", 0.13), ("favorite", 0.12), ("leak", 0.095), ("ambiguous", 0.11), ("loose", 0.095),
-         ("contradiction", 0.125), ("malformed", 0.065), ("degenerate", 0.06), ("truncated", 0.02))
+RATES = (
+    ("wrong", 0.13),
+    ("favorite", 0.12),
+    ("leak", 0.095),
+    ("ambiguous", 0.11),
+    ("loose", 0.095),
+    ("contradiction", 0.125),
+    ("malformed", 0.065),
+    ("degenerate", 0.06),
+    ("truncated", 0.02),
+)
 # A reflection checklist that names a problem halves the author's rate of making it.
-CHECKLIST_WORDS = {"wrong": ("oracle", "wrong reference"), "favorite": ("duplicate", "novel", "repeat"),
-                   "leak": ("reveal", "states the answer", "leak", "remove the answer"),
-                   "ambiguous": ("ambiguous", "unrealistic", "one reading"),
-                   "loose": ("accepts wrong", "too loose"),
-                   "contradiction": ("contradict", "worked solution"),
-                   "malformed": ("invalid", "field", "malformed")}
+CHECKLIST_WORDS = {
+    "wrong": ("oracle", "wrong reference"),
+    "favorite": ("duplicate", "novel", "repeat"),
+    "leak": ("reveal", "states the answer", "leak", "remove the answer"),
+    "ambiguous": ("ambiguous", "unrealistic", "one reading"),
+    "loose": ("accepts wrong", "too loose"),
+    "contradiction": ("contradict", "worked solution"),
+    "malformed": ("invalid", "field", "malformed"),
+}
 # Share of items whose flaw of this kind the repairer cannot fix, however often it is asked: it keeps
 # re-deriving the same wrong answer, keeps its tolerance, keeps the vague sentence or the hint.
 STUBBORN = {"reference": 0.45, "grading": 0.7, "ambiguity": 0.75, "leak": 0.7}
@@ -93,7 +109,7 @@ def conclude(solution: str, value: Any) -> str:
     last = list(_NUMBER.finditer(solution))
     if not last:
         return f"{solution} So the answer is {fmt(value)}.".strip()
-    return solution[: last[-1].start()] + fmt(value) + solution[last[-1].end():]
+    return solution[: last[-1].start()] + fmt(value) + solution[last[-1].end() :]
 
 
 def stubborn(kind: str, prompt: str) -> bool:

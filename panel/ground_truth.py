@@ -9,8 +9,10 @@ import re
 from panel import flaws, tasks
 from panel.protocol import handles, json_reply, p_correct, repair_request, user_text
 
-JUDGE_FALSE_ALARMS = ("Some details seem implausible for a real-world setting.",
-                      "The question could be read in more than one way.")
+JUDGE_FALSE_ALARMS = (
+    "Some details seem implausible for a real-world setting.",
+    "The question could be read in more than one way.",
+)
 
 
 def _field(text: str, name: str) -> str:

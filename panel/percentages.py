@@ -9,11 +9,26 @@ from typing import Any
 
 from panel.tasks import Params, num
 
-ITEMS = ("winter jacket", "desk lamp", "pair of running shoes", "coffee grinder", "backpack", "bookshelf",
-         "electric kettle", "office chair", "tent", "blender")
-THINGS = (("The monthly visitor count of a museum", "visitors"), ("A town's population", "residents"),
-          ("The subscriber count of a newsletter", "subscribers"), ("A bakery's weekly sales", "loaves"),
-          ("The number of members of a sports club", "members"), ("A café's daily orders", "orders"))
+ITEMS = (
+    "winter jacket",
+    "desk lamp",
+    "pair of running shoes",
+    "coffee grinder",
+    "backpack",
+    "bookshelf",
+    "electric kettle",
+    "office chair",
+    "tent",
+    "blender",
+)
+THINGS = (
+    ("The monthly visitor count of a museum", "visitors"),
+    ("A town's population", "residents"),
+    ("The subscriber count of a newsletter", "subscribers"),
+    ("A bakery's weekly sales", "loaves"),
+    ("The number of members of a sports club", "members"),
+    ("A café's daily orders", "orders"),
+)
 FREQ = {"annually": 1, "quarterly": 4, "monthly": 12}
 _PRICE = re.compile(r"\$(\d[\d,]*\.\d{2})")
 _OFF = re.compile(r"(\d+(?:\.\d+)?)% off")
@@ -29,8 +44,13 @@ class Percentages:
     topics = ("percentages", "percent", "discounts", "interest", "finance")
 
     def params(self, rng: random.Random, difficulty: str, topic: str) -> Params:
-        kind = rng.choice({"easy": ("sale", "sale", "change"), "medium": ("sale", "change", "compound"),
-                           "hard": ("sale", "compound", "compound")}.get(difficulty, ("sale", "change")))
+        kind = rng.choice(
+            {
+                "easy": ("sale", "sale", "change"),
+                "medium": ("sale", "change", "compound"),
+                "hard": ("sale", "compound", "compound"),
+            }.get(difficulty, ("sale", "change"))
+        )
         hard = difficulty == "hard"
         if kind == "sale":
             offs = [rng.choice((10, 15, 20, 25, 30, 40))]
@@ -44,9 +64,13 @@ class Percentages:
             b = round(a * rng.uniform(0.6, 1.5))
             return {"kind": kind, "thing": rng.randrange(len(THINGS)), "a": a, "b": b if b != a else a + 7}
         freq = "annually" if difficulty != "hard" else rng.choice(("quarterly", "monthly"))
-        return {"kind": "compound", "principal": float(rng.randint(20, 500) * 50),
-                "rate": rng.choice((2.5, 3.0, 3.2, 4.0, 4.5, 5.25)), "freq": freq,
-                "years": rng.randint(2, 3) if not hard else rng.randint(4, 12)}
+        return {
+            "kind": "compound",
+            "principal": float(rng.randint(20, 500) * 50),
+            "rate": rng.choice((2.5, 3.0, 3.2, 4.0, 4.5, 5.25)),
+            "freq": freq,
+            "years": rng.randint(2, 3) if not hard else rng.randint(4, 12),
+        }
 
     def degenerate(self, rng: random.Random, difficulty: str, topic: str) -> Params | None:
         a = rng.randint(200, 900) * 10
@@ -56,42 +80,81 @@ class Percentages:
         if p["kind"] == "sale":
             item = ITEMS[p["item"]]
             a = "an" if item[0] in "aeiou" else "a"
-            text = rng.choice((f"{a.capitalize()} {item} is priced at ${p['price']:.2f}.", f"The list price of {a} "
-                               f"{item} is ${p['price']:.2f}.", f"A shop sells {a} {item} for ${p['price']:.2f}."))
+            text = rng.choice(
+                (
+                    f"{a.capitalize()} {item} is priced at ${p['price']:.2f}.",
+                    f"The list price of {a} {item} is ${p['price']:.2f}.",
+                    f"A shop sells {a} {item} for ${p['price']:.2f}.",
+                )
+            )
             text += f" It is on sale at {p['offs'][0]}% off."
             for extra in p["offs"][1:]:
                 text += f" At the till, a loyalty coupon takes a further {extra}% off the reduced price."
             if p["tax"]:
                 text += f" A {p['tax']:g}% sales tax is then added to the discounted price."
-            return text + " " + rng.choice(("How much does the customer pay, in dollars, rounded to the cent?",
-                                            "What is the final price in dollars, to the nearest cent?"))
+            return (
+                text
+                + " "
+                + rng.choice(
+                    (
+                        "How much does the customer pay, in dollars, rounded to the cent?",
+                        "What is the final price in dollars, to the nearest cent?",
+                    )
+                )
+            )
         if p["kind"] == "change":
             thing, unit = THINGS[p["thing"]]
-            opener = rng.choice((f"{thing} went from {p['a']:,} {unit} to {p['b']:,}.",
-                                 f"Over one year, {thing[0].lower() + thing[1:]} changed from {p['a']:,} {unit} "
-                                 f"to {p['b']:,}."))
-            return opener + " " + rng.choice((
-                "By what percentage did it change? Give the answer to two decimal places, negative for a decrease.",
-                "What was the percentage change, to two decimal places (negative if it fell)?"))
-        opener = rng.choice((f"${p['principal']:,.2f} is deposited in a savings account paying {p['rate']:g}% "
-                             f"annual interest, compounded {p['freq']}.",
-                             f"An investor puts ${p['principal']:,.2f} into an account that earns {p['rate']:g}% "
-                             f"a year, compounded {p['freq']}."))
-        return opener + f" No other deposits or withdrawals are made. What is the balance after {p['years']} " \
+            opener = rng.choice(
+                (
+                    f"{thing} went from {p['a']:,} {unit} to {p['b']:,}.",
+                    f"Over one year, {thing[0].lower() + thing[1:]} changed from {p['a']:,} {unit} to {p['b']:,}.",
+                )
+            )
+            return (
+                opener
+                + " "
+                + rng.choice(
+                    (
+                        "By what percentage did it change? "
+                        "Give the answer to two decimal places, negative for a decrease.",
+                        "What was the percentage change, to two decimal places (negative if it fell)?",
+                    )
+                )
+            )
+        opener = rng.choice(
+            (
+                f"${p['principal']:,.2f} is deposited in a savings account paying {p['rate']:g}% "
+                f"annual interest, compounded {p['freq']}.",
+                f"An investor puts ${p['principal']:,.2f} into an account that earns {p['rate']:g}% "
+                f"a year, compounded {p['freq']}.",
+            )
+        )
+        return (
+            opener + f" No other deposits or withdrawals are made. What is the balance after {p['years']} "
             "years, in dollars, rounded to the cent?"
+        )
 
     def parse(self, prompt: str) -> Params | None:
         if (freq := _FREQ.search(prompt)) and (rate := _RATE.search(prompt)) and (years := _YEARS.search(prompt)):
             price = _PRICE.search(prompt)
-            return {"kind": "compound", "principal": num(price.group(1)) if price else 0.0,
-                    "rate": float(rate.group(1)), "freq": freq.group(1), "years": int(years.group(1))}
+            return {
+                "kind": "compound",
+                "principal": num(price.group(1)) if price else 0.0,
+                "rate": float(rate.group(1)),
+                "freq": freq.group(1),
+                "years": int(years.group(1)),
+            }
         offs, price = _OFF.findall(prompt), _PRICE.search(prompt)
         if offs and price:
             tax = _TAX.search(prompt)
             item = next((i for i, name in enumerate(ITEMS) if name in prompt), 0)
-            return {"kind": "sale", "item": item, "price": num(price.group(1)),
-                    "offs": [float(o) if "." in o else int(o) for o in offs],
-                    "tax": float(tax.group(1)) if tax else 0.0}
+            return {
+                "kind": "sale",
+                "item": item,
+                "price": num(price.group(1)),
+                "offs": [float(o) if "." in o else int(o) for o in offs],
+                "tax": float(tax.group(1)) if tax else 0.0,
+            }
         change = _FROM.search(prompt)
         if change and "percentage" in prompt:
             thing = next((i for i, (t, _) in enumerate(THINGS) if t[1:] in prompt), 0)
@@ -129,8 +192,15 @@ class Percentages:
             a, b = p["a"], p["b"]
             return [round((b - a) / b * 100, 2), round((a - b) / a * 100, 2), round(b / a * 100, 2)]
         m, r, n, pr = FREQ[p["freq"]], p["rate"] / 100, p["years"], p["principal"]
-        return [round(x, 2) for x in (pr * (1 + r * n), pr * (1 + r) ** n, pr * (1 + r / m) ** (m * (n - 1)),
-                                      pr * (1 + r / m) ** (m * n) - pr)]
+        return [
+            round(x, 2)
+            for x in (
+                pr * (1 + r * n),
+                pr * (1 + r) ** n,
+                pr * (1 + r / m) ** (m * (n - 1)),
+                pr * (1 + r / m) ** (m * n) - pr,
+            )
+        ]
 
     def solution(self, p: Params) -> str:
         if p["kind"] == "sale":

@@ -113,8 +113,9 @@ def missed_in(text: str) -> str:
     return found.group(1).lower() if found else ""
 
 
-def choose_flaw(rng: random.Random, checklist: str, rates: tuple[tuple[str, float], ...],
-                words: dict[str, tuple[str, ...]]) -> str:
+def choose_flaw(
+    rng: random.Random, checklist: str, rates: tuple[tuple[str, float], ...], words: dict[str, tuple[str, ...]]
+) -> str:
     """The flaw an author's draft carries ("clean" for none): one draw against ``rates``; a checklist naming a
     problem (any of its ``words``) halves the author's rate of making it."""
     u = rng.random()
@@ -143,8 +144,14 @@ def repair_request(text: str) -> tuple[str, Any]:
     return instruction.removeprefix("Instruction:").strip(), extract_json(item if found else text)
 
 
-JUNK = ("lorem ipsum dolor sit amet", "As an AI model I", "{\"prompt\": ", "<html><body>502 Bad Gateway",
-        "asdf qwerty 12 ?? ok", "Sure! Here you go:\n```\n```")
+JUNK = (
+    "lorem ipsum dolor sit amet",
+    "As an AI model I",
+    '{"prompt": ',
+    "<html><body>502 Bad Gateway",
+    "asdf qwerty 12 ?? ok",
+    "Sure! Here you go:\n```\n```",
+)
 
 
 def junk(rng: random.Random) -> str:

@@ -45,8 +45,11 @@ def _handler_class(litellm: Any) -> type:
                 model=f"{PROVIDER}/{model}",
                 created=int(time.time()),
                 choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                usage={"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                       "total_tokens": prompt_tokens + completion_tokens},
+                usage={
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
             )
 
         async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
@@ -63,11 +66,17 @@ def register(litellm: Any) -> None:
     handler = _handler_class(litellm)()
     others = [p for p in (litellm.custom_provider_map or []) if p.get("provider") != PROVIDER]
     litellm.custom_provider_map = [*others, {"provider": PROVIDER, "custom_handler": handler}]
-    litellm.register_model({
-        f"{PROVIDER}/{name}": {
-            "litellm_provider": PROVIDER, "mode": "chat", "max_tokens": 4096,
-            "input_cost_per_token": p.input_cost, "output_cost_per_token": p.output_cost,
-            "cache_creation_input_token_cost": 0.0, "cache_read_input_token_cost": 0.0,
+    litellm.register_model(
+        {
+            f"{PROVIDER}/{name}": {
+                "litellm_provider": PROVIDER,
+                "mode": "chat",
+                "max_tokens": 4096,
+                "input_cost_per_token": p.input_cost,
+                "output_cost_per_token": p.output_cost,
+                "cache_creation_input_token_cost": 0.0,
+                "cache_read_input_token_cost": 0.0,
+            }
+            for name, p in PROFILES.items()
         }
-        for name, p in PROFILES.items()
-    })
+    )

@@ -12,13 +12,19 @@ from panel.tasks import Params
 
 SCHEMA = {"next_term": "integer", "term_10": "integer"}
 _TERMS = re.compile(r"(-?\d+(?:, -?\d+){3,})")
-OPENERS = ("A sequence begins {terms}.", "Consider the sequence {terms}, and so on.",
-           "The first {count} terms of a sequence are {terms}.", "A number sequence starts {terms}, ...",
-           "Look at this sequence: {terms}.")
-ASK = ("Reply with a JSON object with integer fields \"next_term\" (the term right after the ones shown) and "
-       "\"term_10\" (the tenth term, counting the first shown term as term 1).",
-       "Answer with JSON containing two integers: \"next_term\", the term that follows, and \"term_10\", "
-       "the 10th term (the first term shown is term 1).")
+OPENERS = (
+    "A sequence begins {terms}.",
+    "Consider the sequence {terms}, and so on.",
+    "The first {count} terms of a sequence are {terms}.",
+    "A number sequence starts {terms}, ...",
+    "Look at this sequence: {terms}.",
+)
+ASK = (
+    'Reply with a JSON object with integer fields "next_term" (the term right after the ones shown) and '
+    '"term_10" (the tenth term, counting the first shown term as term 1).',
+    'Answer with JSON containing two integers: "next_term", the term that follows, and "term_10", '
+    "the 10th term (the first term shown is term 1).",
+)
 
 
 def terms_of(kind: str, a: int, b: int, c: int, count: int) -> list[int]:
@@ -40,8 +46,11 @@ def detect(terms: list[int]) -> tuple[str, int, int, int] | None:
     d = [y - x for x, y in zip(terms, terms[1:], strict=False)]
     if len(set(d)) == 1:
         return "arithmetic", terms[0], d[0], 0
-    if terms[0] and all(t % terms[0] == 0 for t in terms) and len({y // x for x, y in zip(terms, terms[1:],
-                                                                                     strict=False) if x}) == 1:
+    if (
+        terms[0]
+        and all(t % terms[0] == 0 for t in terms)
+        and len({y // x for x, y in zip(terms, terms[1:], strict=False) if x}) == 1
+    ):
         ratio = terms[1] // terms[0]
         if terms == terms_of("geometric", terms[0], ratio, 0, len(terms)):
             return "geometric", terms[0], ratio, 0
@@ -59,8 +68,11 @@ class Sequences:
     topics = ("sequences", "patterns", "number sequences")
 
     def params(self, rng: random.Random, difficulty: str, topic: str) -> Params:
-        kinds = {"easy": ("arithmetic",), "medium": ("arithmetic", "geometric"),
-                 "hard": ("quadratic", "fibonacci", "geometric")}.get(difficulty, ("arithmetic",))
+        kinds = {
+            "easy": ("arithmetic",),
+            "medium": ("arithmetic", "geometric"),
+            "hard": ("quadratic", "fibonacci", "geometric"),
+        }.get(difficulty, ("arithmetic",))
         kind = rng.choice(kinds)
         if kind == "arithmetic":
             a, b, c = rng.randint(-40, 90), rng.choice([-1, 1]) * rng.randint(2, 12 if difficulty == "easy" else 48), 0
@@ -107,14 +119,20 @@ class Sequences:
         t = terms_of(p["kind"], p["a"], p["b"], p["c"], 11)
         n = p["count"]
         linear = t[n - 1] + (t[n - 1] - t[n - 2])
-        return [{"next_term": t[n], "term_10": t[8]}, {"next_term": t[n], "term_10": t[10]},
-                {"next_term": linear, "term_10": linear + (9 - n) * (t[n - 1] - t[n - 2])},
-                {"next_term": t[n] + 1, "term_10": t[9]}]
+        return [
+            {"next_term": t[n], "term_10": t[8]},
+            {"next_term": t[n], "term_10": t[10]},
+            {"next_term": linear, "term_10": linear + (9 - n) * (t[n - 1] - t[n - 2])},
+            {"next_term": t[n] + 1, "term_10": t[9]},
+        ]
 
     def solution(self, p: Params) -> str:
-        rule = {"arithmetic": f"add {p['b']} each time", "geometric": f"multiply by {p['b']} each time",
-                "quadratic": f"second differences are constant ({2 * p['c']})",
-                "fibonacci": "each term is the sum of the two before it"}[p["kind"]]
+        rule = {
+            "arithmetic": f"add {p['b']} each time",
+            "geometric": f"multiply by {p['b']} each time",
+            "quadratic": f"second differences are constant ({2 * p['c']})",
+            "fibonacci": "each term is the sum of the two before it",
+        }[p["kind"]]
         t = terms_of(p["kind"], p["a"], p["b"], p["c"], 10)
         return f"Rule: {rule}. Terms 1-10: {', '.join(map(str, t))}. So the answer is {json.dumps(self.answer(p))}."
 

@@ -33,8 +33,12 @@ class Item:
 
     def payload(self) -> dict[str, Any]:
         return {
-            "prompt": self.prompt, "answer": self.answer, "answer_type": self.answer_type,
-            "tolerance": self.tolerance, "rel_tolerance": self.rel_tolerance, "schema": dict(self.schema),
+            "prompt": self.prompt,
+            "answer": self.answer,
+            "answer_type": self.answer_type,
+            "tolerance": self.tolerance,
+            "rel_tolerance": self.rel_tolerance,
+            "schema": dict(self.schema),
             "solution": self.solution,
         }
 
@@ -104,8 +108,12 @@ def latent(fam: Family, p: Params, prompt: str) -> float:
 
 def build(fam: Family, p: Params, prompt: str) -> Item:
     return Item(
-        family=fam.name, prompt=prompt, answer=fam.answer(p), solution=fam.solution(p),
-        latent=latent(fam, p, prompt), **fam.grading(p),
+        family=fam.name,
+        prompt=prompt,
+        answer=fam.answer(p),
+        solution=fam.solution(p),
+        latent=latent(fam, p, prompt),
+        **fam.grading(p),
     )
 
 

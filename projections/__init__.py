@@ -1,8 +1,8 @@
 """Read models rebuilt from the ledger (never from the bus), each tracked by its position.
 
-    from projections import Checklist, catch_up
-    view = catch_up(ledger, tracking, Checklist)   # resume at the tracked position
-    view.items("ground_truth"), view.version("ground_truth")
+from projections import Checklist, catch_up
+view = catch_up(ledger, tracking, Checklist)   # resume at the tracked position
+view.items("ground_truth"), view.version("ground_truth")
 """
 
 from projections.checklist import Checklist
@@ -16,6 +16,16 @@ from projections.runner import Projection, all_projections, catch_up, rebuild, r
 ALL: tuple[type[Projection], ...] = all_projections()
 
 __all__ = [
-    "ALL", "Checklist", "Corpus", "Dataset", "Projection", "Reflection", "ReviewQueue", "RunStats",
-    "all_projections", "catch_up", "rebuild", "rebuild_all",
+    "ALL",
+    "Checklist",
+    "Corpus",
+    "Dataset",
+    "Projection",
+    "Reflection",
+    "ReviewQueue",
+    "RunStats",
+    "all_projections",
+    "catch_up",
+    "rebuild",
+    "rebuild_all",
 ]

@@ -97,15 +97,31 @@ class Checklist:
         entry["count"] += 1
         self._reshow(recipe)
 
-    def _curate(self, fact: f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired,
-                position: int) -> None:
+    def _curate(
+        self, fact: f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired, position: int
+    ) -> None:
         curated = self._book(fact.recipe)["curated"]
         if isinstance(fact, f.ChecklistItemAdded):
-            curated[fact.item_id] = {"text": fact.text, "source": "reviewer", "retired": False,
-                                     "edited_by": None, "added_by": fact.reviewer, "first": position}
+            curated[fact.item_id] = {
+                "text": fact.text,
+                "source": "reviewer",
+                "retired": False,
+                "edited_by": None,
+                "added_by": fact.reviewer,
+                "first": position,
+            }
         else:
-            entry = curated.setdefault(fact.item_id, {"text": None, "source": "observed", "retired": False,
-                                                      "edited_by": None, "added_by": None, "first": position})
+            entry = curated.setdefault(
+                fact.item_id,
+                {
+                    "text": None,
+                    "source": "observed",
+                    "retired": False,
+                    "edited_by": None,
+                    "added_by": None,
+                    "first": position,
+                },
+            )
             if isinstance(fact, f.ChecklistItemEdited):
                 entry.update(text=fact.text, edited_by=fact.reviewer)
             else:
@@ -160,8 +176,9 @@ class Checklist:
         return {
             "recipes": len(self.recipes),
             "items": sum(len(b["items"]) for b in self.recipes.values()),
-            "reviewer_items": sum(sum(e["source"] == "reviewer" for e in b["curated"].values())
-                                  for b in self.recipes.values()),
+            "reviewer_items": sum(
+                sum(e["source"] == "reviewer" for e in b["curated"].values()) for b in self.recipes.values()
+            ),
             "versions": {r: b["version"] for r, b in sorted(self.recipes.items())},
         }
 
@@ -169,6 +186,14 @@ class Checklist:
 def _entry(item_id: str, curated: dict[str, Any] | None, count: int) -> dict[str, Any]:
     c = curated or {}
     text = c.get("text")
-    return {"id": item_id, "text": item_id if text is None else text, "count": count,
-            "source": c.get("source", "observed"), "retired": bool(c.get("retired")), "edited_by": c.get("edited_by"),
-            "added_by": c.get("added_by"), "retired_by": c.get("retired_by"), "reason": c.get("reason") or ""}
+    return {
+        "id": item_id,
+        "text": item_id if text is None else text,
+        "count": count,
+        "source": c.get("source", "observed"),
+        "retired": bool(c.get("retired")),
+        "edited_by": c.get("edited_by"),
+        "added_by": c.get("added_by"),
+        "retired_by": c.get("retired_by"),
+        "reason": c.get("reason") or "",
+    }

@@ -89,9 +89,7 @@ class Corpus:
         return [
             CorpusEntry(candidate_id=cid, run_id=e["run_id"], index=e["index"], text=e["text"], status=e["status"])
             for cid, e in rows
-            if e["text"]
-            and (run_id is None or e["run_id"] == run_id)
-            and (statuses is None or e["status"] in statuses)
+            if e["text"] and (run_id is None or e["run_id"] == run_id) and (statuses is None or e["status"] in statuses)
         ]
 
     def get(self, candidate_id: str) -> dict[str, Any] | None:

@@ -19,9 +19,7 @@ def difficulty(probe: f.Probed) -> dict[str, Any]:
         "solve_rate": probe.solve_rate,
         "passed_models": list(probe.passed_models),
         "in_band": probe.in_band,
-        "outcomes": [
-            {"model": o.model, "n": o.n, "c": o.c, "pass_at_k": dict(o.pass_at_k)} for o in probe.outcomes
-        ],
+        "outcomes": [{"model": o.model, "n": o.n, "c": o.c, "pass_at_k": dict(o.pass_at_k)} for o in probe.outcomes],
     }
 
 
@@ -119,5 +117,8 @@ class Dataset:
         return len(self.approved)
 
     def summary(self) -> dict[str, Any]:
-        return {"points": len(self.approved), "edited": sum(p["edited"] for p in self.approved.values()),
-                "open": len(self.pending)}
+        return {
+            "points": len(self.approved),
+            "edited": sum(p["edited"] for p in self.approved.values()),
+            "open": len(self.pending),
+        }

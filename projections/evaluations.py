@@ -32,10 +32,22 @@ class Evaluations:
         if isinstance(fact, f.EvaluationStarted):
             self.uuids[oid] = fact.eval_id
             self.evals[fact.eval_id] = {
-                "eval_id": fact.eval_id, "uuid": oid, "dataset": fact.dataset, "recipe": fact.recipe,
-                "models": list(fact.models), "n": fact.n, "ks": list(fact.ks), "points": list(fact.points),
-                "temperature": fact.temperature, "seed": fact.seed, "started_at": env.timestamp,
-                "position": env.position, "results": {}, "summary": {}, "completed": False, "completed_at": "",
+                "eval_id": fact.eval_id,
+                "uuid": oid,
+                "dataset": fact.dataset,
+                "recipe": fact.recipe,
+                "models": list(fact.models),
+                "n": fact.n,
+                "ks": list(fact.ks),
+                "points": list(fact.points),
+                "temperature": fact.temperature,
+                "seed": fact.seed,
+                "started_at": env.timestamp,
+                "position": env.position,
+                "results": {},
+                "summary": {},
+                "completed": False,
+                "completed_at": "",
             }
             return
         row = self.evals.get(self.uuids.get(oid, ""))
@@ -45,8 +57,12 @@ class Evaluations:
             point = row["results"].setdefault(
                 fact.point_id, {"step": fact.step, "step_index": fact.step_index, "models": {}}
             )
-            point["models"][fact.model] = {"n": fact.n, "c": fact.c, "pass_at_k": dict(fact.pass_at_k),
-                                           "cost_usd": round(sum(r.cost_usd for r in fact.receipts), 10)}
+            point["models"][fact.model] = {
+                "n": fact.n,
+                "c": fact.c,
+                "pass_at_k": dict(fact.pass_at_k),
+                "cost_usd": round(sum(r.cost_usd for r in fact.receipts), 10),
+            }
         elif isinstance(fact, f.EvaluationCompleted):
             row.update(completed=True, completed_at=env.timestamp, summary=dict(fact.summary))
 
@@ -68,5 +84,8 @@ class Evaluations:
         return [e for e in self.rows() if e["eval_id"].startswith(text)]
 
     def summary(self) -> dict[str, Any]:
-        return {"evaluations": len(self.evals), "completed": sum(e["completed"] for e in self.evals.values()),
-                "results": sum(len(p["models"]) for e in self.evals.values() for p in e["results"].values())}
+        return {
+            "evaluations": len(self.evals),
+            "completed": sum(e["completed"] for e in self.evals.values()),
+            "results": sum(len(p["models"]) for e in self.evals.values() for p in e["results"].values()),
+        }

@@ -73,10 +73,20 @@ class Reflection:
         out = []
         for version, c in sorted(self.recipes.get(recipe, {}).items(), key=lambda kv: int(kv[0])):
             settled = c["survived"] + c["rejected"]
-            out.append({"version": int(version), **c, "settled": settled, "survival_rate": rate(c["survived"], settled),
-                        "approval_rate": rate(c["approved"], c["decided"])})
+            out.append(
+                {
+                    "version": int(version),
+                    **c,
+                    "settled": settled,
+                    "survival_rate": rate(c["survived"], settled),
+                    "approval_rate": rate(c["approved"], c["decided"]),
+                }
+            )
         return out
 
     def summary(self) -> dict[str, Any]:
-        return {"recipes": len(self.recipes), "versions": sum(len(v) for v in self.recipes.values()),
-                "open_candidates": len(self.open)}
+        return {
+            "recipes": len(self.recipes),
+            "versions": sum(len(v) for v in self.recipes.values()),
+            "open_candidates": len(self.open),
+        }

@@ -68,8 +68,9 @@ class ReviewQueue:
             self.open.pop(cid, None)
         elif isinstance(fact, f.Queued) and cid in self.open:
             item = self.open.pop(cid)
-            item.update(band=fact.band or item["band"], cost_usd=fact.cost_usd,
-                        queued_at=env.timestamp, position=env.position)
+            item.update(
+                band=fact.band or item["band"], cost_usd=fact.cost_usd, queued_at=env.timestamp, position=env.position
+            )
             self.queue[cid] = item
         elif isinstance(fact, f.VerdictGiven):
             self.queue.pop(cid, None)

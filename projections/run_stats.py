@@ -17,10 +17,20 @@ _SPEND = ("calls", "prompt_tokens", "completion_tokens", "cost_usd")
 
 def _new_run(run_id: str) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "run_id": run_id, "uuid": "", "spec_name": "", "recipe": "", "policy": {}, "seed": 0, "replay_of": "",
+        "run_id": run_id,
+        "uuid": "",
+        "spec_name": "",
+        "recipe": "",
+        "policy": {},
+        "seed": 0,
+        "replay_of": "",
         "from_gate": "",
-        "status": "running", "reason": "", "started_at": "", "completed_at": "",
-        "rejects_by_gate": {}, "rejects_by_reason": {},
+        "status": "running",
+        "reason": "",
+        "started_at": "",
+        "completed_at": "",
+        "rejects_by_gate": {},
+        "rejects_by_reason": {},
     }
     row.update({k: 0 for k in _COUNTS})
     row.update(receipt_sums(()))
@@ -52,9 +62,16 @@ class RunStats:
         fact, oid = env.fact, env.originator_id
         if isinstance(fact, f.RunStarted):
             row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
-            row.update(uuid=oid, spec_name=fact.spec_name, recipe=fact.recipe, seed=fact.seed,
-                       policy=msgspec.to_builtins(fact.policy), started_at=env.timestamp,
-                       replay_of=fact.replay_of, from_gate=fact.from_gate)
+            row.update(
+                uuid=oid,
+                spec_name=fact.spec_name,
+                recipe=fact.recipe,
+                seed=fact.seed,
+                policy=msgspec.to_builtins(fact.policy),
+                started_at=env.timestamp,
+                replay_of=fact.replay_of,
+                from_gate=fact.from_gate,
+            )
             self.uuids[oid] = fact.run_id
         elif isinstance(fact, (f.LeverPulled, f.CandidateSettled, f.RunCompleted)):
             run_id = self.uuids.get(oid)

@@ -76,8 +76,9 @@ def _arguments(name: str, factory: Callable[..., Any], options: dict[str, Any]) 
         accepted = [p for p in signature.parameters if p != "self"]
         unknown = sorted(set(options) - set(accepted))
         which = f"unknown option {unknown[0]!r}" if unknown else "bad options"
-        raise SpecError(f"recipe_options: {which} for recipe {name!r} (accepted: {', '.join(accepted) or 'none'})"
-                        ) from None
+        raise SpecError(
+            f"recipe_options: {which} for recipe {name!r} (accepted: {', '.join(accepted) or 'none'})"
+        ) from None
     bound.apply_defaults()
     return dict(bound.arguments)
 

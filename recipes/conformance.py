@@ -6,7 +6,12 @@ import inspect
 from typing import Any
 
 METHODS = {
-    "validate": False, "draft": True, "repair": True, "attempt": True, "novelty_text": False, "render": False,
+    "validate": False,
+    "draft": True,
+    "repair": True,
+    "attempt": True,
+    "novelty_text": False,
+    "render": False,
 }
 FINAL_GATE = "final"
 

@@ -25,14 +25,20 @@ class NoveltyGate:
 
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         pool = [
-            e for e in ctx.corpus
-            if e.candidate_id != ctx.candidate_id and e.text
+            e
+            for e in ctx.corpus
+            if e.candidate_id != ctx.candidate_id
+            and e.text
             and (e.status in ("queued", "approved") or (e.run_id == ctx.run_id and e.index < ctx.index))
         ]
         index, score = nearest(self.text_of(payload), [e.text for e in pool])
         limit = ctx.spec.gates.novelty_threshold
-        detail = {"nearest": pool[index].candidate_id if index >= 0 else None, "score": score,
-                  "threshold": limit, "compared": len(pool)}
+        detail = {
+            "nearest": pool[index].candidate_id if index >= 0 else None,
+            "score": score,
+            "threshold": limit,
+            "compared": len(pool),
+        }
         if score > limit:
             return GateOutcome("fail", f"near-duplicate of an earlier item (similarity {score:.2f})", detail=detail)
         return GateOutcome("pass", detail=detail)
@@ -45,28 +51,42 @@ class RealismGate:
     JSON is a final reject marked ``unusable_output``: the judge failed, not the item.
     """
 
-    def __init__(self, messages: Callable[[dict[str, Any]], Messages], reads: frozenset[str], *,
-                 subject: str = "prompt", instruction: str = "") -> None:
+    def __init__(
+        self,
+        messages: Callable[[dict[str, Any]], Messages],
+        reads: frozenset[str],
+        *,
+        subject: str = "prompt",
+        instruction: str = "",
+    ) -> None:
         self.name = "realism"
         self.reads = reads
         self.messages = messages
         self.subject = subject
-        self.instruction = instruction or (f"Rewrite the {subject} so it is realistic and has exactly one reading; "
-                                           "keep everything else unchanged.")
+        self.instruction = instruction or (
+            f"Rewrite the {subject} so it is realistic and has exactly one reading; keep everything else unchanged."
+        )
 
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         reply = await ctx.call("judge", self.messages(payload), seed=ctx.seed, temperature=0.0)
         data = extract_json(reply.text)
         if not isinstance(data, dict) or not isinstance(data.get("realistic"), bool):
-            return GateOutcome("fail", "judge returned unusable output", detail={"reply": short(reply.text, 200)},
-                               receipts=[reply.receipt], unusable_output=True)
+            return GateOutcome(
+                "fail",
+                "judge returned unusable output",
+                detail={"reply": short(reply.text, 200)},
+                receipts=[reply.receipt],
+                unusable_output=True,
+            )
         why = short(data.get("reason", ""), 160)
         if data["realistic"]:
             return GateOutcome("pass", detail={"reason": why}, receipts=[reply.receipt])
         return GateOutcome(
-            "repair", f"{self.subject} judged ambiguous or unrealistic ({why})",
+            "repair",
+            f"{self.subject} judged ambiguous or unrealistic ({why})",
             instruction=f"A reviewer found the {self.subject} ambiguous or unrealistic: {why} {self.instruction}",
-            detail={"reason": why}, receipts=[reply.receipt],
+            detail={"reason": why},
+            receipts=[reply.receipt],
         )
 
 
@@ -83,9 +103,15 @@ class ProbeGate:
 
 
 async def repair_by_model(
-    payload: dict[str, Any], instruction: str, ctx: Context, *, fields: Sequence[str],
-    messages: Callable[[dict[str, Any], str], Messages], normalise: Callable[[dict[str, Any]], dict[str, Any]],
-    parse: Callable[[str], Any] = extract_json, keep: Sequence[str] = (),
+    payload: dict[str, Any],
+    instruction: str,
+    ctx: Context,
+    *,
+    fields: Sequence[str],
+    messages: Callable[[dict[str, Any], str], Messages],
+    normalise: Callable[[dict[str, Any]], dict[str, Any]],
+    parse: Callable[[str], Any] = extract_json,
+    keep: Sequence[str] = (),
 ) -> tuple[dict[str, Any], list[Receipt]]:
     """The usual ``Recipe.repair``: the repairer gets the item's ``fields`` and the instruction and returns the
     whole item as JSON; ``keep`` fields (the coordinate) never change. An unusable reply changes nothing, so

@@ -56,7 +56,9 @@ def gate_config(gate: Any, spec: Spec | None = None, *, probe: bool = False) -> 
     attrs = {k: v for k, v in vars(gate).items() if k not in ("name", "reads")} if hasattr(gate, "__dict__") else {}
     config: dict[str, Any] = {
         "class": f"{type(gate).__module__}.{type(gate).__qualname__}#{_source_hash(type(gate))}",
-        "name": gate.name, "reads": _describe(frozenset(gate.reads)), "attrs": _describe(attrs),
+        "name": gate.name,
+        "reads": _describe(frozenset(gate.reads)),
+        "attrs": _describe(attrs),
     }
     if spec is not None:
         models = {k: v for k, v in msgspec.to_builtins(spec.models).items() if k != "author"}

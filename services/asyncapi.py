@@ -49,8 +49,7 @@ def document() -> dict[str, Any]:
     """The AsyncAPI document as plain data (deterministic: same code, same document)."""
     from faststream.specification import AsyncAPI
 
-    spec = AsyncAPI(_bus().broker, title="Assay", version=API_VERSION, description=DESCRIPTION,
-                    schema_version="3.0.0")
+    spec = AsyncAPI(_bus().broker, title="Assay", version=API_VERSION, description=DESCRIPTION, schema_version="3.0.0")
     doc: dict[str, Any] = spec.to_specification().to_jsonable()
     (envelope_ref, point_ref), schemas = msgspec.json.schema_components([f.Envelope, AcceptedPointV1], ref_template=REF)
     names = _fact_schema_names()
@@ -59,17 +58,27 @@ def document() -> dict[str, Any]:
         if key.startswith("accepted-points-v1:"):
             message["payload"] = point_ref
             message["contentType"] = "application/json"
-            message["headers"] = {"type": "object", "properties": {
-                "Nats-Msg-Id": {"type": "string", "description": "the candidate id: the stream drops a repeat"},
-            }}
+            message["headers"] = {
+                "type": "object",
+                "properties": {
+                    "Nats-Msg-Id": {"type": "string", "description": "the candidate id: the stream drops a repeat"},
+                },
+            }
         else:
             tag = key.split(":")[0].rsplit("_", 1)[-1]  # the durable consumer "<service>_<Fact>"
             message.pop("correlationId", None)  # the relay sets no correlation id
-            message["payload"] = {"allOf": [dict(envelope_ref), {"type": "object", "properties": {
-                "fact": {"$ref": REF.format(name=names[tag])}}}]}
-            message["headers"] = {"type": "object", "properties": {
-                "Nats-Msg-Id": {"type": "string", "description": "the event id, <aggregate id>:<version>"},
-            }}
+            message["payload"] = {
+                "allOf": [
+                    dict(envelope_ref),
+                    {"type": "object", "properties": {"fact": {"$ref": REF.format(name=names[tag])}}},
+                ]
+            }
+            message["headers"] = {
+                "type": "object",
+                "properties": {
+                    "Nats-Msg-Id": {"type": "string", "description": "the event id, <aggregate id>:<version>"},
+                },
+            }
     components["schemas"] = dict(sorted(schemas.items()))  # FastStream's placeholders replaced
     for section in (doc.get("channels", {}), doc.get("operations", {}), components.get("messages", {})):
         ordered = sorted(section.items())  # a stable order, whatever order the services registered in

@@ -67,22 +67,43 @@ def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = F
             walk.kind = _kind(n.topic)
             if positions_are_dense and n.id != last_position + 1:
                 gone = f"{last_position + 1}" + (f"-{n.id - 1}" if n.id - 1 > last_position + 1 else "")
-                report.problems.append(Problem("removed", "?", None, last_position + 1,
-                                               f"ledger position {gone}: the event stored there was removed"))
+                report.problems.append(
+                    Problem(
+                        "removed",
+                        "?",
+                        None,
+                        last_position + 1,
+                        f"ledger position {gone}: the event stored there was removed",
+                    )
+                )
             last_position = n.id
             if n.originator_version != walk.version + 1:
                 missing = ", ".join(str(v) for v in range(walk.version + 1, n.originator_version)) or "?"
-                report.problems.append(Problem("removed", where, n.originator_version, n.id,
-                                               f"{walk.kind} {where}: event version {missing} is missing "
-                                               f"before version {n.originator_version}"))
+                report.problems.append(
+                    Problem(
+                        "removed",
+                        where,
+                        n.originator_version,
+                        n.id,
+                        f"{walk.kind} {where}: event version {missing} is missing "
+                        f"before version {n.originator_version}",
+                    )
+                )
             walk.version = n.originator_version
             try:
                 event = app.mapper.to_domain_event(n)
                 fact = event.fact  # type: ignore[attr-defined]
             except Exception as exc:  # tampered bytes that no longer decode
-                report.problems.append(Problem("undecodable", where, n.originator_version, n.id,
-                                               f"{walk.kind} {where} v{n.originator_version} (position {n.id}) "
-                                               f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}"))
+                report.problems.append(
+                    Problem(
+                        "undecodable",
+                        where,
+                        n.originator_version,
+                        n.id,
+                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}) "
+                        f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}",
+                    )
+                )
                 walk.chain = "?"
                 continue
             walk.facts.append(fact)
@@ -91,10 +112,17 @@ def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = F
                 report.unchained += 1
                 continue
             if walk.chain != "?" and stored != link(walk.chain, n.originator_id, n.originator_version, fact):
-                report.problems.append(Problem("altered", where, n.originator_version, n.id,
-                                               f"{walk.kind} {where} v{n.originator_version} (position {n.id}, "
-                                               f"{f.tag_of(fact)}) does not match its hash chain: this event or "
-                                               "the one before it was altered"))
+                report.problems.append(
+                    Problem(
+                        "altered",
+                        where,
+                        n.originator_version,
+                        n.id,
+                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}, "
+                        f"{f.tag_of(fact)}) does not match its hash chain: this event or "
+                        "the one before it was altered",
+                    )
+                )
             walk.chain = stored
         after = notifications[-1].id
     report.aggregates = len(walks)
@@ -114,9 +142,16 @@ def _settlements(walks: dict[Any, _Walk]) -> list[Problem]:
             mine = walks.get(_uuid(fact.candidate_id))
             want = f.Queued if fact.outcome == "queued" else f.Rejected
             if mine is None or not any(isinstance(x, want) for x in mine.facts):
-                found.append(Problem("removed", fact.candidate_id, None, None,
-                                     f"candidate {fact.candidate_id}: its {want.__name__} event is missing (run "
-                                     f"{run_id} recorded it settled as {fact.outcome})"))
+                found.append(
+                    Problem(
+                        "removed",
+                        fact.candidate_id,
+                        None,
+                        None,
+                        f"candidate {fact.candidate_id}: its {want.__name__} event is missing (run "
+                        f"{run_id} recorded it settled as {fact.outcome})",
+                    )
+                )
     return found
 
 

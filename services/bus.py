@@ -111,9 +111,14 @@ class Bus:
         try:
             info = await self.js.stream_info(self.stream)
         except NotFoundError:
-            await self.js.add_stream(StreamConfig(
-                name=self.stream, subjects=[subject], storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW,
-            ))
+            await self.js.add_stream(
+                StreamConfig(
+                    name=self.stream,
+                    subjects=[subject],
+                    storage=StorageType.FILE,
+                    duplicate_window=DUPLICATE_WINDOW,
+                )
+            )
             log.info("bus.stream.created", stream=self.stream)
             return
         config = info.config
@@ -144,8 +149,14 @@ class Bus:
             await _dispatch(msg, handler, bound)
 
         self._broker.subscriber(
-            subject, stream=self._jstream, durable=name, config=config, pull_sub=pull,
-            ack_policy=AckPolicy.MANUAL, decoder=_raw_body, title=name,
+            subject,
+            stream=self._jstream,
+            durable=name,
+            config=config,
+            pull_sub=pull,
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_body,
+            title=name,
             description=f"{tag_of(fact_type)} facts, each in an Envelope, read by the durable pull consumer {name}",
             **options,
         )(on_message)
@@ -171,7 +182,10 @@ class Bus:
     async def publish(self, envelope: Envelope) -> bool:
         """Publish one envelope (``Nats-Msg-Id`` = event id); True when the stream already had it."""
         ack = await self.js.publish(
-            subject_for(envelope), _encoder.encode(envelope), timeout=5.0, stream=self.stream,
+            subject_for(envelope),
+            _encoder.encode(envelope),
+            timeout=5.0,
+            stream=self.stream,
             headers={"Nats-Msg-Id": envelope.event_id},
         )
         return bool(ack.duplicate)

@@ -42,8 +42,7 @@ def edit_item(ledger: AssayLedger, recipe: str, item_id: str, text: str, reviewe
 
 def retire_item(ledger: AssayLedger, recipe: str, item_id: str, reviewer: str, reason: str = "") -> None:
     """Take an active item off the list authors see (reviewer or observed item)."""
-    _save(ledger, recipe,
-          lambda book, observed: cb.retire_item(book, recipe, item_id, reviewer, reason, observed))
+    _save(ledger, recipe, lambda book, observed: cb.retire_item(book, recipe, item_id, reviewer, reason, observed))
 
 
 def checklist_view(ledger: AssayLedger) -> Checklist:
@@ -57,8 +56,9 @@ def checklist_view(ledger: AssayLedger) -> Checklist:
         return view
 
 
-def _save(ledger: AssayLedger, recipe: str,
-          command: Callable[[cb.ChecklistBook | None, list[str]], cb.ChecklistBook]) -> None:
+def _save(
+    ledger: AssayLedger, recipe: str, command: Callable[[cb.ChecklistBook | None, list[str]], cb.ChecklistBook]
+) -> None:
     known = recipes.names()
     if recipe not in known:
         raise ChecklistError(f"unknown recipe {recipe!r}; known: {', '.join(known)}")

@@ -71,8 +71,9 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
             point = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvalInputError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(point, dict) or not all(isinstance(point.get(k), t) for k, t in
-                                                  (("candidate_id", str), ("recipe", str), ("payload", dict))):
+        if not isinstance(point, dict) or not all(
+            isinstance(point.get(k), t) for k, t in (("candidate_id", str), ("recipe", str), ("payload", dict))
+        ):
             raise EvalInputError(f"{path}:{number}: not an exported point (needs candidate_id, recipe, payload)")
         points.append(point)
     return points
@@ -142,10 +143,19 @@ async def sample_all(
         if key not in built:
             built[key] = recipes.get(plan.recipe, **options)
         return built[key]
-    ctxs = {p["candidate_id"]: context(
-        llm, specs[p["candidate_id"]], run_id=plan.eval_id, candidate_id=p["candidate_id"],
-        index=i, coordinate=p.get("coordinate") or {}, seed=stable_seed(plan.eval_id, p["candidate_id"]))
-        for i, p in enumerate(plan.points)}
+
+    ctxs = {
+        p["candidate_id"]: context(
+            llm,
+            specs[p["candidate_id"]],
+            run_id=plan.eval_id,
+            candidate_id=p["candidate_id"],
+            index=i,
+            coordinate=p.get("coordinate") or {},
+            seed=stable_seed(plan.eval_id, p["candidate_id"]),
+        )
+        for i, p in enumerate(plan.points)
+    }
 
     async def one(point: dict[str, Any], model: str, i: int) -> Attempt:
         pid = point["candidate_id"]
@@ -161,14 +171,14 @@ async def sample_all(
             raise EvalInputError(f"model {model!r} is unusable (a one-sample preflight failed): {reason}")
         if isinstance(result, BaseException):
             raise result
-    jobs = [(p, m, i) for p in plan.points for m in plan.models for i in range(plan.n)
-            if not (p is first and i == 0)]
+    jobs = [(p, m, i) for p in plan.points for m in plan.models for i in range(plan.n) if not (p is first and i == 0)]
     try:
         done = await asyncio.gather(*(one(p, m, i) for p, m, i in jobs))
     except ModelError as exc:
         raise EvalModelError(f"{str(exc).splitlines()[0]}; nothing was recorded") from None
     out: dict[tuple[str, str], list[Attempt]] = {
-        (first["candidate_id"], m): [a] for m, a in zip(plan.models, pre, strict=True)  # type: ignore[misc]
+        (first["candidate_id"], m): [a]
+        for m, a in zip(plan.models, pre, strict=True)  # type: ignore[misc]
     }
     for (p, m, _), attempt in zip(jobs, done, strict=True):
         out.setdefault((p["candidate_id"], m), []).append(attempt)
@@ -183,7 +193,8 @@ def summarise(plan: Plan, items: list[f.ItemEvaluated], n_boot: int = 1000) -> d
     for m in plan.models:
         rows = [r for r in items if r.model == m]
         models[m] = {
-            "samples": sum(r.n for r in rows), "correct": sum(r.c for r in rows),
+            "samples": sum(r.n for r in rows),
+            "correct": sum(r.c for r in rows),
             "cost_usd": round(sum(x.cost_usd for r in rows for x in r.receipts), 10),
             "pass_at_k": {k: vars(sep.models[m]) for k, sep in by_k.items()},
         }
@@ -200,9 +211,18 @@ def _index(value: Any) -> int:
 
 def build(plan: Plan, attempts: dict[tuple[str, str], list[Attempt]]) -> Evaluation:
     """The Evaluation aggregate with every result and the summary, not yet saved."""
-    agg = Evaluation.start(f.EvaluationStarted(
-        eval_id=plan.eval_id, dataset=plan.dataset, recipe=plan.recipe, models=list(plan.models), n=plan.n,
-        ks=list(plan.ks), points=[p["candidate_id"] for p in plan.points], temperature=plan.temperature))
+    agg = Evaluation.start(
+        f.EvaluationStarted(
+            eval_id=plan.eval_id,
+            dataset=plan.dataset,
+            recipe=plan.recipe,
+            models=list(plan.models),
+            n=plan.n,
+            ks=list(plan.ks),
+            points=[p["candidate_id"] for p in plan.points],
+            temperature=plan.temperature,
+        )
+    )
     items = []
     for p in plan.points:
         payload = p["payload"]
@@ -210,9 +230,16 @@ def build(plan: Plan, attempts: dict[tuple[str, str], list[Attempt]]) -> Evaluat
             got = attempts[(p["candidate_id"], m)]
             o = outcome(m, [a.correct for a in got], plan.ks)
             item = f.ItemEvaluated(
-                point_id=p["candidate_id"], model=m, n=o.n, c=o.c, pass_at_k=o.pass_at_k,
-                passed_samples=o.passed_samples, step=str(payload.get("step") or ""),
-                step_index=_index(payload.get("step_index")), receipts=[r for a in got for r in a.receipts])
+                point_id=p["candidate_id"],
+                model=m,
+                n=o.n,
+                c=o.c,
+                pass_at_k=o.pass_at_k,
+                passed_samples=o.passed_samples,
+                step=str(payload.get("step") or ""),
+                step_index=_index(payload.get("step_index")),
+                receipts=[r for a in got for r in a.receipts],
+            )
             agg.record(item)
             items.append(item)
     agg.complete(msgspec.to_builtins(summarise(plan, items)))

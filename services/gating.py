@@ -39,8 +39,14 @@ class Gating:
         if candidate_id != str(candidate.id):
             corpus = drafted_before(corpus, candidate_id)
         ctx = context(
-            self.llm, spec, run_id=run_id, candidate_id=candidate_id, index=candidate.index,
-            coordinate=candidate.coordinate, seed=stable_seed(seed, run_id, candidate.index, "gates"), corpus=corpus,
+            self.llm,
+            spec,
+            run_id=run_id,
+            candidate_id=candidate_id,
+            index=candidate.index,
+            coordinate=candidate.coordinate,
+            seed=stable_seed(seed, run_id, candidate.index, "gates"),
+            corpus=corpus,
         )
         log = structlog.get_logger("assay.gating").bind(
             run_id=candidate.run_id, candidate_id=str(candidate.id), event_id=env.event_id

@@ -40,14 +40,23 @@ class Generation:
         items, version = view.items(spec.recipe), view.version(spec.recipe)
         seed = stable_seed(run_seed, run_id, pull.index)
         ctx = context(
-            self.llm, spec, run_id=run_id, candidate_id=pull.candidate_id, index=pull.index,
-            coordinate=pull.coordinate, seed=seed, checklist=items,
+            self.llm,
+            spec,
+            run_id=run_id,
+            candidate_id=pull.candidate_id,
+            index=pull.index,
+            coordinate=pull.coordinate,
+            seed=seed,
+            checklist=items,
         )
         bound = structlog.get_logger("assay.generation").bind(
             run_id=run_id, candidate_id=pull.candidate_id, event_id=env.event_id
         )
         common = dict(
-            run_id=run_id, index=pull.index, recipe=spec.recipe, coordinate=pull.coordinate,
+            run_id=run_id,
+            index=pull.index,
+            recipe=spec.recipe,
+            coordinate=pull.coordinate,
             checklist_version=version,
         )
         try:
@@ -66,4 +75,3 @@ class Generation:
         except IntegrityError:
             return  # another replica drafted this pull first: one pull, one candidate
         bound.info("drafted", status=candidate.status)
-

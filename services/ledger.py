@@ -59,8 +59,12 @@ def store_env(store_url: str) -> dict[str, str]:
     if url.scheme == "sqlite":
         path = Path(unquote(url.path))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30",
-                **_CACHE}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            **_CACHE,
+        }
     if url.scheme in ("postgresql", "postgres"):
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -150,8 +154,6 @@ def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Itera
             return
         yield from chunk
         after = chunk[-1].position
-
-
 
 
 __all__ = ["AssayLedger", "Candidate", "Run", "open_ledger", "envelopes", "iter_envelopes", "event_id"]

@@ -85,8 +85,13 @@ class LLM:
             response = await litellm.acompletion(model=model, messages=messages, **kwargs)
         except Exception as exc:  # litellm maps provider errors to its own exception types
             receipt = Receipt(
-                role=role, model=model, prompt_sha256=prompt_hash, response_sha256="",
-                latency_ms=round((time.perf_counter() - started) * 1000, 3), sample=sample, seed=seed,
+                role=role,
+                model=model,
+                prompt_sha256=prompt_hash,
+                response_sha256="",
+                latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                sample=sample,
+                seed=seed,
                 error=f"{type(exc).__name__}: {exc}"[:500],
             )
             raise ModelError(f"{role} model {model} failed: {type(exc).__name__}: {exc}"[:500], receipt) from None

@@ -69,8 +69,13 @@ async def run_gates(candidate: Candidate, recipe: Any, ctx: Context, max_repairs
 
 
 async def _repair(
-    candidate: Candidate, recipe: Any, ctx: Context, name: str, result: GateOutcome,
-    order: list[str], gates: dict[str, Any],
+    candidate: Candidate,
+    recipe: Any,
+    ctx: Context,
+    name: str,
+    result: GateOutcome,
+    order: list[str],
+    gates: dict[str, Any],
 ) -> None:
     try:
         payload, receipts = await recipe.repair(candidate.payload, result.instruction, ctx)
@@ -82,8 +87,13 @@ async def _repair(
     invalidated = [g for g in order if g == name or gates[g].reads & set(diff)]
     candidate.repair(
         f.Repaired(
-            gate=name, instruction=result.instruction, payload=payload, diff=diff,
-            invalidated=invalidated, attempt=candidate.repairs + 1, receipts=receipts,
+            gate=name,
+            instruction=result.instruction,
+            payload=payload,
+            diff=diff,
+            invalidated=invalidated,
+            attempt=candidate.repairs + 1,
+            receipts=receipts,
         )
     )
 
@@ -117,13 +127,24 @@ async def run_probe(
     placed = band(outcomes, probe.easy_pass_at_1, probe.min_spread)
     candidate.record_probe(
         f.Probed(
-            gate=gate, outcomes=outcomes, solve_rate=placed.solve_rate, passed_models=placed.passed_models,
-            band=placed.name, in_band=placed.in_band, teeth=placed.teeth, suspect=placed.suspect,
+            gate=gate,
+            outcomes=outcomes,
+            solve_rate=placed.solve_rate,
+            passed_models=placed.passed_models,
+            band=placed.name,
+            in_band=placed.in_band,
+            teeth=placed.teeth,
+            suspect=placed.suspect,
             receipts=[r for attempts in per_model for a in attempts for r in a.receipts],
         )
     )
-    detail = {"band": placed.name, "solve_rate": placed.solve_rate, "passed_models": placed.passed_models,
-              "teeth": placed.teeth, "suspect": placed.suspect}
+    detail = {
+        "band": placed.name,
+        "solve_rate": placed.solve_rate,
+        "passed_models": placed.passed_models,
+        "teeth": placed.teeth,
+        "suspect": placed.suspect,
+    }
     if placed.in_band:
         candidate.pass_gate(gate, detail, [], version)
     else:

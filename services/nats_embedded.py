@@ -74,7 +74,10 @@ def _spawn_on_keeper_thread(cmd: list[str], logfile: Path) -> tuple[subprocess.P
         try:
             with open(logfile, "ab") as out:
                 proc = subprocess.Popen(
-                    cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    cmd,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     preexec_fn=_die_with_parent(),
                 )
         except BaseException as exc:
@@ -147,8 +150,16 @@ class EmbeddedNats:
         for old in self._ports_dir.glob("*.ports"):
             old.unlink(missing_ok=True)
         cmd = [
-            str(nats_server_binary()), "-js", "-sd", str(self._js_dir),
-            "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(self._ports_dir),
+            str(nats_server_binary()),
+            "-js",
+            "-sd",
+            str(self._js_dir),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            "-1",
+            "--ports_file_dir",
+            str(self._ports_dir),
         ]
         self._proc, self._release = _spawn_on_keeper_thread(cmd, self.store_dir / "nats-server.log")
         self._pid_file.write_text(str(self._proc.pid))

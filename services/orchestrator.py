@@ -73,8 +73,13 @@ class Orchestrator:
             self._plans[run.run_id] = await asyncio.to_thread(plan, self.store.ledger, source, order, run.from_gate)
         return self._plans[run.run_id]
 
-    def _update(self, run: Run, candidate: Candidate | None, replay: list[Planned] | None = None,
-                fresh: list[Candidate] | None = None) -> bool:
+    def _update(
+        self,
+        run: Run,
+        candidate: Candidate | None,
+        replay: list[Planned] | None = None,
+        fresh: list[Candidate] | None = None,
+    ) -> bool:
         """Settle ``candidate`` (if given and new) and pull levers; True if the run changed."""
         changed = False
         if candidate is None:

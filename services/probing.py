@@ -32,8 +32,13 @@ class Probing:
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
         run_id, candidate_id = seeded_as(candidate)  # a replayed candidate is probed as its source was
         ctx = context(
-            self.llm, spec, run_id=run_id, candidate_id=candidate_id, index=candidate.index,
-            coordinate=candidate.coordinate, seed=seed,
+            self.llm,
+            spec,
+            run_id=run_id,
+            candidate_id=candidate_id,
+            index=candidate.index,
+            coordinate=candidate.coordinate,
+            seed=seed,
         )
         log = structlog.get_logger("assay.probing").bind(
             run_id=candidate.run_id, candidate_id=str(candidate.id), event_id=env.event_id

@@ -40,16 +40,30 @@ PUBLISH_TIMEOUT = 5.0
 def point_from_row(row: dict[str, Any]) -> AcceptedPointV1:
     """The published form of one ``Dataset`` row (an approved point)."""
     d, r = row["difficulty"], row["receipts"]
-    difficulty = None if d is None else Difficulty(
-        band=d["band"], solve_rate=d["solve_rate"], passed_models=list(d["passed_models"]),
-        pass_at_k={o["model"]: dict(o["pass_at_k"]) for o in d["outcomes"]},
+    difficulty = (
+        None
+        if d is None
+        else Difficulty(
+            band=d["band"],
+            solve_rate=d["solve_rate"],
+            passed_models=list(d["passed_models"]),
+            pass_at_k={o["model"]: dict(o["pass_at_k"]) for o in d["outcomes"]},
+        )
     )
     return AcceptedPointV1(
-        candidate_id=row["candidate_id"], run_id=row["run_id"], spec=row["spec_name"], recipe=row["recipe"],
-        coordinate=dict(row["coordinate"]), payload=row["payload"], difficulty=difficulty, verdict=row["verdict"],
-        reviewer=row["reviewer"], accepted_at=row["approved_at"],
-        receipts=ReceiptsSummary(calls=r["calls"], tokens=r["tokens"], cost_usd=r["cost_usd"],
-                                 models=list(r.get("models", []))),
+        candidate_id=row["candidate_id"],
+        run_id=row["run_id"],
+        spec=row["spec_name"],
+        recipe=row["recipe"],
+        coordinate=dict(row["coordinate"]),
+        payload=row["payload"],
+        difficulty=difficulty,
+        verdict=row["verdict"],
+        reviewer=row["reviewer"],
+        accepted_at=row["approved_at"],
+        receipts=ReceiptsSummary(
+            calls=r["calls"], tokens=r["tokens"], cost_usd=r["cost_usd"], models=list(r.get("models", []))
+        ),
     )
 
 
@@ -79,8 +93,12 @@ def history_of(ledger: AssayLedger, verdict: f.Envelope) -> list[f.Envelope]:
 
 def _envelope(event: Any) -> f.Envelope:
     return f.Envelope(
-        event_id=event_id(event.originator_id, event.originator_version), originator_id=str(event.originator_id),
-        version=event.originator_version, position=0, timestamp=event.timestamp.isoformat(), fact=event.fact,
+        event_id=event_id(event.originator_id, event.originator_version),
+        originator_id=str(event.originator_id),
+        version=event.originator_version,
+        position=0,
+        timestamp=event.timestamp.isoformat(),
+        fact=event.fact,
     )
 
 
@@ -89,10 +107,14 @@ async def ensure_points_stream(js: JetStreamContext) -> None:
     try:
         info = await js.stream_info(POINTS_STREAM)
     except NotFoundError:
-        await js.add_stream(StreamConfig(
-            name=POINTS_STREAM, subjects=[POINTS_SUBJECTS], storage=StorageType.FILE,
-            duplicate_window=POINTS_DUPLICATE_WINDOW,
-        ))
+        await js.add_stream(
+            StreamConfig(
+                name=POINTS_STREAM,
+                subjects=[POINTS_SUBJECTS],
+                storage=StorageType.FILE,
+                duplicate_window=POINTS_DUPLICATE_WINDOW,
+            )
+        )
         log.info("publisher.stream.created", stream=POINTS_STREAM)
         return
     config = info.config
@@ -114,11 +136,13 @@ class Publisher:
     def register(self, bus: Bus) -> None:
         self.bus = bus
         self.out = bus.broker.publisher(
-            SUBJECT_V1, stream=JStream(POINTS_STREAM, declare=False), timeout=PUBLISH_TIMEOUT,
+            SUBJECT_V1,
+            stream=JStream(POINTS_STREAM, declare=False),
+            timeout=PUBLISH_TIMEOUT,
             title="accepted-points-v1",
             description="Every point a person accepted (approve or edit), once: an AcceptedPointV1 "
-                        "(schema assay.accepted-point/1) with header Nats-Msg-Id = candidate_id, on the "
-                        f"{POINTS_STREAM} stream. Consume with a durable consumer and skip candidate ids already seen.",
+            "(schema assay.accepted-point/1) with header Nats-Msg-Id = candidate_id, on the "
+            f"{POINTS_STREAM} stream. Consume with a durable consumer and skip candidate ids already seen.",
         )
         bus.consume("publisher", f.VerdictGiven, self.on_verdict)
 

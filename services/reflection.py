@@ -21,5 +21,7 @@ def reflection_view(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, d
     checklist = catch_up(ledger, tracking, Checklist)
     reflection = catch_up(ledger, tracking, Reflection)
     names = sorted(set(checklist.recipes) | set(reflection.recipes))
-    return {r: {"version": checklist.version(r), "checklist": checklist.entries(r), "rates": reflection.rates(r)}
-            for r in names}
+    return {
+        r: {"version": checklist.version(r), "checklist": checklist.entries(r), "rates": reflection.rates(r)}
+        for r in names
+    }

@@ -58,8 +58,11 @@ def plan(ledger: AssayLedger, source: Run, order: list[str], from_gate: str) -> 
         first: f.Drafted = facts[0][1]  # type: ignore[assignment]
         root = (first.origin.root_run_id, first.origin.root_candidate_id) if first.origin else (source.run_id, cid)
         settled = source.settled.get(cid)
-        out.append(Planned(index, dict(first.coordinate), first.checklist_version,
-                           settled.outcome if settled else "", *root, taken))
+        out.append(
+            Planned(
+                index, dict(first.coordinate), first.checklist_version, settled.outcome if settled else "", *root, taken
+            )
+        )
     return out
 
 
@@ -74,15 +77,34 @@ def carried(entry: Planned, run: Run, from_gate: str) -> tuple[f.CandidateCarrie
     reached ``from_gate``, with no receipt, then the carried gate results (and rejection, if any)."""
     cid = candidate_uuid(run.run_id, entry.index)
     taken = entry.carry
-    origin = f.Origin(candidate_id=taken.source_id, version=taken.version, from_gate=from_gate,
-                      outcome=entry.outcome, root_run_id=entry.root_run_id, root_candidate_id=entry.root_candidate_id)
-    drafted = f.Drafted(run_id=run.run_id, index=entry.index, recipe=run.recipe, coordinate=entry.coordinate,
-                        payload=taken.payload, checklist_version=entry.checklist_version, origin=origin)
+    origin = f.Origin(
+        candidate_id=taken.source_id,
+        version=taken.version,
+        from_gate=from_gate,
+        outcome=entry.outcome,
+        root_run_id=entry.root_run_id,
+        root_candidate_id=entry.root_candidate_id,
+    )
+    drafted = f.Drafted(
+        run_id=run.run_id,
+        index=entry.index,
+        recipe=run.recipe,
+        coordinate=entry.coordinate,
+        payload=taken.payload,
+        checklist_version=entry.checklist_version,
+        origin=origin,
+    )
     candidate = Candidate.draft(cid, drafted)
     for fact in taken.facts:
         candidate.carry(fact)  # type: ignore[arg-type]
-    pulled = f.CandidateCarried(index=entry.index, candidate_id=str(cid), coordinate=entry.coordinate,
-                                run_id=run.run_id, source_id=taken.source_id, source_version=taken.version)
+    pulled = f.CandidateCarried(
+        index=entry.index,
+        candidate_id=str(cid),
+        coordinate=entry.coordinate,
+        run_id=run.run_id,
+        source_id=taken.source_id,
+        source_version=taken.version,
+    )
     return pulled, candidate
 
 

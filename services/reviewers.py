@@ -22,8 +22,12 @@ def load(ledger: AssayLedger) -> Reviewers | None:
 
 def _change(ledger: AssayLedger, command: Callable[[Reviewers | None], Reviewers]) -> None:
     """Load, apply ``command``, save; a concurrent change to the reviewers is retried on the new state."""
-    change_and_save(ledger, lambda: command(load(ledger)), RETRIES,
-                    ReviewerError("the reviewers kept changing while this change was made; try again"))
+    change_and_save(
+        ledger,
+        lambda: command(load(ledger)),
+        RETRIES,
+        ReviewerError("the reviewers kept changing while this change was made; try again"),
+    )
 
 
 def add(ledger: AssayLedger, name: str, token: str | None = None) -> str:

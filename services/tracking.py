@@ -14,10 +14,7 @@ from urllib.parse import urlparse
 
 from services.ledger import store_env
 
-_DDL = (
-    "CREATE TABLE IF NOT EXISTS assay_tracking ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
-)
+_DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
 
 
 class TrackingStore:
@@ -36,8 +33,12 @@ class TrackingStore:
             import psycopg
 
             self._conn = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, connect_timeout=5,
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                connect_timeout=5,
             )
             self._ph = "%s"
         with self._lock:

@@ -14,5 +14,19 @@ from panel.agent_step.desk import STEPS, Ticket, ticket, truth, world_step
 from panel.agent_step.flaws import draft, stubborn
 from panel.agent_step.roles import author, judge, read, repairer
 
-__all__ = ["STEPS", "Ticket", "author", "desk", "draft", "flaws", "judge", "read", "repairer", "roles", "stubborn",
-           "ticket", "truth", "world_step"]
+__all__ = [
+    "STEPS",
+    "Ticket",
+    "author",
+    "desk",
+    "draft",
+    "flaws",
+    "judge",
+    "read",
+    "repairer",
+    "roles",
+    "stubborn",
+    "ticket",
+    "truth",
+    "world_step",
+]

@@ -17,10 +17,31 @@ from domain.actions import format_action
 STEPS = ("plan", "retrieve", "tool call", "validate", "write", "handoff", "report")
 ISSUES = ("refund", "return", "address_change", "cancellation")
 TEAMS = ("billing", "trust_safety", "tier2", "logistics")
-NAMES = ("Dana Whitfield", "Omar Haddad", "Priya Raman", "Lukas Berger", "Mei Tanaka", "Aisha Bello",
-         "Jonas Lind", "Keiko Mori", "Ruth Okafor", "Tomas Novak", "Elena Rossi", "Sam Carter")
-PRODUCTS = (("kettle", 64.5), ("desk lamp", 38.0), ("rain jacket", 119.0), ("blender", 89.99), ("backpack", 74.0),
-            ("headphones", 149.0), ("yoga mat", 29.5), ("coffee grinder", 56.25), ("duvet", 132.0))
+NAMES = (
+    "Dana Whitfield",
+    "Omar Haddad",
+    "Priya Raman",
+    "Lukas Berger",
+    "Mei Tanaka",
+    "Aisha Bello",
+    "Jonas Lind",
+    "Keiko Mori",
+    "Ruth Okafor",
+    "Tomas Novak",
+    "Elena Rossi",
+    "Sam Carter",
+)
+PRODUCTS = (
+    ("kettle", 64.5),
+    ("desk lamp", 38.0),
+    ("rain jacket", 119.0),
+    ("blender", 89.99),
+    ("backpack", 74.0),
+    ("headphones", 149.0),
+    ("yoga mat", 29.5),
+    ("coffee grinder", 56.25),
+    ("duvet", 132.0),
+)
 STREETS = ("12 Harbour Road, Leith", "4 Mill Lane, Cambridge", "88 King Street, Bristol", "9 Elm Row, Bath")
 CATALOG: dict[str, tuple[str, dict[str, str]]] = {
     "open_playbook": ("Open the support playbook for a kind of request.", {"playbook": "string"}),
@@ -38,14 +59,22 @@ CATALOG: dict[str, tuple[str, dict[str, str]]] = {
     "log_resolution": ("Close the ticket with a resolution code.", {"order_id": "string", "code": "string"}),
     "ask_customer": ("Ask the customer a clarifying question.", {"question": "string"}),
 }
-NEAR = {"plan": ("search_kb", "ask_customer", "get_order", "escalate", "issue_refund", "cancel_order"),
-        "retrieve": ("search_orders", "get_order", "search_kb", "ask_customer", "open_playbook", "issue_refund"),
-        "tool call": ("issue_refund", "create_return_label", "update_address", "cancel_order", "ask_customer",
-                      "check_status"),
-        "validate": ("get_order", "send_reply", "log_resolution", "search_kb", "escalate", "ask_customer"),
-        "write": ("ask_customer", "escalate", "log_resolution", "check_status", "search_kb", "resolve_directly"),
-        "handoff": ("escalate", "resolve_directly", "log_resolution", "send_reply", "ask_customer", "check_status"),
-        "report": ("send_reply", "escalate", "resolve_directly", "check_status", "ask_customer", "get_order")}
+NEAR = {
+    "plan": ("search_kb", "ask_customer", "get_order", "escalate", "issue_refund", "cancel_order"),
+    "retrieve": ("search_orders", "get_order", "search_kb", "ask_customer", "open_playbook", "issue_refund"),
+    "tool call": (
+        "issue_refund",
+        "create_return_label",
+        "update_address",
+        "cancel_order",
+        "ask_customer",
+        "check_status",
+    ),
+    "validate": ("get_order", "send_reply", "log_resolution", "search_kb", "escalate", "ask_customer"),
+    "write": ("ask_customer", "escalate", "log_resolution", "check_status", "search_kb", "resolve_directly"),
+    "handoff": ("escalate", "resolve_directly", "log_resolution", "send_reply", "ask_customer", "check_status"),
+    "report": ("send_reply", "escalate", "resolve_directly", "check_status", "ask_customer", "get_order"),
+}
 
 
 @dataclass(frozen=True)
@@ -77,9 +106,19 @@ def ticket(number: int) -> Ticket:
     rng = random.Random(f"agent_step|ticket|{number}")
     goods = rng.sample(PRODUCTS, rng.randint(2, 3))
     items = tuple((f"SKU-{rng.randint(100, 999)}{i}", p, price) for i, (p, price) in enumerate(goods))
-    return Ticket(number, rng.choice(NAMES), rng.choice(ISSUES), f"A-{rng.randint(10000, 99999)}", items,
-                  rng.randrange(len(items)), rng.choice(STREETS), rng.choice((50, 100, 150)), rng.random() < 0.2,
-                  rng.random() < 0.75, rng.random() < 0.6)
+    return Ticket(
+        number,
+        rng.choice(NAMES),
+        rng.choice(ISSUES),
+        f"A-{rng.randint(10000, 99999)}",
+        items,
+        rng.randrange(len(items)),
+        rng.choice(STREETS),
+        rng.choice((50, 100, 150)),
+        rng.random() < 0.2,
+        rng.random() < 0.75,
+        rng.random() < 0.6,
+    )
 
 
 def team(t: Ticket) -> str:
@@ -95,10 +134,12 @@ def truth(t: Ticket, step: str) -> tuple[str, dict[str, Any]]:
     return {
         "plan": ("open_playbook", {"playbook": t.issue}),
         "retrieve": ("get_order", {"order_id": t.order_id}) if t.with_id else ("search_orders", {"email": t.email}),
-        "tool call": {"refund": ("issue_refund", {"order_id": t.order_id, "amount": price}),
-                      "return": ("create_return_label", {"order_id": t.order_id, "sku": sku}),
-                      "address_change": ("update_address", {"order_id": t.order_id, "address": t.address}),
-                      "cancellation": ("cancel_order", {"order_id": t.order_id})}[t.issue],
+        "tool call": {
+            "refund": ("issue_refund", {"order_id": t.order_id, "amount": price}),
+            "return": ("create_return_label", {"order_id": t.order_id, "sku": sku}),
+            "address_change": ("update_address", {"order_id": t.order_id, "address": t.address}),
+            "cancellation": ("cancel_order", {"order_id": t.order_id}),
+        }[t.issue],
         "validate": ("check_status", {"reference": t.reference}),
         "write": ("send_reply", {"template": f"{t.issue}_done" if t.settled else "delay_apology"}),
         "handoff": ("escalate", {"team": team(t)}) if team(t) else ("resolve_directly", {}),
@@ -108,32 +149,44 @@ def truth(t: Ticket, step: str) -> tuple[str, dict[str, Any]]:
 
 def _result(t: Ticket, step: str) -> dict[str, Any]:
     return {
-        "plan": {"playbook": t.issue, "policy": f"Refunds above ${t.limit} need billing approval. Accounts under "
-                 "review go to trust_safety. Operations that fail go to tier2."},
-        "retrieve": {"order_id": t.order_id, "status": "delivered", "total": round(sum(i[2] for i in t.items), 2),
-                     "items": [{"sku": s, "product": p, "price": x} for s, p, x in t.items],
-                     "account": "under_review" if t.flagged else "ok"},
+        "plan": {
+            "playbook": t.issue,
+            "policy": f"Refunds above ${t.limit} need billing approval. Accounts under "
+            "review go to trust_safety. Operations that fail go to tier2.",
+        },
+        "retrieve": {
+            "order_id": t.order_id,
+            "status": "delivered",
+            "total": round(sum(i[2] for i in t.items), 2),
+            "items": [{"sku": s, "product": p, "price": x} for s, p, x in t.items],
+            "account": "under_review" if t.flagged else "ok",
+        },
         "tool call": {"accepted": True, "reference": t.reference},
         "validate": {"reference": t.reference, "state": "settled" if t.settled else "failed"},
-        "write": {"sent": True}, "handoff": {"owner": team(t) or "support"},
+        "write": {"sent": True},
+        "handoff": {"owner": team(t) or "support"},
     }.get(step, {})
 
 
 def opening(t: Ticket) -> str:
     order = f"order {t.order_id}" if t.with_id else "my order"
     product = t.items[t.target][1]
-    ask = {"refund": f"{order} arrived with a broken {product}. I'd like my money back for it.",
-           "return": f"I want to send back the {product} from {order}, it doesn't fit.",
-           "address_change": f"please deliver {order} to {t.address} instead.",
-           "cancellation": f"please cancel {order}, I placed it by mistake."}[t.issue]
+    ask = {
+        "refund": f"{order} arrived with a broken {product}. I'd like my money back for it.",
+        "return": f"I want to send back the {product} from {order}, it doesn't fit.",
+        "address_change": f"please deliver {order} to {t.address} instead.",
+        "cancellation": f"please cancel {order}, I placed it by mistake.",
+    }[t.issue]
     return f"Ticket T-{t.number} from {t.name} <{t.email}>: Hi, {ask}"
 
 
 def context(t: Ticket, step: str) -> list[dict[str, str]]:
     turns = [{"role": "user", "content": opening(t)}]
-    for done in STEPS[:STEPS.index(step)]:
-        turns += [{"role": "assistant", "content": format_action(*truth(t, done))},
-                  {"role": "tool", "content": json.dumps(_result(t, done))}]
+    for done in STEPS[: STEPS.index(step)]:
+        turns += [
+            {"role": "assistant", "content": format_action(*truth(t, done))},
+            {"role": "tool", "content": json.dumps(_result(t, done))},
+        ]
     return turns
 
 
@@ -150,19 +203,34 @@ def fill(t: Ticket, name: str) -> dict[str, Any]:
     for step in STEPS:
         if truth(t, step)[0] == name:
             return truth(t, step)[1]
-    values = {"order_id": t.order_id, "email": t.email, "query": f"{t.issue} policy", "playbook": t.issue,
-              "amount": round(sum(i[2] for i in t.items), 2), "sku": t.items[0][0], "address": t.address,
-              "reference": t.reference, "template": f"{t.issue}_done", "team": "tier2", "code": "resolved",
-              "question": "Could you tell me a little more about the problem?"}
+    values = {
+        "order_id": t.order_id,
+        "email": t.email,
+        "query": f"{t.issue} policy",
+        "playbook": t.issue,
+        "amount": round(sum(i[2] for i in t.items), 2),
+        "sku": t.items[0][0],
+        "address": t.address,
+        "reference": t.reference,
+        "template": f"{t.issue}_done",
+        "team": "tier2",
+        "code": "resolved",
+        "question": "Could you tell me a little more about the problem?",
+    }
     return {arg: values.get(arg, "") for arg in CATALOG[name][1]}
 
 
 def mistakes(t: Ticket, step: str, names: list[str]) -> list[tuple[str, dict[str, Any]]]:
     """What an agent gets wrong here: the right action with plausible wrong arguments, or another action."""
     right, args = truth(t, step)
-    options = {"playbook": ISSUES, "amount": [round(sum(i[2] for i in t.items), 2)] + [i[2] for i in t.items],
-               "sku": [i[0] for i in t.items], "team": TEAMS, "code": ("resolved", "escalated", "pending"),
-               "template": [f"{i}_done" for i in ISSUES] + ["delay_apology"]}
+    options = {
+        "playbook": ISSUES,
+        "amount": [round(sum(i[2] for i in t.items), 2)] + [i[2] for i in t.items],
+        "sku": [i[0] for i in t.items],
+        "team": TEAMS,
+        "code": ("resolved", "escalated", "pending"),
+        "template": [f"{i}_done" for i in ISSUES] + ["delay_apology"],
+    }
     out = [(right, {**args, k: v}) for k in args for v in options.get(k, ()) if v != args[k]]
     if right in ("escalate", "resolve_directly"):
         out += [("resolve_directly", {})] if right == "escalate" else [("escalate", {"team": x}) for x in TEAMS]

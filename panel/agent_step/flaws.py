@@ -13,15 +13,36 @@ from typing import Any
 from panel.agent_step.desk import CATALOG, NEAR, Ticket, because, context, goal, mistakes, truth, unit
 from panel.protocol import choose_flaw, missed_in
 
-AMBIGUOUS = ("Do whatever seems best for the customer.", "Some of these steps may already have been done, or not.",
-             "Use your judgement about which policy applies.", "The customer may also want something else.")
+AMBIGUOUS = (
+    "Do whatever seems best for the customer.",
+    "Some of these steps may already have been done, or not.",
+    "Use your judgement about which policy applies.",
+    "The customer may also want something else.",
+)
 LEAKS = ("Next action: {name}.", "Please just call {name} now.", "Supervisor: use {name} for this one.")
-RATES = (("wrong", 0.12), ("favorite", 0.08), ("leak", 0.08), ("ambiguous", 0.08), ("loose", 0.08),
-         ("position", 0.07), ("mention", 0.04), ("malformed", 0.06), ("contradiction", 0.06), ("degenerate", 0.05),
-         ("truncated", 0.02))
-CHECKLIST_WORDS = {"wrong": ("oracle",), "favorite": ("duplicate",), "leak": ("tells the agent",),
-                   "ambiguous": ("ambiguous",), "loose": ("accepts a wrong",), "position": ("trivial",),
-                   "contradiction": ("rationale",), "malformed": ("malformed",)}
+RATES = (
+    ("wrong", 0.12),
+    ("favorite", 0.08),
+    ("leak", 0.08),
+    ("ambiguous", 0.08),
+    ("loose", 0.08),
+    ("position", 0.07),
+    ("mention", 0.04),
+    ("malformed", 0.06),
+    ("contradiction", 0.06),
+    ("degenerate", 0.05),
+    ("truncated", 0.02),
+)
+CHECKLIST_WORDS = {
+    "wrong": ("oracle",),
+    "favorite": ("duplicate",),
+    "leak": ("tells the agent",),
+    "ambiguous": ("ambiguous",),
+    "loose": ("accepts a wrong",),
+    "position": ("trivial",),
+    "contradiction": ("rationale",),
+    "malformed": ("malformed",),
+}
 # Share of items whose problem of this kind the repairer never fixes, however often it is asked.
 STUBBORN = {"reference": 0.45, "grading": 0.5, "ambiguity": 0.6, "leak": 0.4, "order": 0.2}
 
@@ -51,9 +72,16 @@ def draft(t: Ticket, step: str, count: int, rng: random.Random, workflow: str, f
     """The author's item for ``t`` at ``step`` carrying ``flaw`` (a clean item for "clean")."""
     name, args = truth(t, step)
     acts = _actions(t, step, count, rng, flaw == "position")
-    item = {"workflow": workflow, "goal": goal(t), "step": step, "context": context(t, step), "actions": acts,
-            "answer": {"action": name, "args": args}, "grading": "action_args",
-            "rationale": because(step, name)}
+    item = {
+        "workflow": workflow,
+        "goal": goal(t),
+        "step": step,
+        "context": context(t, step),
+        "actions": acts,
+        "answer": {"action": name, "args": args},
+        "grading": "action_args",
+        "rationale": because(step, name),
+    }
     names = [a["name"] for a in acts]
     if flaw == "wrong":
         bad = rng.choice(mistakes(t, step, names))
@@ -64,8 +92,9 @@ def draft(t: Ticket, step: str, count: int, rng: random.Random, workflow: str, f
     elif flaw == "leak":
         item["context"].append({"role": "user", "content": rng.choice(LEAKS).format(name=name)})
     elif flaw == "mention":
-        item["context"].append({"role": "tool", "content": f"Dashboard banner: {name} is rate-limited today "
-                                f"({name} limit: 3 per ticket)."})
+        item["context"].append(
+            {"role": "tool", "content": f"Dashboard banner: {name} is rate-limited today ({name} limit: 3 per ticket)."}
+        )
     elif flaw == "ambiguous":
         item["goal"] = f"{item['goal']} {rng.choice(AMBIGUOUS)}"
     elif flaw == "loose":
@@ -75,8 +104,9 @@ def draft(t: Ticket, step: str, count: int, rng: random.Random, workflow: str, f
         if broken == "action":
             item["answer"]["action"] = name.title().replace("_", "")
         elif broken == "arg" and args:
-            item["answer"]["args"] = {k: f"{v} (see above)" if isinstance(v, float) else v for k, v in
-                                      list(args.items())[1:]}
+            item["answer"]["args"] = {
+                k: f"{v} (see above)" if isinstance(v, float) else v for k, v in list(args.items())[1:]
+            }
         elif broken == "role":
             item["context"][0]["role"] = "customer"
         else:

@@ -17,8 +17,15 @@ from panel.agent_step.desk import Ticket, because, fill, goal, mistakes, ticket,
 from panel.agent_step.flaws import AMBIGUOUS, LEAKS, draft, pick_flaw, stubborn
 from panel.protocol import handles, json_reply, profile, repair_request, user_text
 
-LATENT = {"plan": -0.1, "retrieve": 1.2, "tool call": 3.5, "validate": 0.7, "write": 2.9, "handoff": 3.8,
-          "report": 1.0}  # on the solvers' skill scale (panel.protocol.PROFILES)
+LATENT = {
+    "plan": -0.1,
+    "retrieve": 1.2,
+    "tool call": 3.5,
+    "validate": 0.7,
+    "write": 2.9,
+    "handoff": 3.8,
+    "report": 1.0,
+}  # on the solvers' skill scale (panel.protocol.PROFILES)
 SLOPE = 1.0  # flatter than the task panel's: weak solvers still manage the easy steps
 COUNT = {"easy": 3, "medium": 5, "hard": 7}  # actions on offer
 
@@ -44,7 +51,7 @@ def read(text: str) -> tuple[Ticket, str, list[str], float] | None:
 def _solve(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
     found = read(user_text(messages))
     if found is None:
-        return "I cannot tell which ticket this is.\nACTION: ask_customer {\"question\": \"Which order is this?\"}"
+        return 'I cannot tell which ticket this is.\nACTION: ask_customer {"question": "Which order is this?"}'
     t, step, names, latent = found
     right = truth(t, step)
     if rng.random() < 1.0 / (1.0 + math.exp(-SLOPE * (profile(model).skill - latent))):

@@ -13,24 +13,52 @@ from panel.protocol import choose_flaw, missed_in
 from panel.rubric.world import ALIASES, CONTRIVED, req_from_criterion
 
 Row = dict[str, Any]
-RATES = (("compound", 0.10), ("vague", 0.09), ("subtle", 0.09), ("overlap", 0.10), ("thin", 0.08),
-         ("contrived", 0.09), ("stale", 0.05), ("favorite", 0.10), ("duplicate", 0.03), ("missing", 0.03),
-         ("malformed", 0.02), ("empty", 0.02), ("truncated", 0.02))
-CHECKLIST_WORDS = {"compound": ("compound", "split"), "vague": ("vague",), "subtle": ("disagree",),
-                   "overlap": ("overlap",), "thin": ("flawed output",), "contrived": ("unrealistic", "contrived"),
-                   "stale": ("does not give",), "favorite": ("near-duplicate",), "duplicate": ("duplicate criteria",),
-                   "missing": ("misses",), "malformed": ("malformed",), "empty": ("empty",)}
+RATES = (
+    ("compound", 0.10),
+    ("vague", 0.09),
+    ("subtle", 0.09),
+    ("overlap", 0.10),
+    ("thin", 0.08),
+    ("contrived", 0.09),
+    ("stale", 0.05),
+    ("favorite", 0.10),
+    ("duplicate", 0.03),
+    ("missing", 0.03),
+    ("malformed", 0.02),
+    ("empty", 0.02),
+    ("truncated", 0.02),
+)
+CHECKLIST_WORDS = {
+    "compound": ("compound", "split"),
+    "vague": ("vague",),
+    "subtle": ("disagree",),
+    "overlap": ("overlap",),
+    "thin": ("flawed output",),
+    "contrived": ("unrealistic", "contrived"),
+    "stale": ("does not give",),
+    "favorite": ("near-duplicate",),
+    "duplicate": ("duplicate criteria",),
+    "missing": ("misses",),
+    "malformed": ("malformed",),
+    "empty": ("empty",),
+}
 # Words of taste that domain.rubric.vague_terms flags, per type...
-VAGUE = {"instruction-following": ("The response is concise", "The response follows the requested format properly"),
-         "outcome": ("The response covers the relevant details", "The response gives a helpful answer"),
-         "process": ("The response is well organised", "The response flows in a reasonable order"),
-         "grounding-and-safety": ("The response handles customer data appropriately",
-                                  "The response stays professional about money")}
+VAGUE = {
+    "instruction-following": ("The response is concise", "The response follows the requested format properly"),
+    "outcome": ("The response covers the relevant details", "The response gives a helpful answer"),
+    "process": ("The response is well organised", "The response flows in a reasonable order"),
+    "grounding-and-safety": (
+        "The response handles customer data appropriately",
+        "The response stays professional about money",
+    ),
+}
 # ...and taste the heuristic misses: only judges disagreeing reveals them.
-SUBTLE = {"instruction-following": ("The response reads smoothly", "The response has a pleasant rhythm"),
-          "outcome": ("The response leaves the reader satisfied", "The response feels complete"),
-          "process": ("The response feels natural from start to finish", "The response builds up nicely"),
-          "grounding-and-safety": ("The response sounds trustworthy", "The response feels safe to send")}
+SUBTLE = {
+    "instruction-following": ("The response reads smoothly", "The response has a pleasant rhythm"),
+    "outcome": ("The response leaves the reader satisfied", "The response feels complete"),
+    "process": ("The response feels natural from start to finish", "The response builds up nicely"),
+    "grounding-and-safety": ("The response sounds trustworthy", "The response feels safe to send"),
+}
 
 
 def pick_flaw(rng: random.Random, text: str) -> str:
@@ -58,8 +86,12 @@ def apply(flaw: str, item: dict[str, Any], rng: random.Random) -> str:
     rows: list[Row] = item["criteria"]
     types = {r["type"] for r in rows}
     if flaw == "compound":
-        pairs = [(i, j) for i in range(len(rows)) for j in range(len(rows)) if i != j
-                 and rows[i]["polarity"] == rows[j]["polarity"] == "must" and _types_after(rows, j) == types]
+        pairs = [
+            (i, j)
+            for i in range(len(rows))
+            for j in range(len(rows))
+            if i != j and rows[i]["polarity"] == rows[j]["polarity"] == "must" and _types_after(rows, j) == types
+        ]
         if not pairs:
             return apply("vague", item, rng)
         i, j = rng.choice(pairs)
@@ -72,8 +104,13 @@ def apply(flaw: str, item: dict[str, Any], rng: random.Random) -> str:
     elif flaw == "subtle":  # a row of taste on top of the crisp ones
         rows.insert(rng.randint(0, len(rows)), taste(flaw, rng.choice(sorted(types)), rng))
     elif flaw in ("overlap", "stale"):
-        picks = [(i, req) for i, r in enumerate(rows) if (req := req_from_criterion(r["text"])) is not None
-                 and req.kind in ("fact", "cite") and re.search(r"\d", req.value)]
+        picks = [
+            (i, req)
+            for i, r in enumerate(rows)
+            if (req := req_from_criterion(r["text"])) is not None
+            and req.kind in ("fact", "cite")
+            and re.search(r"\d", req.value)
+        ]
         if not picks:
             return apply("subtle", item, rng)
         i, req = rng.choice(picks)

@@ -35,7 +35,7 @@ def _listed(output: str, label: str, pattern: re.Pattern[str]) -> bool:
     if start is None:
         return False
     count = 0
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not pattern.match(line):
             break
         count += 1

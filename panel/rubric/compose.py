@@ -14,8 +14,12 @@ from panel.rubric.world import KINDS, Req, Task, canonical, req_from_line, round
 
 COUNT = {"easy": 5, "medium": 7, "hard": 9}  # requirements per task
 MARGIN = {"easy": 40, "medium": 22, "hard": 6}  # words of slack under the word limit
-FILLER = ("We wanted to put every detail in one place for you.", "Thank you for taking the time to read this in full.",
-          "Please keep this message for your records.", "More details will follow in the coming days.")
+FILLER = (
+    "We wanted to put every detail in one place for you.",
+    "Thank you for taking the time to read this in full.",
+    "Please keep this message for your records.",
+    "More details will follow in the coming days.",
+)
 REFUND = "We will also refund the full price to your card."
 DISCOUNT = "As a thank-you, enjoy a 15% discount on your next purchase."
 
@@ -111,8 +115,13 @@ def compose(task: Task, broken: set[int]) -> str:
     if met("sequence") is False:
         order.reverse()
     for label in order:
-        style = ("numbered" if met("numbered") and state["numbered"][0].label == label else
-                 "bullets" if met("bullets") and state["bullets"][0].label == label else "prose")
+        style = (
+            "numbered"
+            if met("numbered") and state["numbered"][0].label == label
+            else "bullets"
+            if met("bullets") and state["bullets"][0].label == label
+            else "prose"
+        )
         lines += _list(label, fam.lists[label], style)
     lines.append(fam.closing)
     limit = state.get("limit")

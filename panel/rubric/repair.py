@@ -118,4 +118,3 @@ def repair(item: dict[str, Any], instruction: str, rng: random.Random) -> dict[s
                 fixed["prompt"] = _drift(fixed["prompt"], task, rng)
     fixed["criteria"] = rows
     return fixed
-

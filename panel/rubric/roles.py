@@ -47,8 +47,7 @@ def writer(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
     flawed = []
     for _ in range(count):
         broken = set(rng.sample(range(len(task.reqs)), min(len(task.reqs), 1 if rng.random() < 0.7 else 2)))
-        flawed.append({"flaw": "; ".join(task.reqs[i].flaw for i in sorted(broken)),
-                       "output": compose(task, broken)})
+        flawed.append({"flaw": "; ".join(task.reqs[i].flaw for i in sorted(broken)), "output": compose(task, broken)})
     return json.dumps({"good": compose(task, set()), "flawed": flawed}, ensure_ascii=False)
 
 
@@ -92,4 +91,3 @@ def repairer(model: str, messages: list[dict[str, str]], rng: random.Random) -> 
     if not isinstance(item, dict):
         return "I could not find the item to repair."
     return json.dumps(repair(item, instruction, rng), ensure_ascii=False)
-

@@ -29,12 +29,20 @@ class AgentStep:
         self.workflow = workflow
         self.author_temperature = author_temperature
         self.gates: list[Gate] = [
-            gates.Construct(), NoveltyGate(self.novelty_text, frozenset({"goal", "context"})), gates.Oracle(),
+            gates.Construct(),
+            NoveltyGate(self.novelty_text, frozenset({"goal", "context"})),
+            gates.Oracle(),
             gates.Counter(),
-            RealismGate(prompts.judge, frozenset({"goal", "context", "actions", "step"}), subject="goal",
-                        instruction="Rewrite the goal so it is realistic and has exactly one reading; keep the "
-                                    "transcript, the actions and the answer."),
-            ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
+            RealismGate(
+                prompts.judge,
+                frozenset({"goal", "context", "actions", "step"}),
+                subject="goal",
+                instruction="Rewrite the goal so it is realistic and has exactly one reading; keep the "
+                "transcript, the actions and the answer.",
+            ),
+            ProbeGate(gates.TASK),
+            gates.Gameability(),
+            gates.Final(),
         ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:
@@ -51,8 +59,9 @@ class AgentStep:
         reply = await ctx.call("author", messages, seed=ctx.seed, temperature=self.author_temperature)
         raw = items.from_reply(reply.text)
         if raw is None or not isinstance(raw.get("context"), list) or not raw.get("actions"):
-            raise DraftError("author returned no usable item (no JSON object with a context and actions)",
-                             [reply.receipt])
+            raise DraftError(
+                "author returned no usable item (no JSON object with a context and actions)", [reply.receipt]
+            )
         payload = items.normalise(raw)
         payload.update(workflow=workflow, step=step, step_index=steps.index(step), difficulty=difficulty)
         return Draft(payload=payload, receipts=[reply.receipt])
@@ -60,15 +69,23 @@ class AgentStep:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
-                                     normalise=items.normalise, parse=items.from_reply,
-                                     keep=("workflow", "step", "step_index"))
+        return await repair_by_model(
+            payload,
+            instruction,
+            ctx,
+            fields=items.FIELDS,
+            messages=prompts.repair,
+            normalise=items.normalise,
+            parse=items.from_reply,
+            keep=("workflow", "step", "step_index"),
+        )
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context
     ) -> Attempt:
-        reply = await ctx.call("panel", prompts.solve(payload), model=model, sample=sample, seed=seed,
-                               temperature=temperature)
+        reply = await ctx.call(
+            "panel", prompts.solve(payload), model=model, sample=sample, seed=seed, temperature=temperature
+        )
         verdict = items.grade(payload, reply.text)
         return Attempt(correct=verdict.ok, answer=verdict.parsed[:200], receipt=reply.receipt)
 
@@ -79,12 +96,21 @@ class AgentStep:
     def render(self, payload: dict[str, Any]) -> str:
         index = payload.get("step_index")
         position = f" (step {index + 1})" if isinstance(index, int) and not isinstance(index, bool) else ""
-        turns = "\n".join(f"- **{t.get('role', '?')}:** {' '.join(str(t.get('content', '')).split())}"
-                          for t in payload.get("context", []) if isinstance(t, dict))
-        tools = "\n".join(f"- `{prompts.signature(a)}`: {a.get('description', '')}"
-                          for a in payload.get("actions", []) if isinstance(a, dict))
-        grading = ("the action name and its arguments must match (after normalisation)"
-                   if payload.get("grading") == "action_args" else "the action name must match")
+        turns = "\n".join(
+            f"- **{t.get('role', '?')}:** {' '.join(str(t.get('content', '')).split())}"
+            for t in payload.get("context", [])
+            if isinstance(t, dict)
+        )
+        tools = "\n".join(
+            f"- `{prompts.signature(a)}`: {a.get('description', '')}"
+            for a in payload.get("actions", [])
+            if isinstance(a, dict)
+        )
+        grading = (
+            "the action name and its arguments must match (after normalisation)"
+            if payload.get("grading") == "action_args"
+            else "the action name must match"
+        )
         parts = [
             f"**Workflow:** {payload.get('workflow', '?')} · **Step:** {payload.get('step', '?')}{position} · "
             f"**Requested difficulty:** {payload.get('difficulty', '?')}",

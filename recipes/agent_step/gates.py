@@ -17,7 +17,6 @@ GRADING = frozenset({"answer", "grading", "actions"})
 TASK = GRADING | {"goal", "context", "step"}
 
 
-
 class Construct:
     """Schema valid, the correct action is available and its args fit, the grader accepts the reference."""
 
@@ -45,12 +44,16 @@ class Oracle:
             return GateOutcome("pass", detail=detail, receipts=[reply.receipt])
         said = short(verdict.parsed) or "no action"
         return GateOutcome(
-            "repair", f"reference action disagrees with the oracle (oracle: {said})",
-            instruction=(f"The reference answer looks wrong: an independent agent chose {said}, but the reference "
-                         f"action is {short(items.reference(payload).removeprefix('ACTION: '))}. Re-read the goal "
-                         "and the transcript, and correct the answer and the rationale; do not change the context "
-                         "or the actions."),
-            detail=detail, receipts=[reply.receipt],
+            "repair",
+            f"reference action disagrees with the oracle (oracle: {said})",
+            instruction=(
+                f"The reference answer looks wrong: an independent agent chose {said}, but the reference "
+                f"action is {short(items.reference(payload).removeprefix('ACTION: '))}. Re-read the goal "
+                "and the transcript, and correct the answer and the rationale; do not change the context "
+                "or the actions."
+            ),
+            detail=detail,
+            receipts=[reply.receipt],
         )
 
 
@@ -67,9 +70,12 @@ class Counter:
             return GateOutcome("pass", detail=detail)
         example = short(act.format_action(*accepted[0]).removeprefix("ACTION: "))
         return GateOutcome(
-            "repair", f"the grader accepts a wrong action (e.g. {example})",
-            instruction=(f"The grader accepts a wrong action such as {example}: set grading to \"action_args\" so "
-                         "the arguments must match too. Keep everything else."),
+            "repair",
+            f"the grader accepts a wrong action (e.g. {example})",
+            instruction=(
+                f'The grader accepts a wrong action such as {example}: set grading to "action_args" so '
+                "the arguments must match too. Keep everything else."
+            ),
             detail=detail,
         )
 
@@ -82,9 +88,12 @@ class Gameability:
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
         if cue := items.leaked(payload):
             return GateOutcome(
-                "repair", "the context tells the agent the answer",
-                instruction=(f"The transcript tells the agent what to do next (\"{short(cue, 120)}\"). Remove "
-                             "that sentence from the context; keep everything else unchanged."),
+                "repair",
+                "the context tells the agent the answer",
+                instruction=(
+                    f'The transcript tells the agent what to do next ("{short(cue, 120)}"). Remove '
+                    "that sentence from the context; keep everything else unchanged."
+                ),
                 detail={"sentence": short(cue, 200)},
             )
         right = act.normalise_name(str(payload["answer"]["action"]))
@@ -93,10 +102,13 @@ class Gameability:
                 continue
             if label.startswith("always") and len(payload["actions"]) >= 3:
                 return GateOutcome(
-                    "repair", f"a trivial strategy is graded correct ({label})",
-                    instruction=(f"The correct action is listed {label.split()[-2]}, so {label} would be graded "
-                                 "correct. Reorder the actions so the correct one is neither first nor last; change "
-                                 "nothing else."),
+                    "repair",
+                    f"a trivial strategy is graded correct ({label})",
+                    instruction=(
+                        f"The correct action is listed {label.split()[-2]}, so {label} would be graded "
+                        "correct. Reorder the actions so the correct one is neither first nor last; change "
+                        "nothing else."
+                    ),
                     detail={"strategy": label},
                 )
             return GateOutcome("fail", f"a trivial strategy is graded correct ({label})", detail={"strategy": label})
@@ -120,8 +132,9 @@ class Final:
             return GateOutcome("fail", f"final check: the grader accepts a wrong action ({wrong[0][0]})")
         named = items.argued(payload)
         if named and act.normalise_name(payload["answer"]["action"]) not in map(act.normalise_name, named):
-            return GateOutcome("fail", f"rationale argues for a different action ({named[0]})",
-                               detail={"rationale_names": named})
+            return GateOutcome(
+                "fail", f"rationale argues for a different action ({named[0]})", detail={"rationale_names": named}
+            )
         steps = list(ctx.spec.axes["step"].values) if "step" in ctx.spec.axes else []
         moved = [k for k in ("step", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])]
         if not moved and payload["step"] in steps and payload["step_index"] != steps.index(payload["step"]):

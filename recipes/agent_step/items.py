@@ -57,7 +57,7 @@ def validate(item: dict[str, Any]) -> list[str]:
         return errors
     answer = item.get("answer")
     if not isinstance(answer, dict) or not _text(answer.get("action")):
-        return ["answer: must be {\"action\": name, \"args\": {...}}"]
+        return ['answer: must be {"action": name, "args": {...}}']
     chosen = find(item, answer["action"])
     if chosen is None:
         return [f"answer.action: {answer['action']!r} is not one of the available actions"]
@@ -103,7 +103,8 @@ def accepts(item: dict[str, Any], name: str, args: dict[str, Any] | None = None)
 
 def _filler(kind: str) -> Any:
     return {"string": "unknown", "number": 1.0, "integer": 1, "boolean": True, "array": [], "object": {}}.get(
-        kind.rstrip("?"), "unknown")
+        kind.rstrip("?"), "unknown"
+    )
 
 
 def _wrong(value: Any) -> Any:
@@ -123,8 +124,11 @@ def counters(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     its arguments wrong in turn."""
     answer = item.get("answer") or {}
     right = act.normalise_name(str(answer.get("action", "")))
-    out = [(a["name"], {k: _filler(t) for k, t in a.get("args", {}).items() if not t.endswith("?")})
-           for a in item.get("actions", []) if act.normalise_name(a.get("name", "")) != right]
+    out = [
+        (a["name"], {k: _filler(t) for k, t in a.get("args", {}).items() if not t.endswith("?")})
+        for a in item.get("actions", [])
+        if act.normalise_name(a.get("name", "")) != right
+    ]
     args = answer.get("args") or {}
     out += [(answer.get("action", ""), {**args, key: _wrong(value)}) for key, value in args.items()]
     return out

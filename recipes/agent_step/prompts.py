@@ -35,11 +35,22 @@ You fix one agent-step evaluation item. Apply the instruction, change nothing el
 corrected item as a JSON object with the same keys."""
 
 
-def author(workflow: str, steps: list[str], step: str, difficulty: str, checklist: list[str],
-           extra: dict[str, str] | None = None) -> list[dict[str, str]]:
+def author(
+    workflow: str,
+    steps: list[str],
+    step: str,
+    difficulty: str,
+    checklist: list[str],
+    extra: dict[str, str] | None = None,
+) -> list[dict[str, str]]:
     """The author's request: the workflow, its steps in order, the step to write and its difficulty."""
-    lines = [f"Workflow: {workflow}", f"Steps: {' -> '.join(steps)}", f"Step: {step}",
-             f"Step index: {steps.index(step) if step in steps else 0}", f"Difficulty: {difficulty}"]
+    lines = [
+        f"Workflow: {workflow}",
+        f"Steps: {' -> '.join(steps)}",
+        f"Step: {step}",
+        f"Step index: {steps.index(step) if step in steps else 0}",
+        f"Difficulty: {difficulty}",
+    ]
     lines += [f"{name.replace('_', ' ').capitalize()}: {value}" for name, value in (extra or {}).items()]
     if checklist:
         lines += ["", "Commonly missed by earlier items (check each one):"] + [f"- {c}" for c in checklist]
@@ -58,9 +69,11 @@ def transcript(context: list[dict[str, str]]) -> str:
 def task(payload: dict[str, Any]) -> str:
     """The decision as a solver sees it: workflow, goal, step, transcript and the available actions."""
     actions = "\n".join(f"- {signature(a)}: {a.get('description', '')}" for a in payload.get("actions", []))
-    return (f"Workflow: {payload.get('workflow', '')}\nGoal: {payload.get('goal', '')}\n"
-            f"Current step: {payload.get('step', '')} (step {int(payload.get('step_index', 0)) + 1})\n\n"
-            f"Transcript so far:\n{transcript(payload.get('context', []))}\n\nAvailable actions:\n{actions}")
+    return (
+        f"Workflow: {payload.get('workflow', '')}\nGoal: {payload.get('goal', '')}\n"
+        f"Current step: {payload.get('step', '')} (step {int(payload.get('step_index', 0)) + 1})\n\n"
+        f"Transcript so far:\n{transcript(payload.get('context', []))}\n\nAvailable actions:\n{actions}"
+    )
 
 
 def solve(payload: dict[str, Any], role: str = "solve") -> list[dict[str, str]]:

@@ -30,11 +30,20 @@ class GroundTruth:
         self.examples = examples
         self.author_temperature = author_temperature
         self.gates: list[Gate] = [
-            gates.Construct(), NoveltyGate(self.novelty_text, frozenset({"prompt"})), gates.Oracle(), gates.Counter(),
-            RealismGate(prompts.judge_item, frozenset({"prompt"}), subject="prompt",
-                        instruction="Rewrite the prompt so it is realistic and has exactly one reading; keep its "
-                                    "numbers and its answer unchanged."),
-            ProbeGate(gates.TASK), gates.Gameability(), gates.Final(),
+            gates.Construct(),
+            NoveltyGate(self.novelty_text, frozenset({"prompt"})),
+            gates.Oracle(),
+            gates.Counter(),
+            RealismGate(
+                prompts.judge_item,
+                frozenset({"prompt"}),
+                subject="prompt",
+                instruction="Rewrite the prompt so it is realistic and has exactly one reading; keep its "
+                "numbers and its answer unchanged.",
+            ),
+            ProbeGate(gates.TASK),
+            gates.Gameability(),
+            gates.Final(),
         ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:
@@ -43,8 +52,14 @@ class GroundTruth:
     async def draft(self, ctx: Context) -> Draft:
         topic = ctx.coordinate.get("topic", "arithmetic")
         difficulty = ctx.coordinate.get("difficulty", "medium")
-        recent = sorted((e for e in ctx.corpus if e.text and e.candidate_id != ctx.candidate_id),
-                        key=lambda e: (e.run_id == ctx.run_id, e.index))[-self.examples:] if self.examples else []
+        recent = (
+            sorted(
+                (e for e in ctx.corpus if e.text and e.candidate_id != ctx.candidate_id),
+                key=lambda e: (e.run_id == ctx.run_id, e.index),
+            )[-self.examples :]
+            if self.examples
+            else []
+        )
         extra = {k: v for k, v in ctx.coordinate.items() if k not in ("topic", "difficulty")}
         messages = prompts.author(topic, difficulty, ctx.checklist, [e.text for e in recent], extra)
         reply = await ctx.call("author", messages, seed=ctx.seed, temperature=self.author_temperature)
@@ -58,8 +73,9 @@ class GroundTruth:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
-                                     normalise=items.normalise)
+        return await repair_by_model(
+            payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair, normalise=items.normalise
+        )
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context
@@ -79,8 +95,10 @@ class GroundTruth:
         answer = payload.get("answer")
         shown = json.dumps(answer, indent=2, sort_keys=True) if isinstance(answer, dict) else items.as_text(answer)
         if kind == "numeric":
-            grading = (f"numeric, accepted within ± max({payload.get('tolerance', 0)}, "
-                       f"{payload.get('rel_tolerance', 0)} × |answer|)")
+            grading = (
+                f"numeric, accepted within ± max({payload.get('tolerance', 0)}, "
+                f"{payload.get('rel_tolerance', 0)} × |answer|)"
+            )
         elif kind == "json":
             grading = f"JSON object; required keys: {json.dumps(payload.get('schema', {}), sort_keys=True)}"
         else:

@@ -16,7 +16,6 @@ GRADING = frozenset({"answer", "answer_type", "tolerance", "rel_tolerance", "sch
 TASK = GRADING | {"prompt"}
 
 
-
 class Construct:
     """Schema valid and the grader accepts the item's own reference answer. No model."""
 
@@ -44,12 +43,16 @@ class Oracle:
             return GateOutcome("pass", detail=detail, receipts=[reply.receipt])
         said = short(verdict.parsed) or "no answer"
         return GateOutcome(
-            "repair", f"reference answer disagrees with the oracle (oracle: {said})",
-            instruction=(f"The reference answer looks wrong: an independent solver answered {said}, but the "
-                         f"reference answer is {short(items.as_text(payload['answer']))}. Re-derive the answer "
-                         "from the prompt step by step and correct the reference answer and the solution; do not "
-                         "change the prompt."),
-            detail=detail, receipts=[reply.receipt],
+            "repair",
+            f"reference answer disagrees with the oracle (oracle: {said})",
+            instruction=(
+                f"The reference answer looks wrong: an independent solver answered {said}, but the "
+                f"reference answer is {short(items.as_text(payload['answer']))}. Re-derive the answer "
+                "from the prompt step by step and correct the reference answer and the solution; do not "
+                "change the prompt."
+            ),
+            detail=detail,
+            receipts=[reply.receipt],
         )
 
 
@@ -65,10 +68,14 @@ class Counter:
         if not accepted:
             return GateOutcome("pass", detail=detail)
         example = short(items.as_text(accepted[0]))
-        fix = ("require every key of the answer in the schema, with its type" if payload["answer_type"] == "json"
-               else "tighten tolerance and rel_tolerance so only rounding differences are accepted")
+        fix = (
+            "require every key of the answer in the schema, with its type"
+            if payload["answer_type"] == "json"
+            else "tighten tolerance and rel_tolerance so only rounding differences are accepted"
+        )
         return GateOutcome(
-            "repair", f"the grader accepts wrong answers (e.g. {example})",
+            "repair",
+            f"the grader accepts wrong answers (e.g. {example})",
             instruction=f"The grader accepts wrong answers such as {example}: {fix}. Keep everything else.",
             detail=detail,
         )
@@ -83,14 +90,18 @@ class Gameability:
         if items.leaked(payload):
             shown = short(items.as_text(payload["answer"]))
             return GateOutcome(
-                "repair", "the prompt states the answer",
+                "repair",
+                "the prompt states the answer",
                 instruction=f"The prompt reveals the answer ({shown}). Remove the answer from the prompt; keep "
-                            "everything else unchanged.",
+                "everything else unchanged.",
             )
         for label, value in items.trivial(payload):
             if items.accepts(payload, value):
-                return GateOutcome("fail", f"a trivial strategy is graded correct ({label})",
-                                   detail={"strategy": label, "answer": items.as_text(value)})
+                return GateOutcome(
+                    "fail",
+                    f"a trivial strategy is graded correct ({label})",
+                    detail={"strategy": label, "answer": items.as_text(value)},
+                )
         return GateOutcome("pass", detail={"strategies": len(items.trivial(payload))})
 
 
@@ -114,8 +125,11 @@ class Final:
         stated = items.concluded(payload)
         if stated is not None and not items.accepts(payload, stated):
             shown = short(items.as_text(stated))
-            return GateOutcome("fail", f"worked solution contradicts the reference answer (solution ends with {shown})",
-                               detail={"solution_answer": shown})
+            return GateOutcome(
+                "fail",
+                f"worked solution contradicts the reference answer (solution ends with {shown})",
+                detail={"solution_answer": shown},
+            )
         moved = [k for k in ("topic", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])]
         if moved:
             return GateOutcome("fail", f"item no longer matches its coordinate ({moved[0]} {payload[moved[0]]})")

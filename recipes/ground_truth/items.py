@@ -74,8 +74,9 @@ def _json_errors(answer: Any, schema: Any) -> list[str]:
     if not isinstance(answer, dict):
         return ["answer: a json answer must be an object"]
     errors = [f"answer: missing key {k!r} required by the schema" for k in fields if k not in answer]
-    errors += [f"answer: key {k!r} is not {t}" for k, t in fields.items() if k in answer and not
-               graders.type_ok(answer[k], t)]
+    errors += [
+        f"answer: key {k!r} is not {t}" for k, t in fields.items() if k in answer and not graders.type_ok(answer[k], t)
+    ]
     return errors
 
 
@@ -153,8 +154,11 @@ def trivial(item: dict[str, Any]) -> list[tuple[str, Any]]:
     numbers = graders.numbers_in(str(item.get("prompt", "")))
     found: list[tuple[str, Any]] = [("zero", 0), ("one", 1)]
     if numbers:
-        found += [("the first number", numbers[0]), ("the last number", numbers[-1]),
-                  ("the largest number", max(numbers))]
+        found += [
+            ("the first number", numbers[0]),
+            ("the last number", numbers[-1]),
+            ("the largest number", max(numbers)),
+        ]
     if item.get("answer_type") == "json":
         keys = graders.schema_fields(item.get("schema") or {})
         found += [("an empty object", {}), ("zeros", dict.fromkeys(keys, 0))]

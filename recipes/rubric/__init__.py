@@ -35,10 +35,17 @@ class Rubric:
     name = "rubric"
     probe_gate = "difficulty"
 
-    def __init__(self, gate_cap: float = 0.0, pass_score: float = 0.75, agreement: str = "raw",
-                 agreement_threshold: float | None = None, overlap_threshold: float = 0.6,
-                 require_types: Sequence[str] = TYPES, flawed_outputs: int = 3,
-                 author_temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        gate_cap: float = 0.0,
+        pass_score: float = 0.75,
+        agreement: str = "raw",
+        agreement_threshold: float | None = None,
+        overlap_threshold: float = 0.6,
+        require_types: Sequence[str] = TYPES,
+        flawed_outputs: int = 3,
+        author_temperature: float = 1.0,
+    ) -> None:
         if agreement not in THRESHOLDS:
             raise SpecError(f"recipe_options: agreement must be 'raw' or 'kappa' (got {agreement!r})")
         unknown = [t for t in require_types if t not in TYPES]
@@ -51,14 +58,21 @@ class Rubric:
         self.overlap_threshold, self.require_types = overlap_threshold, tuple(require_types)
         self.flawed_outputs, self.author_temperature = flawed_outputs, author_temperature
         self.gates: list[Gate] = [
-            gates.Construct(self.require_types), NoveltyGate(self.novelty_text, frozenset({"prompt"})),
-            gates.Atomicity(), gates.Mece(overlap_threshold, self.require_types),
+            gates.Construct(self.require_types),
+            NoveltyGate(self.novelty_text, frozenset({"prompt"})),
+            gates.Atomicity(),
+            gates.Mece(overlap_threshold, self.require_types),
             graded.Discriminating(flawed_outputs, gate_cap),
             graded.Agreement(agreement, self.agreement_threshold, flawed_outputs, gate_cap),
-            RealismGate(prompts.realism, frozenset({"prompt"}), subject="prompt",
-                        instruction="Remove anything contrived or implausible; keep the task's facts and its "
-                                    "requirement lines unchanged."),
-            ProbeGate(graded.TASK), gates.Final(self.require_types),
+            RealismGate(
+                prompts.realism,
+                frozenset({"prompt"}),
+                subject="prompt",
+                instruction="Remove anything contrived or implausible; keep the task's facts and its "
+                "requirement lines unchanged.",
+            ),
+            ProbeGate(graded.TASK),
+            gates.Final(self.require_types),
         ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:
@@ -71,10 +85,15 @@ class Rubric:
         messages = prompts.author(topic, difficulty, ctx.checklist, extra)
         reply = await ctx.call("author", messages, seed=ctx.seed, temperature=self.author_temperature)
         raw = extract_json(reply.text)
-        if not isinstance(raw, dict) or not isinstance(raw.get("prompt"), str) or not raw["prompt"].strip() \
-                or not isinstance(raw.get("criteria"), list):
-            raise DraftError("author returned no usable item (no JSON object with a prompt and criteria)",
-                             [reply.receipt])
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("prompt"), str)
+            or not raw["prompt"].strip()
+            or not isinstance(raw.get("criteria"), list)
+        ):
+            raise DraftError(
+                "author returned no usable item (no JSON object with a prompt and criteria)", [reply.receipt]
+            )
         payload = items.normalise(raw)
         payload.update(topic=topic, difficulty=difficulty)
         return Draft(payload=payload, receipts=[reply.receipt])
@@ -82,15 +101,17 @@ class Rubric:
     async def repair(
         self, payload: dict[str, Any], instruction: str, ctx: Context
     ) -> tuple[dict[str, Any], list[Receipt]]:
-        return await repair_by_model(payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair,
-                                     normalise=items.normalise)
+        return await repair_by_model(
+            payload, instruction, ctx, fields=items.FIELDS, messages=prompts.repair, normalise=items.normalise
+        )
 
     async def attempt(
         self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context
     ) -> Attempt:
         """The solver answers the prompt; the spec's judge scores the answer with the rubric."""
-        reply = await ctx.call("panel", prompts.solve(payload["prompt"]), model=model, sample=sample, seed=seed,
-                               temperature=temperature)
+        reply = await ctx.call(
+            "panel", prompts.solve(payload["prompt"]), model=model, sample=sample, seed=seed, temperature=temperature
+        )
         criteria = items.rubric(payload)
         present, judged = await graded.grade(ctx, None, payload["prompt"], reply.text, criteria, seed=seed)
         if present is None:  # the judge failed, not the solver: counted as unsolved, and said so

@@ -44,17 +44,28 @@ class Atomicity:
         detail: dict[str, Any] = {"splits": items.splits(criteria)}
         if not compound and not vague:
             return GateOutcome("pass", detail=detail)
-        steps = [f'Row {i + 1} joins separate checks ("{criteria[i].text}"): split it into one row per check, each '
-                 'with split_from set to the original text.' for i in sorted(compound)]
-        steps += [f'Row {i + 1} is vague ("{criteria[i].text}": {", ".join(terms)}): reword it as one concrete check '
-                  'a reader can verify from the output alone.'
-                  for i, terms in sorted(vague.items()) if i not in compound]
+        steps = [
+            f'Row {i + 1} joins separate checks ("{criteria[i].text}"): split it into one row per check, each '
+            "with split_from set to the original text."
+            for i in sorted(compound)
+        ]
+        steps += [
+            f'Row {i + 1} is vague ("{criteria[i].text}": {", ".join(terms)}): reword it as one concrete check '
+            "a reader can verify from the output alone."
+            for i, terms in sorted(vague.items())
+            if i not in compound
+        ]
         bad = sorted(set(compound) | set(vague))
         label = "compound or vague" if compound and vague else "compound" if compound else "vague"
-        detail.update(compound={str(i + 1): p for i, p in compound.items()},
-                      vague={str(i + 1): v for i, v in vague.items()})
-        return GateOutcome("repair", f"{label} criteria ({items.rows_text(bad)})",
-                           instruction=" ".join(steps) + " Keep every other row unchanged.", detail=detail)
+        detail.update(
+            compound={str(i + 1): p for i, p in compound.items()}, vague={str(i + 1): v for i, v in vague.items()}
+        )
+        return GateOutcome(
+            "repair",
+            f"{label} criteria ({items.rows_text(bad)})",
+            instruction=" ".join(steps) + " Keep every other row unchanged.",
+            detail=detail,
+        )
 
 
 class Mece:
@@ -70,19 +81,34 @@ class Mece:
         criteria = items.rubric(payload)
         pairs = overlaps(criteria, self.threshold)
         coverage = {t: sum(c.type == t for c in criteria) for t in self.required}
-        detail = {"pairs": [{"rows": [i + 1, j + 1], "similarity": round(s, 3)} for i, j, s in pairs],
-                  "coverage": coverage, "threshold": self.threshold}
+        detail = {
+            "pairs": [{"rows": [i + 1, j + 1], "similarity": round(s, 3)} for i, j, s in pairs],
+            "coverage": coverage,
+            "threshold": self.threshold,
+        }
         if pairs:
-            steps = [f'Rows {i + 1} and {j + 1} check the same thing ("{criteria[i].text}" / "{criteria[j].text}", '
-                     f'similarity {s:.2f}): merge or distinguish them.' for i, j, s in pairs]
+            steps = [
+                f'Rows {i + 1} and {j + 1} check the same thing ("{criteria[i].text}" / "{criteria[j].text}", '
+                f"similarity {s:.2f}): merge or distinguish them."
+                for i, j, s in pairs
+            ]
             i, j, _ = pairs[0]
-            return GateOutcome("repair", f"overlapping criteria ({items.rows_text([i, j])})",
-                               instruction=" ".join(steps) + " Keep every other row unchanged.", detail=detail)
+            return GateOutcome(
+                "repair",
+                f"overlapping criteria ({items.rows_text([i, j])})",
+                instruction=" ".join(steps) + " Keep every other row unchanged.",
+                detail=detail,
+            )
         if missing := missing_types(criteria, self.required):
-            steps = [f"Add at least one criterion of type {t} that checks one of the task's requirements."
-                     for t in missing]
-            return GateOutcome("repair", f"rubric no longer covers a required type ({', '.join(missing)})",
-                               instruction=" ".join(steps) + " Keep the other rows.", detail=detail)
+            steps = [
+                f"Add at least one criterion of type {t} that checks one of the task's requirements." for t in missing
+            ]
+            return GateOutcome(
+                "repair",
+                f"rubric no longer covers a required type ({', '.join(missing)})",
+                instruction=" ".join(steps) + " Keep the other rows.",
+                detail=detail,
+            )
         return GateOutcome("pass", detail=detail)
 
 
@@ -105,12 +131,20 @@ class Final:
             return GateOutcome("fail", f"final check: compound or vague criteria remain ({rows})")
         if stale := items.stale_facts(payload, criteria):
             row, fact = stale[0]
-            return GateOutcome("fail", f"criterion cites a fact the prompt does not give (row {row + 1}: {fact})",
-                               detail={"stale": [{"row": i + 1, "fact": f} for i, f in stale]})
+            return GateOutcome(
+                "fail",
+                f"criterion cites a fact the prompt does not give (row {row + 1}: {fact})",
+                detail={"stale": [{"row": i + 1, "fact": f} for i, f in stale]},
+            )
         moved = [k for k in ("topic", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])]
         if moved:
             return GateOutcome("fail", f"item no longer matches its coordinate ({moved[0]} {payload[moved[0]]})")
-        return GateOutcome("pass", detail={
-            "rows": len(criteria), "by_type": dict(Counter(c.type for c in criteria)),
-            "gate_rows": [i + 1 for i, c in enumerate(criteria) if c.criticality == "gate"],
-            "splits": items.splits(criteria)})
+        return GateOutcome(
+            "pass",
+            detail={
+                "rows": len(criteria),
+                "by_type": dict(Counter(c.type for c in criteria)),
+                "gate_rows": [i + 1 for i, c in enumerate(criteria) if c.criticality == "gate"],
+                "splits": items.splits(criteria),
+            },
+        )

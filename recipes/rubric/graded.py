@@ -21,8 +21,9 @@ from recipes.text import short
 TASK = frozenset({"prompt", "criteria"})
 
 
-async def grade(ctx: Context, model: str | None, prompt: str, output: str, criteria: Sequence[Criterion],
-                seed: int | None = None) -> tuple[list[bool] | None, Receipt]:
+async def grade(
+    ctx: Context, model: str | None, prompt: str, output: str, criteria: Sequence[Criterion], seed: int | None = None
+) -> tuple[list[bool] | None, Receipt]:
     """One judge's per-criterion "present" answers on one output (None when the reply is unusable)."""
     messages = prompts.judge(prompt, output, [c.text for c in criteria])
     reply = await ctx.call("judge", messages, model=model, seed=ctx.seed if seed is None else seed, temperature=0.0)
@@ -33,8 +34,9 @@ _WRITTEN: OrderedDict[tuple[str, int, str, int], tuple[str, list[tuple[str, str]
 _KEEP = 256  # candidates whose samples stay at hand (the two gates that use them run back to back)
 
 
-async def samples(ctx: Context, prompt: str, count: int) -> tuple[tuple[str, list[tuple[str, str]]] | None,
-                                                                  list[Receipt]]:
+async def samples(
+    ctx: Context, prompt: str, count: int
+) -> tuple[tuple[str, list[tuple[str, str]]] | None, list[Receipt]]:
     """A good output and ``count`` deliberately flawed ones for the prompt, by the spec's writer (default: the
     author's model), with the receipts of the calls made. The discriminating and agreement gates both need the
     same samples of the same candidate: the second one reuses them (the call's receipt is on the first's result)
@@ -76,24 +78,32 @@ class Discriminating:
         if found is None:
             return _unusable("writer", written)
         good, flawed = found
-        graded = await asyncio.gather(*(grade(ctx, None, payload["prompt"], o, criteria)
-                                        for o in [good, *(f[1] for f in flawed)]))
+        graded = await asyncio.gather(
+            *(grade(ctx, None, payload["prompt"], o, criteria) for o in [good, *(f[1] for f in flawed)])
+        )
         receipts = [*written, *(r for _, r in graded)]
         if any(p is None for p, _ in graded):
             return _unusable("judge", receipts)
         scores = [score(criteria, p, self.cap) for p, _ in graded if p is not None]
         pairs = list(zip(flawed, scores[1:], strict=True))
-        detail = {"samples": [_scored("good", "", scores[0])]
-                  + [_scored(f"flawed {k}", f[0], s) for k, (f, s) in enumerate(pairs, 1)]}
+        detail = {
+            "samples": [_scored("good", "", scores[0])]
+            + [_scored(f"flawed {k}", f[0], s) for k, (f, s) in enumerate(pairs, 1)]
+        }
         missed = [f[0] or "an unnamed flaw" for f, s in pairs if s.total >= scores[0].total]
         if not missed:
             return GateOutcome("pass", detail=detail, receipts=receipts)
         return GateOutcome(
-            "repair", f"rubric scores a flawed output as high as the good one ({short(missed[0], 80)})",
-            instruction=(f"The rubric scores {len(missed)} deliberately flawed output(s) as high as a good one. Add or "
-                         f"sharpen criteria that catch: {'; '.join(missed)}. Each new criterion is one yes/no check "
-                         "answerable from the output alone; keep the other rows."),
-            detail=detail, receipts=receipts)
+            "repair",
+            f"rubric scores a flawed output as high as the good one ({short(missed[0], 80)})",
+            instruction=(
+                f"The rubric scores {len(missed)} deliberately flawed output(s) as high as a good one. Add or "
+                f"sharpen criteria that catch: {'; '.join(missed)}. Each new criterion is one yes/no check "
+                "answerable from the output alone; keep the other rows."
+            ),
+            detail=detail,
+            receipts=receipts,
+        )
 
 
 class Agreement:
@@ -124,20 +134,39 @@ class Agreement:
         rows = []
         for i, c in enumerate(criteria):
             ratings = [[by_judge[j][s][i] for j in range(len(judges))] for s in range(len(outputs))]
-            rows.append({"row": i + 1, "text": c.text, "raw": round(raw_agreement(ratings), 4),
-                         "kappa": round(fleiss_kappa(ratings), 4), "ratings": ratings})
+            rows.append(
+                {
+                    "row": i + 1,
+                    "text": c.text,
+                    "raw": round(raw_agreement(ratings), 4),
+                    "kappa": round(fleiss_kappa(ratings), 4),
+                    "ratings": ratings,
+                }
+            )
         majority = [sum(by_judge[j][0][i] for j in range(len(judges))) * 2 > len(judges) for i in range(len(criteria))]
-        detail = {"measure": self.measure, "threshold": self.threshold, "judges": judges,
-                  "samples": ["captured", "good", *(f"flawed {k}" for k in range(1, len(outputs) - 1))],
-                  "per_criterion": rows, "captured": _scored("captured", "", score(criteria, majority, self.cap))}
+        detail = {
+            "measure": self.measure,
+            "threshold": self.threshold,
+            "judges": judges,
+            "samples": ["captured", "good", *(f"flawed {k}" for k in range(1, len(outputs) - 1))],
+            "per_criterion": rows,
+            "captured": _scored("captured", "", score(criteria, majority, self.cap)),
+        }
         low = [r for r in rows if r[self.measure] < self.threshold]
         if not low:
             return GateOutcome("pass", detail=detail, receipts=receipts)
-        steps = [f'Row {r["row"]} ("{r["text"]}", {self.measure} agreement {r[self.measure]:.2f}): reword it '
-                 "concretely." for r in low]
+        steps = [
+            f'Row {r["row"]} ("{r["text"]}", {self.measure} agreement {r[self.measure]:.2f}): reword it concretely.'
+            for r in low
+        ]
         return GateOutcome(
-            "repair", f"judges disagree on criteria ({items.rows_text([r['row'] - 1 for r in low])})",
-            instruction=("Judges disagree on these rows. " + " ".join(steps) + " Reword them concretely: each must "
-                         "name the exact fact, word or format to look for, so any reader answers it the same way "
-                         "from the output alone. Keep every other row unchanged."),
-            detail=detail, receipts=receipts)
+            "repair",
+            f"judges disagree on criteria ({items.rows_text([r['row'] - 1 for r in low])})",
+            instruction=(
+                "Judges disagree on these rows. " + " ".join(steps) + " Reword them concretely: each must "
+                "name the exact fact, word or format to look for, so any reader answers it the same way "
+                "from the output alone. Keep every other row unchanged."
+            ),
+            detail=detail,
+            receipts=receipts,
+        )

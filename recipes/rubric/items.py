@@ -119,6 +119,9 @@ def samples_from(text: str, count: int) -> tuple[str, list[tuple[str, str]]] | N
     data = extract_json(text)
     if not isinstance(data, dict) or not isinstance(data.get("good"), str) or not data["good"].strip():
         return None
-    flawed = [(str(f.get("flaw", "")).strip(), f["output"]) for f in data.get("flawed") or []
-              if isinstance(f, dict) and isinstance(f.get("output"), str) and f["output"].strip()]
+    flawed = [
+        (str(f.get("flaw", "")).strip(), f["output"])
+        for f in data.get("flawed") or []
+        if isinstance(f, dict) and isinstance(f.get("output"), str) and f["output"].strip()
+    ]
     return (data["good"], flawed) if len(flawed) >= count else None

@@ -47,8 +47,9 @@ corrected item as a JSON object with the same keys. When you split a criterion i
 new row "split_from": the original criterion's text."""
 
 
-def author(topic: str, difficulty: str, checklist: list[str], extra: dict[str, str] | None = None
-           ) -> list[dict[str, str]]:
+def author(
+    topic: str, difficulty: str, checklist: list[str], extra: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """The author's request; ``extra`` carries any further axes of the coordinate as "Name: value" lines."""
     lines = [f"Topic: {topic}", f"Difficulty: {difficulty}"]
     lines += [f"{name.replace('_', ' ').capitalize()}: {value}" for name, value in (extra or {}).items()]
@@ -58,8 +59,10 @@ def author(topic: str, difficulty: str, checklist: list[str], extra: dict[str, s
 
 
 def writer(prompt: str, n: int) -> list[dict[str, str]]:
-    return [{"role": "system", "content": WRITER.format(n=n)},
-            {"role": "user", "content": f"Flawed responses: {n}\n\nTask:\n{prompt}"}]
+    return [
+        {"role": "system", "content": WRITER.format(n=n)},
+        {"role": "user", "content": f"Flawed responses: {n}\n\nTask:\n{prompt}"},
+    ]
 
 
 def numbered(texts: list[str]) -> str:
@@ -67,8 +70,10 @@ def numbered(texts: list[str]) -> str:
 
 
 def judge(prompt: str, output: str, criteria: list[str]) -> list[dict[str, str]]:
-    user = (f"Task given to the writer:\n{prompt}\n\nResponse to grade:\n<response>\n{output}\n</response>\n\n"
-            f"Criteria:\n{numbered(criteria)}")
+    user = (
+        f"Task given to the writer:\n{prompt}\n\nResponse to grade:\n<response>\n{output}\n</response>\n\n"
+        f"Criteria:\n{numbered(criteria)}"
+    )
     return [{"role": "system", "content": JUDGE}, {"role": "user", "content": user}]
 
 

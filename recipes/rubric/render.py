@@ -22,8 +22,13 @@ def rubric_table(payload: dict[str, Any], agreement: dict[str, Any] | None = Non
     head += ["agreement (raw / kappa)"] if per else []
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, r in enumerate(rows, 1):
-        cells = [str(i), _cell(r.get("text", "")), _cell(r.get("type", "?")), _cell(r.get("polarity", "must")),
-                 _cell(r.get("criticality", "additive"))]
+        cells = [
+            str(i),
+            _cell(r.get("text", "")),
+            _cell(r.get("type", "?")),
+            _cell(r.get("polarity", "must")),
+            _cell(r.get("criticality", "additive")),
+        ]
         cells += [_cell(r.get("split_from") or "")] if split else []
         if per:
             got = per.get(i)
@@ -34,12 +39,14 @@ def rubric_table(payload: dict[str, Any], agreement: dict[str, Any] | None = Non
 
 def render(payload: dict[str, Any], agreement: dict[str, Any] | None = None) -> str:
     output = str(payload.get("output", "")).replace("```", "'''")
-    return "\n\n".join([
-        f"**Topic:** {payload.get('topic', '?')} · **Requested difficulty:** {payload.get('difficulty', '?')}",
-        f"### Prompt\n\n{payload.get('prompt', '')}",
-        f"### Captured output\n\n```text\n{output}\n```",
-        f"### Rubric\n\n{rubric_table(payload, agreement)}",
-    ])
+    return "\n\n".join(
+        [
+            f"**Topic:** {payload.get('topic', '?')} · **Requested difficulty:** {payload.get('difficulty', '?')}",
+            f"### Prompt\n\n{payload.get('prompt', '')}",
+            f"### Captured output\n\n```text\n{output}\n```",
+            f"### Rubric\n\n{rubric_table(payload, agreement)}",
+        ]
+    )
 
 
 def sample_table(discriminating: dict[str, Any], agreement: dict[str, Any]) -> str:
@@ -52,8 +59,9 @@ def sample_table(discriminating: dict[str, Any], agreement: dict[str, Any]) -> s
     lines = ["| sample | flaw | total | by type |", "|---|---|---|---|"]
     for s in samples:
         kinds = ", ".join(f"{k} {v:.2f}" for k, v in (s.get("by_type") or {}).items())
-        lines.append(f"| {_cell(s.get('label', '?'))} | {_cell(s.get('flaw', ''))} | {s.get('total', 0):.2f} | "
-                     f"{_cell(kinds)} |")
+        lines.append(
+            f"| {_cell(s.get('label', '?'))} | {_cell(s.get('flaw', ''))} | {s.get('total', 0):.2f} | {_cell(kinds)} |"
+        )
     return "\n".join(lines)
 
 
@@ -62,8 +70,10 @@ def render_results(payload: dict[str, Any], details: dict[str, dict[str, Any]]) 
     agreement, discriminating = details.get("agreement") or {}, details.get("discriminating") or {}
     text = render(payload, agreement)
     if agreement:
-        text += (f"\n\n**Judge agreement:** {agreement.get('measure', '?')} must reach "
-                 f"{agreement.get('threshold', '?')} ({len(agreement.get('judges', []))} judges, "
-                 f"{len(agreement.get('samples', []))} outputs)")
+        text += (
+            f"\n\n**Judge agreement:** {agreement.get('measure', '?')} must reach "
+            f"{agreement.get('threshold', '?')} ({len(agreement.get('judges', []))} judges, "
+            f"{len(agreement.get('samples', []))} outputs)"
+        )
     table = sample_table(discriminating, agreement)
     return f"{text}\n\n### Sample scores\n\n{table}" if table else text

@@ -16,8 +16,9 @@ from services.cli.errors import UserError
 from services.cli.lookup import session
 from services.cli.read_cmds import JSON_OPT, add_row, make_table, print_json
 
-checklist_app = typer.Typer(help="The reflection checklist authors see, per recipe; reviewers curate it.",
-                            no_args_is_help=False)
+checklist_app = typer.Typer(
+    help="The reflection checklist authors see, per recipe; reviewers curate it.", no_args_is_help=False
+)
 app.add_typer(checklist_app, name="checklist")
 
 ITEM_ARG = typer.Argument(..., metavar="ITEM_ID", help="A reviewer item's id, or an observed item's text.")
@@ -34,13 +35,19 @@ def print_reflection(console: Console, view: dict[str, dict[str, Any]], last: in
     rows = [(recipe, r) for recipe, v in view.items() for r in _merged(v["rates"], last)]
     if not rows:
         return
-    table = make_table("Checklist versions", "recipe version drafted survived approved",
-                       right="version drafted survived approved")
+    table = make_table(
+        "Checklist versions", "recipe version drafted survived approved", right="version drafted survived approved"
+    )
     table.caption, table.caption_justify = "survived: queued of settled drafts; approved: of decided", "left"
     for i, (recipe, r) in enumerate(rows):
-        add_row(table, recipe if i == 0 or rows[i - 1][0] != recipe else "", r["label"], r["drafted"],
-                f"{percent(r['survival_rate'])} ({r['survived']}/{r['settled']})",
-                f"{percent(r['approval_rate'])} ({r['approved']}/{r['decided']})")
+        add_row(
+            table,
+            recipe if i == 0 or rows[i - 1][0] != recipe else "",
+            r["label"],
+            r["drafted"],
+            f"{percent(r['survival_rate'])} ({r['survived']}/{r['settled']})",
+            f"{percent(r['approval_rate'])} ({r['approved']}/{r['decided']})",
+        )
     console.print(table)
 
 
@@ -51,12 +58,14 @@ def _merged(rates: list[dict[str, Any]], last: int) -> list[dict[str, Any]]:
     rows = [dict(r, label=f"v{r['version']}") for r in rates]
     if len(rows) <= last:
         return rows
-    early, rows = rows[: -(last - 1)], rows[-(last - 1):]
+    early, rows = rows[: -(last - 1)], rows[-(last - 1) :]
     keys = ("drafted", "survived", "settled", "approved", "decided")
     merged: dict[str, Any] = {k: sum(r[k] for r in early) for k in keys}
-    merged.update(label=f"v{early[0]['version']}-v{early[-1]['version']}",
-                  survival_rate=rate(merged["survived"], merged["settled"]),
-                  approval_rate=rate(merged["approved"], merged["decided"]))
+    merged.update(
+        label=f"v{early[0]['version']}-v{early[-1]['version']}",
+        survival_rate=rate(merged["survived"], merged["settled"]),
+        approval_rate=rate(merged["approved"], merged["decided"]),
+    )
     return [merged, *rows]
 
 
@@ -85,8 +94,9 @@ def checklist(
         console.print("no checklist items yet: they come from rejections, or `assay checklist add RECIPE TEXT`")
         return
     for name, v in shown.items():
-        table = make_table(f"Checklist {name} (version {v['version']})", "id source count state text",
-                           wrap="id text", right="count")
+        table = make_table(
+            f"Checklist {name} (version {v['version']})", "id source count state text", wrap="id text", right="count"
+        )
         for e in v["checklist"]:
             state = "retired" if e["retired"] else "active"
             state += f", edited by {e['edited_by']}" if e["edited_by"] else ""
@@ -96,9 +106,11 @@ def checklist(
 
 
 @checklist_app.command("add")
-def add(recipe: str = typer.Argument(..., help="Recipe name."),
-        text: str = typer.Argument(..., help="The criterion, as authors should read it."),
-        reviewer: str = REVIEWER_OPT) -> None:
+def add(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    text: str = typer.Argument(..., help="The criterion, as authors should read it."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
     """Add a criterion to a recipe's checklist."""
     from services import checklist_admin
 
@@ -110,10 +122,12 @@ def add(recipe: str = typer.Argument(..., help="Recipe name."),
 
 
 @checklist_app.command("edit")
-def edit(recipe: str = typer.Argument(..., help="Recipe name."),
-         item_id: str = ITEM_ARG,
-         text: str = typer.Argument(..., help="The new wording."),
-         reviewer: str = REVIEWER_OPT) -> None:
+def edit(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    item_id: str = ITEM_ARG,
+    text: str = typer.Argument(..., help="The new wording."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
     """Reword an active item (reviewer or observed)."""
     from services import checklist_admin
 
@@ -125,10 +139,12 @@ def edit(recipe: str = typer.Argument(..., help="Recipe name."),
 
 
 @checklist_app.command("retire")
-def retire(recipe: str = typer.Argument(..., help="Recipe name."),
-           item_id: str = ITEM_ARG,
-           reason: str = typer.Option("", "--reason", help="Why it no longer belongs."),
-           reviewer: str = REVIEWER_OPT) -> None:
+def retire(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    item_id: str = ITEM_ARG,
+    reason: str = typer.Option("", "--reason", help="Why it no longer belongs."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
     """Take an item off the list authors see (it stays in the ledger)."""
     from services import checklist_admin
 

@@ -62,9 +62,17 @@ def eval_(
             k_values = ev.parse_ks(ks, n)
             view = catch_up(ledger, tracking, Dataset)
             points = ev.select(dataset, view.points(), view.specs)
-            plan = ev.Plan(eval_id=uuid4().hex[:12], dataset=dataset, recipe=ev.check_recipe(dataset, points, recipe),
-                           models=list(models), n=n, ks=k_values, points=points, temperature=temperature,
-                           concurrency=concurrency)
+            plan = ev.Plan(
+                eval_id=uuid4().hex[:12],
+                dataset=dataset,
+                recipe=ev.check_recipe(dataset, points, recipe),
+                models=list(models),
+                n=n,
+                ks=k_values,
+                points=points,
+                temperature=temperature,
+                concurrency=concurrency,
+            )
             attempts = asyncio.run(ev.sample_all(plan, LLM(), _run_specs(ledger, points)))
         except ev.EvalInputError as exc:
             raise UserError(str(exc)) from None
@@ -77,16 +85,28 @@ def eval_(
     if as_json:
         from services.report.flows import profile_dict
 
-        print_json({"eval_id": plan.eval_id, "dataset": dataset, "recipe": plan.recipe, "models": plan.models,
-                    "n": n, "ks": k_values, **summary, "flows": {p.model: profile_dict(p) for p in flows}})
+        print_json(
+            {
+                "eval_id": plan.eval_id,
+                "dataset": dataset,
+                "recipe": plan.recipe,
+                "models": plan.models,
+                "n": n,
+                "ks": k_values,
+                **summary,
+                "flows": {p.model: profile_dict(p) for p in flows},
+            }
+        )
         return
-    table = make_table(f"Evaluation {plan.eval_id}: {dataset} ({plan.recipe}), {len(points)} points, n={n}",
-                       "model " + " ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct",
-                       wrap="model", right=" ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct")
+    table = make_table(
+        f"Evaluation {plan.eval_id}: {dataset} ({plan.recipe}), {len(points)} points, n={n}",
+        "model " + " ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct",
+        wrap="model",
+        right=" ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct",
+    )
     for m in plan.models:
         row = summary["models"][m]
-        add_row(table, m, *(_ci(row["pass_at_k"][str(k)], 2) for k in k_values),
-                f"{row['correct']}/{row['samples']}")
+        add_row(table, m, *(_ci(row["pass_at_k"][str(k)], 2) for k in k_values), f"{row['correct']}/{row['samples']}")
     console = Console()
     console.print(table)
     console.print(f"separability with confidence: {_separability_line(summary['separability'])}", markup=False)
@@ -95,8 +115,9 @@ def eval_(
 
         print_profiles(flows, console)
     spend = money(sum(r["cost_usd"] for r in summary["models"].values()))
-    console.print(f"eval {plan.eval_id} recorded ({spend}); report it with: assay report --eval {plan.eval_id}",
-                  markup=False)
+    console.print(
+        f"eval {plan.eval_id} recorded ({spend}); report it with: assay report --eval {plan.eval_id}", markup=False
+    )
 
 
 def _step_profiles(evaluation: Any, models: list[str], ks: list[int]) -> list[Any]:
@@ -161,8 +182,11 @@ def report(
         print_json(d)
         return
     console = Console()
-    console.print(f"report on {', '.join(d['evaluations'])} (dataset {', '.join(d['datasets'])}): "
-                  f"{len(d['models'])} model{'s' * (len(d['models']) != 1)}, {d['n_items']} items", markup=False)
+    console.print(
+        f"report on {', '.join(d['evaluations'])} (dataset {', '.join(d['datasets'])}): "
+        f"{len(d['models'])} model{'s' * (len(d['models']) != 1)}, {d['n_items']} items",
+        markup=False,
+    )
     for m in d["models"]:
         console.print(f"  {m}: " + "  ".join(f"pass@{k} {_ci(c)}" for k, c in d["pass_at_k"][m].items()), markup=False)
     console.print(f"separability with confidence: {_separability_line(d['separability'])}", markup=False)

@@ -31,8 +31,9 @@ def _select(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> l
 @app.command()
 def export(
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, parquet, hf (a Hugging Face folder) or inspect."),
-    output: Path = typer.Option(None, "--output", "-o",
-                                help="The file (a folder for hf) to write; jsonl and inspect go to stdout without it."),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="The file (a folder for hf) to write; jsonl and inspect go to stdout without it."
+    ),
     dataset: str = typer.Option("all", "--dataset", help="A spec name, a run id (or unique prefix), or 'all'."),
 ) -> None:
     """Approved points in verdict order with payload, difficulty and receipts; the same ledger gives the same bytes."""

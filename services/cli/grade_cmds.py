@@ -34,8 +34,9 @@ async def _judge_all(judges: list[str], prompt: str, output: str, texts: list[st
             raise UserError(f"--judge {model}: the model call failed: {exc}") from None
         present = items.present_list(reply.text, len(texts))
         if present is None:
-            raise UserError(f"--judge {model}: the reply is not one true/false per criterion: {reply.text[:160]!r}",
-                            exit_code=3)
+            raise UserError(
+                f"--judge {model}: the reply is not one true/false per criterion: {reply.text[:160]!r}", exit_code=3
+            )
         return model, (present, reply.receipt)
 
     return list(await asyncio.gather(*(one(m) for m in judges)))
@@ -69,11 +70,25 @@ def grade(
     agreement = [raw_agreement([v]) if len(v) > 1 else None for v in votes]
     cost = sum(r.cost_usd for _, (_, r) in judged)
     result = {
-        "rubric": str(rubric), "output": str(output), "judges": judge, "cap": cap,
-        "total": total.total, "raw": total.raw, "capped": total.capped, "by_type": total.by_type,
+        "rubric": str(rubric),
+        "output": str(output),
+        "judges": judge,
+        "cap": cap,
+        "total": total.total,
+        "raw": total.raw,
+        "capped": total.capped,
+        "by_type": total.by_type,
         "per_judge": {m: {"total": s.total, "by_type": s.by_type} for m, s in per_judge.items()},
-        "criteria": [{**row, "present": majority[i], "satisfied": total.satisfied[i], "votes": votes[i],
-                      "agreement": agreement[i]} for i, row in enumerate(as_rows(criteria))],
+        "criteria": [
+            {
+                **row,
+                "present": majority[i],
+                "satisfied": total.satisfied[i],
+                "votes": votes[i],
+                "agreement": agreement[i],
+            }
+            for i, row in enumerate(as_rows(criteria))
+        ],
         "cost_usd": round(cost, 8),
     }
     if as_json:
@@ -84,8 +99,12 @@ def grade(
 
 def _print(result: dict[str, Any], console: Console) -> None:
     several = len(result["judges"]) > 1
-    table = make_table(f"{result['output']} graded with {result['rubric']}",
-                       "# criterion tags met" + (" shown agree" if several else ""), wrap="criterion tags", right="#")
+    table = make_table(
+        f"{result['output']} graded with {result['rubric']}",
+        "# criterion tags met" + (" shown agree" if several else ""),
+        wrap="criterion tags",
+        right="#",
+    )
     for i, row in enumerate(result["criteria"], 1):
         met = "yes" if row["satisfied"] else ("NO" if row["criticality"] == "gate" else "no")
         tags = " · ".join([row["type"], row["polarity"], *(["gate"] if row["criticality"] == "gate" else [])])
@@ -96,6 +115,7 @@ def _print(result: dict[str, Any], console: Console) -> None:
     console.print(f"total {result['total']:.2f}{capped}", style="bold", markup=False)
     console.print("by type: " + ", ".join(f"{k} {v:.2f}" for k, v in result["by_type"].items()), markup=False)
     if several:
-        console.print("per judge: " + ", ".join(f"{m} {s['total']:.2f}" for m, s in result["per_judge"].items()),
-                      markup=False)
+        console.print(
+            "per judge: " + ", ".join(f"{m} {s['total']:.2f}" for m, s in result["per_judge"].items()), markup=False
+        )
     console.print(f"{len(result['judges'])} judge call(s), {money(result['cost_usd'])}", markup=False)

@@ -71,10 +71,12 @@ def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
     if len(wanted) < MIN_PREFIX:
         raise UserError(f"id {wanted!r} is too short: give a full id or at least {MIN_PREFIX} characters")
 
-    found = [Ref("candidate", cid, c["run_id"]) for cid, c in sorted(corpus.candidates.items())
-             if cid.startswith(low)]
-    found += [Ref("run", run_id, run_id) for run_id, uuid in sorted(runs.items())
-              if run_id.lower().startswith(low) or uuid.startswith(low)]
+    found = [Ref("candidate", cid, c["run_id"]) for cid, c in sorted(corpus.candidates.items()) if cid.startswith(low)]
+    found += [
+        Ref("run", run_id, run_id)
+        for run_id, uuid in sorted(runs.items())
+        if run_id.lower().startswith(low) or uuid.startswith(low)
+    ]
     if not found:
         raise UserError(f"no candidate or run with id {wanted!r}")
     if len(found) > 1:
@@ -89,8 +91,7 @@ def _fact_rows(ledger: AssayLedger, uuid: str) -> list[dict[str, Any]]:
     rows = []
     for event in ledger.repository.event_store.get(UUID(uuid)):
         fact = event.fact  # type: ignore[attr-defined]
-        row = {"version": event.originator_version, "timestamp": event.timestamp.isoformat(),
-               "type": tag_of(fact)}
+        row = {"version": event.originator_version, "timestamp": event.timestamp.isoformat(), "type": tag_of(fact)}
         row.update(msgspec.to_builtins(fact))
         rows.append(row)
     return rows
@@ -129,9 +130,18 @@ def run_history(ledger: AssayLedger, tracking: TrackingStore, run_id: str) -> di
     run: Run = ledger.repository.get(run_uuid(run_id))
     corpus = catch_up(ledger, tracking, Corpus)
     members = sorted(
-        ({"candidate_id": cid, "index": c["index"], "status": c["status"]}
-         for cid, c in corpus.candidates.items() if c["run_id"] == run_id),
+        (
+            {"candidate_id": cid, "index": c["index"], "status": c["status"]}
+            for cid, c in corpus.candidates.items()
+            if c["run_id"] == run_id
+        ),
         key=lambda c: c["index"],
     )
-    return {"kind": "run", "run_id": run_id, "run": stats, "spec": run.spec,
-            "facts": _fact_rows(ledger, str(run.id)), "candidates": members}
+    return {
+        "kind": "run",
+        "run_id": run_id,
+        "run": stats,
+        "spec": run.spec,
+        "facts": _fact_rows(ledger, str(run.id)),
+        "candidates": members,
+    }

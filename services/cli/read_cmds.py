@@ -37,8 +37,13 @@ def make_table(title: str, columns: str, wrap: str = "", right: str = "") -> Tab
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left", title_style="bold")
     for name in columns.split():
         wraps = name in wrap.split()
-        table.add_column(name.replace("_", " "), no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
-                         justify="right" if name in right.split() else "left", min_width=6 if wraps else None)
+        table.add_column(
+            name.replace("_", " "),
+            no_wrap=not wraps,
+            overflow="fold" if wraps else "ellipsis",
+            justify="right" if name in right.split() else "left",
+            min_width=6 if wraps else None,
+        )
     return table
 
 
@@ -66,13 +71,28 @@ def status(as_json: bool = JSON_OPT) -> None:
     if not rows:
         console.print("no runs yet: start one with `assay run SPEC`")
         return
-    table = make_table("Runs", "run spec status pulls queued rejected approved teeth suspect spend",
-                       wrap="spec status", right="pulls queued rejected approved teeth suspect spend")
+    table = make_table(
+        "Runs",
+        "run spec status pulls queued rejected approved teeth suspect spend",
+        wrap="spec status",
+        right="pulls queued rejected approved teeth suspect spend",
+    )
     for r in rows:
         state = r["status"] + (f": {r['reason']}" if r["reason"] else "")
         spec = r["spec_name"] + (f" (replay of {r['replay_of']} from {r['from_gate']})" if r.get("replay_of") else "")
-        add_row(table, r["run_id"], spec, state, r["attempts"], r["queued"], r["rejected"],
-                r["approved"], r["teeth"], r["suspect"], money(r["cost_usd"]))
+        add_row(
+            table,
+            r["run_id"],
+            spec,
+            state,
+            r["attempts"],
+            r["queued"],
+            r["rejected"],
+            r["approved"],
+            r["teeth"],
+            r["suspect"],
+            money(r["cost_usd"]),
+        )
     console.print(table)
     if totals["rejects_by_gate"]:
         rejects = make_table("Rejects by gate and reason", "gate count reason n", wrap="reason", right="count n")
@@ -115,8 +135,12 @@ def queue(
     if not items:
         console.print("the review queue is empty")
         return
-    table = make_table(f"Review queue ({len(items)}, oldest first)", "id run band solve cost prompt_/_coordinate",
-                       wrap="band prompt_/_coordinate", right="solve cost")
+    table = make_table(
+        f"Review queue ({len(items)}, oldest first)",
+        "id run band solve cost prompt_/_coordinate",
+        wrap="band prompt_/_coordinate",
+        right="solve cost",
+    )
     for q in items:
         solve = "-" if q["solve_rate"] is None else f"{q['solve_rate']:.2f}"
         what = Text(q["preview"])

@@ -64,12 +64,16 @@ def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurren
     with session() as (ledger, tracking):
         source = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
         if source.completed is None:
-            raise UserError(f"run {source.run_id} is still running ({len(source.settled)}/{source.attempts} settled); "
-                            f"replay it once it completes (assay resume {source.run_id} finishes it)")
+            raise UserError(
+                f"run {source.run_id} is still running ({len(source.settled)}/{source.attempts} settled); "
+                f"replay it once it completes (assay resume {source.run_id} finishes it)"
+            )
         spec = _load_spec(spec_path) if spec_path is not None else spec_from_dict(source.spec)
         if spec.recipe != source.recipe:
-            raise UserError(f"{spec_path}: recipe {spec.recipe!r}, but run {source.run_id} used {source.recipe!r}; "
-                            "a replay re-gates with the same recipe")
+            raise UserError(
+                f"{spec_path}: recipe {spec.recipe!r}, but run {source.run_id} used {source.recipe!r}; "
+                "a replay re-gates with the same recipe"
+            )
         try:
             recipe, order = gate_order(spec)
         except SpecError as exc:
@@ -80,8 +84,9 @@ def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurren
         planned = plan(ledger, source, order, gate)
         if not planned:
             raise UserError(f"run {source.run_id} has no drafted candidates to replay")
-        return Prepared(source, spec, recipes.recipe_info(recipe).args, gate, order, len(planned),
-                        skipped(source, planned))
+        return Prepared(
+            source, spec, recipes.recipe_info(recipe).args, gate, order, len(planned), skipped(source, planned)
+        )
 
 
 async def _replay(p: Prepared, concurrency: int, quiet: bool) -> tuple[Any, dict[str, Any]]:
@@ -97,14 +102,24 @@ async def _replay(p: Prepared, concurrency: int, quiet: bool) -> tuple[Any, dict
         policy = f.Policy(mode="attempts", target=p.carried, concurrency=concurrency)
         # The source's seed, whatever --spec says: gates and probe must be seeded as the source's were.
         started = f.RunStarted(
-            run_id=run_id, spec_name=p.spec.name, recipe=p.spec.recipe, spec=spec_to_dict(p.spec), policy=policy,
-            seed=p.source.seed, recipe_args=p.recipe_args, replay_of=p.source.run_id, from_gate=p.from_gate,
+            run_id=run_id,
+            spec_name=p.spec.name,
+            recipe=p.spec.recipe,
+            spec=spec_to_dict(p.spec),
+            policy=policy,
+            seed=p.source.seed,
+            recipe_args=p.recipe_args,
+            replay_of=p.source.run_id,
+            from_gate=p.from_gate,
         )
         await runtime.store.save(Run.start(run_uuid(run_id), started))
         if not quiet:
             skipped = f" ({len(p.skipped)} failed drafts not carried)" if p.skipped else ""
-            console.print(f"run {run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} recorded "
-                          f"drafts{skipped}; no generation call", markup=False)
+            console.print(
+                f"run {run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} recorded "
+                f"drafts{skipped}; no generation call",
+                markup=False,
+            )
         run = await _watch(runtime, run_id, quiet)
         if run.completed is None:
             return run, {}
@@ -134,11 +149,15 @@ def _existing(text: str) -> tuple[Any, dict[str, Any]]:
 @app.command()
 def replay(
     run_id: str = typer.Argument(..., metavar="RUN", help="A completed run (full id or a unique prefix)."),
-    from_gate: str | None = typer.Option(None, "--from-gate", metavar="GATE",
-                                         help="Carry the gates before GATE over; run GATE and later ones again "
-                                              "(default: the first gate)."),
-    spec_path: Path | None = typer.Option(None, "--spec", metavar="FILE",
-                                          help="Today's configuration, same recipe (default: the recorded spec)."),
+    from_gate: str | None = typer.Option(
+        None,
+        "--from-gate",
+        metavar="GATE",
+        help="Carry the gates before GATE over; run GATE and later ones again (default: the first gate).",
+    ),
+    spec_path: Path | None = typer.Option(
+        None, "--spec", metavar="FILE", help="Today's configuration, same recipe (default: the recorded spec)."
+    ),
     concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
     diff_only: bool = typer.Option(False, "--diff", help="RUN is a replay run: show its comparison, start nothing."),
     as_json: bool = JSON_OPT,
@@ -165,6 +184,10 @@ def replay(
     rerun = {v["gate"] for v in found["gate_versions"] if v["rerun"]}  # carried model errors are the source's
     errors = [s for s in run.settled.values() if s.cause == "model_error" and s.gate in rerun]
     if errors:
-        typer.secho(f"error: {len(errors)} candidates hit a model error (gate {errors[0].gate}: "
-                    f"{errors[0].reason[:200]}); they count as rejected above", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"error: {len(errors)} candidates hit a model error (gate {errors[0].gate}: "
+            f"{errors[0].reason[:200]}); they count as rejected above",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(MODEL_FAILURE_EXIT)

@@ -27,8 +27,10 @@ def _detail(row: dict[str, Any]) -> str:
         return f"{_detail({**row, 'carried_from': ''})} (carried from {row['carried_from']})"
     if t == "Drafted" and row.get("origin"):
         o = row["origin"]
-        return (f"replay of candidate {o['candidate_id']} as of its fact #{o['version']} (no generation call); "
-                f"gates from {o['from_gate']} on run again")
+        return (
+            f"replay of candidate {o['candidate_id']} as of its fact #{o['version']} (no generation call); "
+            f"gates from {o['from_gate']} on run again"
+        )
     if t == "Drafted":
         return f"drafted at {coord(row['coordinate'])} (checklist v{row['checklist_version']})"
     if t == "DraftFailed":
@@ -38,8 +40,10 @@ def _detail(row: dict[str, Any]) -> str:
     if t == "GateFailed":
         return f"{row['gate']}: {row['reason']}" + (f" -> repair: {row['repair']}" if row["repair"] else "")
     if t == "Repaired":
-        return f"repair {row['attempt']} for {row['gate']}: changed {', '.join(row['diff']) or 'nothing'}; " \
-               f"re-run {', '.join(row['invalidated']) or 'none'}"
+        return (
+            f"repair {row['attempt']} for {row['gate']}: changed {', '.join(row['diff']) or 'nothing'}; "
+            f"re-run {', '.join(row['invalidated']) or 'none'}"
+        )
     if t == "Probed":
         passed = ", ".join(row["passed_models"]) or "-"
         return f"band {row['band']}, solve rate {row['solve_rate']:.2f}, passed: {passed}"
@@ -65,34 +69,52 @@ def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | 
 
 
 def _show_candidate(h: dict[str, Any], console: Console) -> None:
-    console.print(f"candidate {h['candidate_id']}  status {h['status']}  cost {money(h['cost_usd'])}", style="bold",
-                  markup=False)
-    console.print(f"run {h['run_id']}  spec {h['spec_name'] or '?'}  recipe {h['recipe']}  pull #{h['index']}",
-                  markup=False)
-    console.print(f"coordinate: {coord(h['coordinate'])}   first fact: {h['facts'][0]['timestamp'][:19]}",
-                  markup=False)
+    console.print(
+        f"candidate {h['candidate_id']}  status {h['status']}  cost {money(h['cost_usd'])}", style="bold", markup=False
+    )
+    console.print(
+        f"run {h['run_id']}  spec {h['spec_name'] or '?'}  recipe {h['recipe']}  pull #{h['index']}", markup=False
+    )
+    console.print(f"coordinate: {coord(h['coordinate'])}   first fact: {h['facts'][0]['timestamp'][:19]}", markup=False)
     spec = h.get("spec") or {}
-    parts = {"models": spec.get("models", {}), "gates": spec.get("gates", {}), "probe": spec.get("probe", {}),
-             "recipe args": h.get("recipe_args") or {}}
-    console.print("spec: " + "; ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in parts.items()),
-                  markup=False)
+    parts = {
+        "models": spec.get("models", {}),
+        "gates": spec.get("gates", {}),
+        "probe": spec.get("probe", {}),
+        "recipe args": h.get("recipe_args") or {},
+    }
+    console.print("spec: " + "; ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in parts.items()), markup=False)
     facts = make_table("History", "# time fact detail", wrap="detail", right="#")
     errors = any(r["error"] for row in h["facts"] for r in row.get("receipts", []))
-    receipts = make_table("Receipts (# = the fact that made the call)",
-                          "# role model prompt response tokens cost ms" + (" error" if errors else ""),
-                          wrap="error", right="# tokens cost ms")
+    receipts = make_table(
+        "Receipts (# = the fact that made the call)",
+        "# role model prompt response tokens cost ms" + (" error" if errors else ""),
+        wrap="error",
+        right="# tokens cost ms",
+    )
     for row in h["facts"]:
-        add_row(facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([_detail(row),
-                                                                                        *change_lines(row)]))
+        add_row(
+            facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([_detail(row), *change_lines(row)])
+        )
         for r in row.get("receipts", []):
-            add_row(receipts, row["version"], r["role"], r["model"], r["prompt_sha256"][:8], r["response_sha256"][:8],
-                    f"{r['prompt_tokens']}+{r['completion_tokens']}", money(r["cost_usd"]), f"{r['latency_ms']:.0f}",
-                    *([r["error"]] if errors else []))
+            add_row(
+                receipts,
+                row["version"],
+                r["role"],
+                r["model"],
+                r["prompt_sha256"][:8],
+                r["response_sha256"][:8],
+                f"{r['prompt_tokens']}+{r['completion_tokens']}",
+                money(r["cost_usd"]),
+                f"{r['latency_ms']:.0f}",
+                *([r["error"]] if errors else []),
+            )
     console.print(facts)
     console.print(receipts)
     for row in (r for r in h["facts"] if r["type"] == "Probed"):
-        probe = make_table(f"Probe (fact #{row['version']}, band {row['band']})", "model n c pass@k",
-                           wrap="pass@k", right="n c")
+        probe = make_table(
+            f"Probe (fact #{row['version']}, band {row['band']})", "model n c pass@k", wrap="pass@k", right="n c"
+        )
         for o in row["outcomes"]:
             ks = ", ".join(f"pass@{k}={v:.2f}" for k, v in sorted(o["pass_at_k"].items(), key=lambda kv: int(kv[0])))
             add_row(probe, o["model"], o["n"], o["c"], ks)
@@ -103,12 +125,18 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
 
 def _show_run(h: dict[str, Any], console: Console) -> None:
     r = h["run"]
-    console.print(f"run {h['run_id']}  spec {r.get('spec_name')}  recipe {r.get('recipe')}  "
-                  f"{r.get('status')}{' (' + r['reason'] + ')' if r.get('reason') else ''}", style="bold", markup=False)
+    console.print(
+        f"run {h['run_id']}  spec {r.get('spec_name')}  recipe {r.get('recipe')}  "
+        f"{r.get('status')}{' (' + r['reason'] + ')' if r.get('reason') else ''}",
+        style="bold",
+        markup=False,
+    )
     console.print(f"policy: {json.dumps(r.get('policy', {}), sort_keys=True)}", markup=False)
-    console.print(f"attempts {r.get('attempts', 0)}, queued {r.get('queued', 0)}, rejected {r.get('rejected', 0)}, "
-                  f"approved {r.get('approved', 0)}, declined {r.get('declined', 0)}; "
-                  f"{r.get('calls', 0)} calls, {r.get('tokens', 0)} tokens, spend {money(r.get('cost_usd', 0.0))}")
+    console.print(
+        f"attempts {r.get('attempts', 0)}, queued {r.get('queued', 0)}, rejected {r.get('rejected', 0)}, "
+        f"approved {r.get('approved', 0)}, declined {r.get('declined', 0)}; "
+        f"{r.get('calls', 0)} calls, {r.get('tokens', 0)} tokens, spend {money(r.get('cost_usd', 0.0))}"
+    )
     table = make_table("Candidates", "# id status", right="#")
     for c in h["candidates"]:
         add_row(table, c["index"], c["candidate_id"], c["status"])
@@ -116,8 +144,10 @@ def _show_run(h: dict[str, Any], console: Console) -> None:
 
 
 @app.command()
-def show(ident: str = typer.Argument(..., metavar="ID", help="Candidate or run id (or a unique prefix)."),
-         as_json: bool = JSON_OPT) -> None:
+def show(
+    ident: str = typer.Argument(..., metavar="ID", help="Candidate or run id (or a unique prefix)."),
+    as_json: bool = JSON_OPT,
+) -> None:
     """A candidate's full history from the ledger (spec, coordinate, facts, receipts, probe, verdicts), or a run."""
     with session() as (ledger, tracking):
         ref = resolve(ledger, tracking, ident)
@@ -190,13 +220,14 @@ def review(
         try:
             candidate.give_verdict(VerdictGiven(verdict=verdict, reviewer=who, reason=reason.strip(), payload=edited))
         except NotReviewable:
-            raise UserError(f"candidate {ref.id} is {candidate.status}, not in the review queue; "
-                            "only queued candidates take a verdict") from None
+            raise UserError(
+                f"candidate {ref.id} is {candidate.status}, not in the review queue; "
+                "only queued candidates take a verdict"
+            ) from None
         try:
             ledger.save(candidate)
         except IntegrityError:
-            raise UserError("someone else decided this candidate first; see `assay show "
-                            f"{ref.id[:8]}`") from None
+            raise UserError(f"someone else decided this candidate first; see `assay show {ref.id[:8]}`") from None
     typer.echo(f"{verdict} recorded for candidate {ref.id} by {who}")
 
 

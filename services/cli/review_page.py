@@ -133,8 +133,11 @@ def open_review_page(host: str, port: int) -> None:
 
     url = url_of(sock)
     note = " (a new one; the previous demo token is revoked)" if existed else ""
-    for line in (f"\n[bold]Review page[/bold]: {url}", f"reviewer [bold]demo[/bold], token{note}: {token}",
-                 f"one-click sign-in: {url}/login#token={token}"):
+    for line in (
+        f"\n[bold]Review page[/bold]: {url}",
+        f"reviewer [bold]demo[/bold], token{note}: {token}",
+        f"one-click sign-in: {url}/login#token={token}",
+    ):
         console.print(line, highlight=False, soft_wrap=True)  # never wrapped: the link and token must copy whole
     if _can_open_browser():
         try:

@@ -10,8 +10,9 @@ from services.cli.errors import UserError
 from services.cli.lookup import session
 from services.cli.read_cmds import JSON_OPT, add_row, make_table, print_json
 
-reviewer_app = typer.Typer(help="Reviewers and their access tokens for the review page (`assay serve review`).",
-                           no_args_is_help=True)
+reviewer_app = typer.Typer(
+    help="Reviewers and their access tokens for the review page (`assay serve review`).", no_args_is_help=True
+)
 app.add_typer(reviewer_app, name="reviewer")
 
 
@@ -34,9 +35,11 @@ def add(name: str = typer.Argument(..., help="The reviewer's name, recorded on e
     with session() as (ledger, _):
         token = _domain_call(reviewers.add, ledger, name)
     typer.echo(f"reviewer {name} added. Their token (shown only this once, keep it secret):\n\n    {token}\n")
-    typer.echo("Paste it on the review page's login (assay serve review), or send it to the API as\n"
-               "    Authorization: Bearer <token>\n"
-               f"Lost it? assay reviewer revoke {name}, then add them again for a new one.")
+    typer.echo(
+        "Paste it on the review page's login (assay serve review), or send it to the API as\n"
+        "    Authorization: Bearer <token>\n"
+        f"Lost it? assay reviewer revoke {name}, then add them again for a new one."
+    )
 
 
 @reviewer_app.command("list")
@@ -54,8 +57,9 @@ def list_(as_json: bool = JSON_OPT) -> None:
         return
     table = make_table("Reviewers", "name status added revoked")
     for r in rows:
-        add_row(table, r["name"], "active" if r["active"] else "revoked", r["added_at"][:19],
-                (r["revoked_at"] or "-")[:19])
+        add_row(
+            table, r["name"], "active" if r["active"] else "revoked", r["added_at"][:19], (r["revoked_at"] or "-")[:19]
+        )
     Console().print(table)
 
 

@@ -77,8 +77,11 @@ async def _watch(runtime, run_id: str, quiet: bool):  # noqa: ANN001, ANN202
     run = await runtime.store.run(run_uuid(run_id))
     total = run.policy.target if run.policy.mode == "until_accepted" else attempt_ceiling(run.policy)
     columns = [
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
     ]
     with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
         label = "accepted" if run.policy.mode == "until_accepted" else "settled"
@@ -148,8 +151,13 @@ async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # no
     try:
         run_id = uuid4().hex[:12]
         started = f.RunStarted(
-            run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy,
-            seed=spec.seed if seed is None else seed, recipe_args=recipe_args,
+            run_id=run_id,
+            spec_name=spec.name,
+            recipe=spec.recipe,
+            spec=spec_to_dict(spec),
+            policy=policy,
+            seed=spec.seed if seed is None else seed,
+            recipe_args=recipe_args,
         )
         await runtime.store.save(Run.start(run_uuid(run_id), started))
         if not quiet:
@@ -202,9 +210,10 @@ def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet
 @app.command()
 def serve(
     names: list[str] | None = typer.Argument(
-        None, metavar="SERVICE",
+        None,
+        metavar="SERVICE",
         help="Services to run here: relay, orchestrator, generation, gating, probing, publisher, review "
-             "(default: all but review).",
+        "(default: all but review).",
     ),
     only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address the review page listens on."),

@@ -24,8 +24,11 @@ def annotate_repairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             payload = after
         elif row["type"] == "VerdictGiven" and row.get("payload") is not None:
             after = dict(row["payload"])
-            row["changes"] = [{"field": k, "before": payload.get(k), "after": after.get(k)}
-                              for k in sorted(set(payload) | set(after)) if payload.get(k) != after.get(k)]
+            row["changes"] = [
+                {"field": k, "before": payload.get(k), "after": after.get(k)}
+                for k in sorted(set(payload) | set(after))
+                if payload.get(k) != after.get(k)
+            ]
     return rows
 
 

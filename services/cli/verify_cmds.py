@@ -22,8 +22,15 @@ def verify(as_json: bool = JSON_OPT) -> None:
     with session() as (ledger, _):
         report = walk(ledger, positions_are_dense=dense)
     if as_json:
-        print_json({"ok": report.ok, "events": report.events, "aggregates": report.aggregates,
-                    "unchained": report.unchained, "problems": [p.__dict__ for p in report.problems]})
+        print_json(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "aggregates": report.aggregates,
+                "unchained": report.unchained,
+                "problems": [p.__dict__ for p in report.problems],
+            }
+        )
     else:
         console = Console(highlight=False)
         for p in report.problems:
@@ -31,7 +38,10 @@ def verify(as_json: bool = JSON_OPT) -> None:
         note = f", {report.unchained} recorded before hash chains (not checkable)" if report.unchained else ""
         count = len(report.problems)
         verdict = "intact" if report.ok else f"NOT intact ({count} problem{'s' if count > 1 else ''})"
-        console.print(f"ledger {verdict}: {report.events} events in {report.aggregates} aggregates checked{note}",
-                      markup=False, style="bold" if report.ok else "bold red")
+        console.print(
+            f"ledger {verdict}: {report.events} events in {report.aggregates} aggregates checked{note}",
+            markup=False,
+            style="bold" if report.ok else "bold red",
+        )
     if not report.ok:
         raise typer.Exit(1)

@@ -35,7 +35,7 @@ def card(rows: list[dict[str, Any]]) -> str:
         "person after passing the recipe's gates, with its measured difficulty (pass@k per panel model) and the "
         f"receipts of the model calls behind it.\n\n- recipes: {recipes}\n- specs: {specs}\n\n"
         "## Loading\n\n```python\nfrom datasets import load_dataset\n\n"
-        "points = load_dataset(\"path/to/this/folder\", split=\"train\")\n```\n\n"
+        'points = load_dataset("path/to/this/folder", split="train")\n```\n\n'
         "`coordinate`, `payload` and `pass_at_k` are JSON text (`json.loads` them).\n\n"
         f"## Columns\n\n| column | type | meaning |\n| --- | --- | --- |\n{columns}"
     )

@@ -13,8 +13,13 @@ import pyarrow.parquet as pq
 
 from services.export.rows import COLUMNS, SCHEMA_VERSION
 
-_TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(),
-          "list<string>": pa.list_(pa.string())}
+_TYPES = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "list<string>": pa.list_(pa.string()),
+}
 NULLABLE = {"band", "solve_rate", "in_band"}
 
 
@@ -31,8 +36,17 @@ def render(rows: list[dict[str, Any]]) -> bytes:
     """The rows as one Parquet file (zstd level 3, a single row group, statistics on)."""
     sink = pa.BufferOutputStream()
     pq.write_table(
-        table(rows), sink, row_group_size=max(len(rows), 1), compression="zstd", compression_level=3,
-        use_dictionary=True, write_statistics=True, version="2.6", data_page_version="1.0",
-        store_schema=True, write_page_index=False, write_page_checksum=False,
+        table(rows),
+        sink,
+        row_group_size=max(len(rows), 1),
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+        version="2.6",
+        data_page_version="1.0",
+        store_schema=True,
+        write_page_index=False,
+        write_page_checksum=False,
     )
     return sink.getvalue().to_pybytes()

@@ -81,7 +81,9 @@ def _other(p: dict[str, Any]) -> tuple[str, str]:
 
 
 INPUT_TARGET: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
-    "ground_truth": _ground_truth, "agent_step": _agent_step, "rubric": _rubric,
+    "ground_truth": _ground_truth,
+    "agent_step": _agent_step,
+    "rubric": _rubric,
 }
 
 
@@ -96,19 +98,34 @@ def row(point: dict[str, Any]) -> dict[str, Any]:
     text, target = input_target(point["recipe"], payload)
     outcomes = diff.get("outcomes") or []
     values = {
-        "id": point["candidate_id"], "schema_version": SCHEMA_VERSION, "recipe": point["recipe"],
-        "spec_name": point.get("spec_name", ""), "run_id": point.get("run_id", ""), "index": point.get("index", 0),
-        "coordinate": canonical(point.get("coordinate") or {}), "input": text, "target": target,
-        "payload": canonical(payload), "edited": bool(point.get("edited")),
-        "band": diff.get("band"), "solve_rate": diff.get("solve_rate"), "in_band": diff.get("in_band"),
+        "id": point["candidate_id"],
+        "schema_version": SCHEMA_VERSION,
+        "recipe": point["recipe"],
+        "spec_name": point.get("spec_name", ""),
+        "run_id": point.get("run_id", ""),
+        "index": point.get("index", 0),
+        "coordinate": canonical(point.get("coordinate") or {}),
+        "input": text,
+        "target": target,
+        "payload": canonical(payload),
+        "edited": bool(point.get("edited")),
+        "band": diff.get("band"),
+        "solve_rate": diff.get("solve_rate"),
+        "in_band": diff.get("in_band"),
         "passed_models": list(diff.get("passed_models") or []),
         "panel_models": [o["model"] for o in outcomes],
         "pass_at_k": canonical({o["model"]: {"n": o["n"], "c": o["c"], "pass_at_k": o["pass_at_k"]} for o in outcomes}),
-        "calls": receipts.get("calls", 0), "prompt_tokens": receipts.get("prompt_tokens", 0),
-        "completion_tokens": receipts.get("completion_tokens", 0), "tokens": receipts.get("tokens", 0),
-        "cost_usd": float(receipts.get("cost_usd", 0.0)), "models": list(receipts.get("models") or []),
-        "reviewer": point.get("reviewer", ""), "verdict": point.get("verdict", ""), "reason": point.get("reason") or "",
-        "checklist_version": point.get("checklist_version", 0), "approved_at": str(point.get("approved_at", "")),
+        "calls": receipts.get("calls", 0),
+        "prompt_tokens": receipts.get("prompt_tokens", 0),
+        "completion_tokens": receipts.get("completion_tokens", 0),
+        "tokens": receipts.get("tokens", 0),
+        "cost_usd": float(receipts.get("cost_usd", 0.0)),
+        "models": list(receipts.get("models") or []),
+        "reviewer": point.get("reviewer", ""),
+        "verdict": point.get("verdict", ""),
+        "reason": point.get("reason") or "",
+        "checklist_version": point.get("checklist_version", 0),
+        "approved_at": str(point.get("approved_at", "")),
         "position": point.get("position", 0),
     }
     return {name: values[name] for name in NAMES}

@@ -47,32 +47,49 @@ def build_report(evals: list[dict[str, Any]], probes: dict[str, dict[str, Any] |
     ks = sorted({k for e in evals for k in e["ks"] if k <= min_n}) or [1]
     per_model = {m: [tuple(counts[(p, m)]) for p in items] for m in models}
     seps = pass_at_k_separability(per_model, ks, n_boot=n_boot)  # type: ignore[arg-type]
-    rates = solve_rates([[counts[(p, m)][1] for m in models] for p in items],
-                        [[counts[(p, m)][0] for m in models] for p in items])
+    rates = solve_rates(
+        [[counts[(p, m)][1] for m in models] for p in items], [[counts[(p, m)][0] for m in models] for p in items]
+    )
     hist_counts, edges = difficulty_histogram(rates)
     rows = []
     for pid, rate in zip(items, rates, strict=True):
         probe = probes.get(pid) or {}
-        rows.append({"point_id": pid, "solve_rate": round(float(rate), 6), "band": probe.get("band") or "unknown",
-                     "probe_solve_rate": probe.get("solve_rate"), "step": steps.get(pid, ("", -1))[0],
-                     "models": {m: {"n": counts[(pid, m)][0], "c": counts[(pid, m)][1]} for m in models}})
+        rows.append(
+            {
+                "point_id": pid,
+                "solve_rate": round(float(rate), 6),
+                "band": probe.get("band") or "unknown",
+                "probe_solve_rate": probe.get("solve_rate"),
+                "step": steps.get(pid, ("", -1))[0],
+                "models": {m: {"n": counts[(pid, m)][0], "c": counts[(pid, m)][1]} for m in models},
+            }
+        )
     bands: dict[str, int] = {}
     for r in rows:
         bands[r["band"]] = bands.get(r["band"], 0) + 1
-    flows, flow_png = flow_section(models, {m: [(*steps.get(p, ("", -1)), *counts[(p, m)]) for p in items]
-                                            for m in models}, ks)
+    flows, flow_png = flow_section(
+        models, {m: [(*steps.get(p, ("", -1)), *counts[(p, m)]) for p in items] for m in models}, ks
+    )
     data = {
         "evaluations": [e["eval_id"] for e in evals],
         "datasets": sorted({e["dataset"] for e in evals}),
         "recipes": sorted({e["recipe"] for e in evals}),
-        "models": models, "ks": ks, "n_items": len(items), "n_boot": n_boot, "alpha": 0.05,
+        "models": models,
+        "ks": ks,
+        "n_items": len(items),
+        "n_boot": n_boot,
+        "alpha": 0.05,
         "samples_per_item": {m: sorted({counts[(p, m)][0] for p in items}) for m in models},
         "pass_at_k": {m: {k: vars(sep.models[m]) for k, sep in seps.items()} for m in models},
-        "separability": {k: {"fraction": s.fraction, "separated": s.separated, "n_pairs": len(s.pairs)}
-                         for k, s in seps.items()},
+        "separability": {
+            k: {"fraction": s.fraction, "separated": s.separated, "n_pairs": len(s.pairs)} for k, s in seps.items()
+        },
         "pairwise": {k: [vars(p) for p in s.pairs] for k, s in seps.items()},
-        "difficulty": {"histogram": {"counts": hist_counts, "edges": edges}, "bands": dict(sorted(bands.items())),
-                       "items": rows},
+        "difficulty": {
+            "histogram": {"counts": hist_counts, "edges": edges},
+            "bands": dict(sorted(bands.items())),
+            "items": rows,
+        },
         "flows": flows,
     }
     return Report(data, flow_png)

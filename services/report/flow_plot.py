@@ -54,8 +54,15 @@ def plot_profile(profiles: list[FlowProfile]) -> bytes:
                 ax.text(x, 0.02, "n/a", ha="center", va="bottom", fontsize=7, color="#6c757d")
                 continue
             weak = step in prof.weakest
-            ax.bar(x, value, width * 0.92, color=COLORS[m % len(COLORS)], edgecolor=WEAK if weak else "white",
-                   hatch="///" if weak else None, linewidth=1.2 if weak else 0.5)
+            ax.bar(
+                x,
+                value,
+                width * 0.92,
+                color=COLORS[m % len(COLORS)],
+                edgecolor=WEAK if weak else "white",
+                hatch="///" if weak else None,
+                linewidth=1.2 if weak else 0.5,
+            )
             ax.text(x, value + 0.015, f"{value:.2f}", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(steps)), steps)
     for label in ax.get_xticklabels():

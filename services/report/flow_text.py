@@ -34,8 +34,13 @@ def summary_line(profile: FlowProfile) -> str:
 
 def table(profile: FlowProfile) -> Table:
     ks = _ks(profile)
-    out = Table(title=f"Per-step profile: {profile.model}", box=box.SIMPLE_HEAD, pad_edge=False,
-                title_justify="left", title_style="bold")
+    out = Table(
+        title=f"Per-step profile: {profile.model}",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+        title_style="bold",
+    )
     out.add_column("#", justify="right", no_wrap=True)
     out.add_column("step", overflow="fold")
     out.add_column("items", justify="right", no_wrap=True)
@@ -45,9 +50,13 @@ def table(profile: FlowProfile) -> Table:
     for s in profile.steps:
         weak = s.step in profile.weakest
         style = "bold red" if weak else ""
-        cells = [str(s.step_index + 1) if s.step_index >= 0 else "-", s.step + (" ◀" if weak else ""),
-                 str(s.items), *(f"{s.pass_at_k[k]:.2f}" if k in s.pass_at_k else "-" for k in ks),
-                 f"{s.loss_share:.0%}"]
+        cells = [
+            str(s.step_index + 1) if s.step_index >= 0 else "-",
+            s.step + (" ◀" if weak else ""),
+            str(s.items),
+            *(f"{s.pass_at_k[k]:.2f}" if k in s.pass_at_k else "-" for k in ks),
+            f"{s.loss_share:.0%}",
+        ]
         out.add_row(*(Text(c, style=style) for c in cells))
     return out
 

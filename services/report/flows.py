@@ -12,8 +12,13 @@ Row = tuple[str, int, int, int]  # (step, step_index, n, c) for one item
 def profile_dict(profile: FlowProfile) -> dict[str, Any]:
     return {
         "steps": [
-            {"step": s.step, "step_index": s.step_index, "items": s.items, "pass_at_k": dict(s.pass_at_k),
-             "loss_share": s.loss_share}
+            {
+                "step": s.step,
+                "step_index": s.step_index,
+                "items": s.items,
+                "pass_at_k": dict(s.pass_at_k),
+                "loss_share": s.loss_share,
+            }
             for s in profile.steps
         ],
         "end_to_end": dict(profile.end_to_end),

@@ -14,8 +14,13 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from domain.separability import difficulty_histogram  # noqa: E402
 
-BAND_COLORS = {"discriminating": "#2a9d8f", "too_easy": "#e9c46a", "flat": "#a8a8a8", "too_hard": "#e76f51",
-               "unknown": "#6c757d"}
+BAND_COLORS = {
+    "discriminating": "#2a9d8f",
+    "too_easy": "#e9c46a",
+    "flat": "#a8a8a8",
+    "too_hard": "#e76f51",
+    "unknown": "#6c757d",
+}
 
 
 def _png(fig: Any) -> bytes:
@@ -41,8 +46,11 @@ def pass_at_k_plot(data: dict[str, Any]) -> bytes:
     ax.set_ylabel("pass@k (95% CI)")
     first = ks[0]
     sep = data["separability"][first]
-    ax.set_title(f"pass@k on {data['n_items']} items; separability at pass@{first}: "
-                 f"{sep['fraction']:.2f} ({sep['separated']}/{sep['n_pairs']} pairs)", fontsize=10)
+    ax.set_title(
+        f"pass@k on {data['n_items']} items; separability at pass@{first}: "
+        f"{sep['fraction']:.2f} ({sep['separated']}/{sep['n_pairs']} pairs)",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
@@ -57,8 +65,16 @@ def difficulty_plot(data: dict[str, Any]) -> bytes:
     for band in sorted({r["band"] for r in diff["items"]}):
         rates = [r["solve_rate"] for r in diff["items"] if r["band"] == band]
         counts = np.array(difficulty_histogram(rates, bins=len(edges) - 1)[0])
-        ax.bar(edges[:-1], counts, width=np.diff(edges), bottom=bottom, align="edge", edgecolor="white",
-               color=BAND_COLORS.get(band), label=f"probe: {band}")
+        ax.bar(
+            edges[:-1],
+            counts,
+            width=np.diff(edges),
+            bottom=bottom,
+            align="edge",
+            edgecolor="white",
+            color=BAND_COLORS.get(band),
+            label=f"probe: {band}",
+        )
         bottom += counts
     ax.set_xlim(0, 1)
     ax.set_xlabel("solve rate across evaluated models (share of correct samples)")

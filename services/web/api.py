@@ -69,10 +69,26 @@ async def verdict(request: Request) -> JSONResponse:
     body = await _object(request, '{"verdict": "approve" | "reject" | "edit", "reason": ..., "payload": ...}')
     reason = _string(body, "reason")
     point_id = request.path_params["point_id"]
-    fact = await run_in_threadpool(verdicts.record, request.app.state.ledger, point_id, who,
-                                   str(body.get("verdict", "")), reason, body.get("payload"))
-    return _json({"candidate_id": point_id, "recorded": {"verdict": fact.verdict, "reviewer": fact.reviewer,
-                                                         "reason": fact.reason, "payload": fact.payload}})
+    fact = await run_in_threadpool(
+        verdicts.record,
+        request.app.state.ledger,
+        point_id,
+        who,
+        str(body.get("verdict", "")),
+        reason,
+        body.get("payload"),
+    )
+    return _json(
+        {
+            "candidate_id": point_id,
+            "recorded": {
+                "verdict": fact.verdict,
+                "reviewer": fact.reviewer,
+                "reason": fact.reason,
+                "payload": fact.payload,
+            },
+        }
+    )
 
 
 async def checklist_view(request: Request) -> JSONResponse:
@@ -82,10 +98,12 @@ async def checklist_view(request: Request) -> JSONResponse:
     return _json({"recipes": await run_in_threadpool(checklist.view, state.ledger, state.tracking)})
 
 
-async def _change(request: Request, who: str, action: str, item_id: str = "", text: str = "", reason: str = "",
-                  status: int = 200) -> JSONResponse:
-    recorded = await run_in_threadpool(checklist.change, request.app.state.ledger, request.path_params["recipe"],
-                                       action, who, item_id, text, reason)
+async def _change(
+    request: Request, who: str, action: str, item_id: str = "", text: str = "", reason: str = "", status: int = 200
+) -> JSONResponse:
+    recorded = await run_in_threadpool(
+        checklist.change, request.app.state.ledger, request.path_params["recipe"], action, who, item_id, text, reason
+    )
     return _json(recorded, status)
 
 

@@ -25,8 +25,10 @@ HERE = Path(__file__).resolve().parent
 log = logs.get("assay.web")
 
 # No inline script or style anywhere: a payload that smuggled markup past the escaping still could not run.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -96,8 +98,12 @@ def create_app(store_url: str | None = None) -> Starlette:
             app.state.tracking.close()
             app.state.ledger.close()
 
-    routes = [Route("/healthz", health), *api.routes, *pages.routes,
-              Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
+    routes = [
+        Route("/healthz", health),
+        *api.routes,
+        *pages.routes,
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={WebError: refused})
     app.state.secret = secrets.token_bytes(32)
     app.state.templates = templates()

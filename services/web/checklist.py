@@ -35,8 +35,12 @@ def view(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, dict[str, An
     out: dict[str, dict[str, Any]] = {}
     for recipe in sorted(set(known) | set(data)):
         v = data.get(recipe) or {"version": 0, "checklist": [], "rates": []}
-        out[recipe] = {"version": v["version"], "checklist": v["checklist"], "rates": v["rates"],
-                       "installed": recipe in known}
+        out[recipe] = {
+            "version": v["version"],
+            "checklist": v["checklist"],
+            "rates": v["rates"],
+            "installed": recipe in known,
+        }
     return out
 
 
@@ -51,17 +55,24 @@ def rate_rows(rates: list[dict[str, Any]], current: int, last: int = RATE_ROWS) 
 
     rows = [dict(r, label=f"v{r['version']}", first=r["version"]) for r in rates]
     if len(rows) > last:
-        early, rows = rows[: -(last - 1)], rows[-(last - 1):]
-        merged: dict[str, Any] = {k: sum(r[k] for r in early)
-                                  for k in ("drafted", "survived", "settled", "approved", "decided")}
-        merged.update(label=f"v{early[0]['version']}-v{early[-1]['version']}", version=early[-1]["version"],
-                      first=early[0]["version"], survival_rate=rate(merged["survived"], merged["settled"]),
-                      approval_rate=rate(merged["approved"], merged["decided"]))
+        early, rows = rows[: -(last - 1)], rows[-(last - 1) :]
+        merged: dict[str, Any] = {
+            k: sum(r[k] for r in early) for k in ("drafted", "survived", "settled", "approved", "decided")
+        }
+        merged.update(
+            label=f"v{early[0]['version']}-v{early[-1]['version']}",
+            version=early[-1]["version"],
+            first=early[0]["version"],
+            survival_rate=rate(merged["survived"], merged["settled"]),
+            approval_rate=rate(merged["approved"], merged["decided"]),
+        )
         rows = [merged, *rows]
     for r in rows:
-        r.update(survived_text=percent(r["survived"], r["settled"], r["survival_rate"]),
-                 approved_text=percent(r["approved"], r["decided"], r["approval_rate"]),
-                 current=r["first"] <= current <= r["version"])
+        r.update(
+            survived_text=percent(r["survived"], r["settled"], r["survival_rate"]),
+            approved_text=percent(r["approved"], r["decided"], r["approval_rate"]),
+            current=r["first"] <= current <= r["version"],
+        )
     return rows
 
 
@@ -72,10 +83,15 @@ def page(data: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for recipe, v in sorted(data.items(), key=lambda kv: (not (kv[1]["checklist"] or kv[1]["rates"]), kv[0])):
         entries = v["checklist"]
         rows = rate_rows(v["rates"], v["version"])
-        out[recipe] = {**v, "rows": rows, "first": rows[0] if rows else None, "latest": rows[-1] if rows else None,
-                       "active": sum(not e["retired"] for e in entries),
-                       "reviewer_items": sum(not e["retired"] and e["source"] == "reviewer" for e in entries),
-                       "retired": sum(e["retired"] for e in entries)}
+        out[recipe] = {
+            **v,
+            "rows": rows,
+            "first": rows[0] if rows else None,
+            "latest": rows[-1] if rows else None,
+            "active": sum(not e["retired"] for e in entries),
+            "reviewer_items": sum(not e["retired"] and e["source"] == "reviewer" for e in entries),
+            "retired": sum(e["retired"] for e in entries),
+        }
     return out
 
 
@@ -97,8 +113,9 @@ def check_target(recipe: str, action: str) -> None:
         raise WebError(404, f"unknown checklist action {action!r}: use add, edit or retire")
 
 
-def change(ledger: AssayLedger, recipe: str, action: str, reviewer: str, item_id: str = "", text: str = "",
-           reason: str = "") -> dict[str, Any]:
+def change(
+    ledger: AssayLedger, recipe: str, action: str, reviewer: str, item_id: str = "", text: str = "", reason: str = ""
+) -> dict[str, Any]:
     """Add, edit or retire a checklist item as ``reviewer``; WebError (404, 409, 422) when refused.
 
     Returns what was recorded: the item as it now reads, the new checklist version and a one-line message."""
@@ -126,6 +143,12 @@ def change(ledger: AssayLedger, recipe: str, action: str, reviewer: str, item_id
     done = {"add": "added", "edit": "edited", "retire": "retired"}[action]
     shown = item_id if action == "add" else repr(_short(item_id))
     bound.info("checklist changed", item_id=item_id, version=version)
-    return {"recipe": recipe, "action": action, "item_id": item_id, "item": item, "reviewer": reviewer,
-            "version": version,
-            "message": f"{done} {shown} {where} the {recipe} checklist by {reviewer} (now version {version})"}
+    return {
+        "recipe": recipe,
+        "action": action,
+        "item_id": item_id,
+        "item": item,
+        "reviewer": reviewer,
+        "version": version,
+        "message": f"{done} {shown} {where} the {recipe} checklist by {reviewer} (now version {version})",
+    }

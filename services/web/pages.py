@@ -75,8 +75,11 @@ async def queue_page(request: Request) -> Response:
     state = request.app.state
     data = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
     reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
-    return _page(request, "queue.html", {"reviewer": who, "query": filters.query(), **data,
-                                         "checklists": checklist.summary(reflection)})
+    return _page(
+        request,
+        "queue.html",
+        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist.summary(reflection)},
+    )
 
 
 def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
@@ -93,9 +96,17 @@ async def _point_context(request: Request, point_id: str, filters: reads.Filters
     listed = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
     ids = [q["candidate_id"] for q in listed["items"]]
     prev_id, next_id = _neighbours(ids, point_id)
-    return {"p": data, "query": filters.query(), "prev_id": prev_id, "next_id": next_id,
-            "position": (ids.index(point_id) + 1) if point_id in ids else None, "queued": len(ids),
-            "edit_text": as_json(data["payload"]), "reason_text": "", "open_form": ""}
+    return {
+        "p": data,
+        "query": filters.query(),
+        "prev_id": prev_id,
+        "next_id": next_id,
+        "position": (ids.index(point_id) + 1) if point_id in ids else None,
+        "queued": len(ids),
+        "edit_text": as_json(data["payload"]),
+        "reason_text": "",
+        "open_form": "",
+    }
 
 
 async def point_page(request: Request) -> Response:
@@ -119,13 +130,24 @@ async def verdict_form(request: Request) -> Response:
     verdict, reason, payload = (str(form.get(k, "")) for k in ("verdict", "reason", "payload"))
     context = await _point_context(request, point_id, filters)
     try:
-        await run_in_threadpool(verdicts.record, request.app.state.ledger, point_id, who, verdict, reason,
-                                payload if verdict == "edit" else None)
+        await run_in_threadpool(
+            verdicts.record,
+            request.app.state.ledger,
+            point_id,
+            who,
+            verdict,
+            reason,
+            payload if verdict == "edit" else None,
+        )
     except WebError as exc:
         if exc.status == 404:
             raise
-        context.update(error=exc.message, reason_text=reason, open_form=verdict,
-                       edit_text=payload if verdict == "edit" else context["edit_text"])
+        context.update(
+            error=exc.message,
+            reason_text=reason,
+            open_form=verdict,
+            edit_text=payload if verdict == "edit" else context["edit_text"],
+        )
         return _page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
     query = f"?{context['query']}" if context["query"] else ""
     done = f"{verdict} recorded for {point_id[:8]} by {who}"
@@ -133,12 +155,18 @@ async def verdict_form(request: Request) -> Response:
     return _redirect(f"/points/{upcoming}{query}" if upcoming else f"/{query}", done)
 
 
-async def _checklist_page(request: Request, who: str, status: int = 200, error: str = "",
-                          posted: dict[str, str] | None = None) -> Response:
+async def _checklist_page(
+    request: Request, who: str, status: int = 200, error: str = "", posted: dict[str, str] | None = None
+) -> Response:
     state = request.app.state
     data = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
-    context = {"reviewer": who, "recipes": checklist.page(data), "error": error, "posted": posted or {},
-               "max_text": MAX_ITEM_TEXT}
+    context = {
+        "reviewer": who,
+        "recipes": checklist.page(data),
+        "error": error,
+        "posted": posted or {},
+        "max_text": MAX_ITEM_TEXT,
+    }
     return _page(request, "checklist.html", context, status=status)
 
 
@@ -162,8 +190,9 @@ async def checklist_form(request: Request) -> Response:
     try:
         done = await run_in_threadpool(checklist.change, request.app.state.ledger, recipe, action, who, **posted)
     except WebError as exc:
-        return await _checklist_page(request, who, exc.status, exc.message,
-                                     {"recipe": recipe, "action": action, **posted})
+        return await _checklist_page(
+            request, who, exc.status, exc.message, {"recipe": recipe, "action": action, **posted}
+        )
     return _redirect(f"/checklist#recipe-{recipe}", done["message"])
 
 

@@ -100,9 +100,15 @@ def versions(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             label = f"edited by {row['reviewer']}"
         else:
             continue
-        out.append({"version": row["version"], "label": label, "payload": row["payload"],
-                    "changed": sorted(c["field"] for c in row.get("changes", [])),
-                    "by_reviewer": row["type"] == "VerdictGiven"})
+        out.append(
+            {
+                "version": row["version"],
+                "label": label,
+                "payload": row["payload"],
+                "changed": sorted(c["field"] for c in row.get("changes", [])),
+                "by_reviewer": row["type"] == "VerdictGiven",
+            }
+        )
     return out
 
 

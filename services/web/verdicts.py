@@ -28,15 +28,17 @@ def parse_payload(value: Any) -> dict[str, Any]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise WebError(422, f"the edited payload is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                f"column {exc.colno}") from None
+            raise WebError(
+                422, f"the edited payload is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
     if not isinstance(value, dict):
         raise WebError(422, "the edited payload must be a JSON object holding the whole payload")
     return value
 
 
-def record(ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reason: str = "",
-           payload: Any = None) -> VerdictGiven:
+def record(
+    ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reason: str = "", payload: Any = None
+) -> VerdictGiven:
     """Record ``reviewer``'s verdict on a queued point; WebError (404, 409, 422) when it cannot be."""
     bound = log.bind(candidate_id=point_id, reviewer=reviewer, verdict=verdict)
     if verdict not in VERDICTS:
@@ -52,8 +54,9 @@ def record(ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reas
         last = candidate.verdicts[-1]
         raise WebError(409, f"already decided: {last.verdict} by {last.reviewer}")
     if candidate.status != "queued":
-        raise WebError(409, f"point {point_id} is {candidate.status}, not in the review queue; "
-                            "only queued points take a verdict")
+        raise WebError(
+            409, f"point {point_id} is {candidate.status}, not in the review queue; only queued points take a verdict"
+        )
     if edited is not None:
         problems = payload_problems(candidate.recipe, edited, candidate.payload)
         if problems:

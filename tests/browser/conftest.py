@@ -17,8 +17,16 @@ import pytest
 from tests.web.fixtures import served, world  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _skipped: list[str] = []
 
 
@@ -33,8 +41,10 @@ def chromium_path() -> str | None:
 def browser() -> Iterator[Any]:
     executable = chromium_path()
     if executable is None:
-        reason = ("no Chromium at /usr/bin/chromium (or $ASSAY_CHROMIUM): install Debian's `chromium` "
-                  "(`make test` tries to) to run the review page's browser tests")
+        reason = (
+            "no Chromium at /usr/bin/chromium (or $ASSAY_CHROMIUM): install Debian's `chromium` "
+            "(`make test` tries to) to run the review page's browser tests"
+        )
         _skipped.append(reason)
         pytest.skip(reason)
     try:

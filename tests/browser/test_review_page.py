@@ -128,7 +128,7 @@ def test_markup_in_generated_text_shows_as_text_and_never_runs(page: Any, served
     page.press("#edit-payload", "Control+Enter")
     page.wait_for_selector("#flash")
     page.goto(f"{served.url}/points/{evil}")
-    assert '<b>bold?</b>' in page.inner_text("#render") and EVIL in page.inner_text("#original")
+    assert "<b>bold?</b>" in page.inner_text("#render") and EVIL in page.inner_text("#original")
     assert page.locator("main img, main b, main script").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
     page.screenshot(path=str(ARTIFACTS / "review-escaping.png"), full_page=True)
@@ -164,6 +164,8 @@ def test_checklist_page_add_retire_and_rates(page: Any, served: Served) -> None:
     assert row.get_attribute("class") == "item retired" and row.locator("form").count() == 0
     assert "retired by ana: the recipe states units already" in " ".join(row.inner_text().split())
     assert [(type(x).__name__, x.item_id, x.reviewer) for x in served.checklist_facts()] == [
-        ("ChecklistItemAdded", "R1", "ana"), ("ChecklistItemRetired", "R1", "ana")]
+        ("ChecklistItemAdded", "R1", "ana"),
+        ("ChecklistItemRetired", "R1", "ana"),
+    ]
     assert page.locator("#rates-ground_truth tbody tr").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "checklist-page.png"), full_page=True)

@@ -20,6 +20,10 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
 
 def assay(home: Path, *args: str, timeout: float = 180, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ASSAY), *args], env=env_for(home, **extra), cwd=home.parent, capture_output=True, text=True,
+        [str(ASSAY), *args],
+        env=env_for(home, **extra),
+        cwd=home.parent,
+        capture_output=True,
+        text=True,
         timeout=timeout,
     )

@@ -21,7 +21,6 @@ STEPS = parse_spec(SPEC.read_text(), str(SPEC)).axes["step"].values
 STRONG, WEAK = "local/solver-strong", "local/solver-weak"
 
 
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run of the support-agent spec with every queued point approved."""
@@ -36,8 +35,21 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_eval_records_steps_and_the_report_profiles_them(home: Path, tmp_path: Path) -> None:
-    ran = assay(home, "eval", "--dataset", "support-agent", "--model", STRONG, "--model", WEAK,
-                "--k", "1,5", "--n", "5", "--json")
+    ran = assay(
+        home,
+        "eval",
+        "--dataset",
+        "support-agent",
+        "--model",
+        STRONG,
+        "--model",
+        WEAK,
+        "--k",
+        "1,5",
+        "--n",
+        "5",
+        "--json",
+    )
     assert ran.returncode == 0, ran.stderr
     ev = json.loads(ran.stdout)
     assert ev["recipe"] == "agent_step"
@@ -45,7 +57,8 @@ def test_eval_records_steps_and_the_report_profiles_them(home: Path, tmp_path: P
     # `assay eval` itself reports the per-step profile of each model.
     assert set(ev["flows"]) == {STRONG, WEAK}
     assert [s["step"] for s in ev["flows"][STRONG]["steps"]] == sorted(
-        (s["step"] for s in ev["flows"][STRONG]["steps"]), key=STEPS.index)
+        (s["step"] for s in ev["flows"][STRONG]["steps"]), key=STEPS.index
+    )
 
     # Every ItemEvaluated fact names the point's workflow step and its position in the workflow.
     ledger = open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")

@@ -43,8 +43,11 @@ def test_killed_run_resumes_without_losing_or_doubling(tmp_path: Path) -> None:
     store = f"sqlite:///{home / 'ledger.sqlite'}"
     proc = subprocess.Popen(
         [str(ASSAY), "run", str(SPEC), "--attempts", "16", "--concurrency", "4", "--quiet"],
-        env=env_for(home, ASSAY_PANEL_LATENCY_MS="40", ASSAY_ACK_WAIT="5"), cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env_for(home, ASSAY_PANEL_LATENCY_MS="40", ASSAY_ACK_WAIT="5"),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 90

@@ -42,8 +42,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_eval_then_report(home: Path, tmp_path: Path) -> None:
-    ran = assay(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--model", WEAK,
-                "--k", "1,5", "--n", "5", "--json")
+    ran = assay(
+        home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--model", WEAK, "--k", "1,5", "--n", "5", "--json"
+    )
     assert ran.returncode == 0, ran.stderr
     ev = json.loads(ran.stdout)
     strong, weak = ev["models"][STRONG], ev["models"][WEAK]
@@ -128,15 +129,28 @@ def test_report_before_any_evaluation(tmp_path: Path) -> None:
 
 def test_agent_flow_section(tmp_path: Path) -> None:
     """Points that name a workflow step get a per-step profile section and plot in the report."""
-    results = {f"p{i}": {"step": "plan" if i < 2 else "act", "step_index": int(i >= 2),
-                         "models": {"m": {"n": 4, "c": i}}} for i in range(4)}
-    evals = [{"eval_id": "e1", "dataset": "flow", "recipe": "r", "models": ["m"], "ks": [1], "points": list(results),
-              "results": results}]
+    results = {
+        f"p{i}": {"step": "plan" if i < 2 else "act", "step_index": int(i >= 2), "models": {"m": {"n": 4, "c": i}}}
+        for i in range(4)
+    }
+    evals = [
+        {
+            "eval_id": "e1",
+            "dataset": "flow",
+            "recipe": "r",
+            "models": ["m"],
+            "ks": [1],
+            "points": list(results),
+            "results": results,
+        }
+    ]
     built = build_report(evals, {})
     prof = built.data["flows"]["models"]["m"]
     # plan: pass@1 of 0/4 and 1/4 -> 0.125; act: 2/4 and 3/4 -> 0.625; end to end is their product.
-    assert [(s["step"], s["items"], s["pass_at_k"]["1"]) for s in prof["steps"]] == [("plan", 2, 0.125),
-                                                                                       ("act", 2, 0.625)]
+    assert [(s["step"], s["items"], s["pass_at_k"]["1"]) for s in prof["steps"]] == [
+        ("plan", 2, 0.125),
+        ("act", 2, 0.625),
+    ]
     assert prof["end_to_end"]["1"] == pytest.approx(0.125 * 0.625)
     assert prof["weakest"] == ["plan"]
     assert built.flow_png is not None and built.flow_png.startswith(b"\x89PNG")

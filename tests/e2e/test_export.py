@@ -123,8 +123,9 @@ def test_inspect_samples_load_with_inspect_ai(world: tuple[Path, list[str]], tmp
     path = _export(home, "inspect", tmp_path / "samples.jsonl")
     samples = list(dataset.json_dataset(str(path)))
     assert [s.id for s in samples] == ids
-    explicit = dataset.json_dataset(str(path), dataset.FieldSpec(input="input", target="target", id="id",
-                                                                 metadata=["metadata"]))
+    explicit = dataset.json_dataset(
+        str(path), dataset.FieldSpec(input="input", target="target", id="id", metadata=["metadata"])
+    )
     assert [s.input for s in explicit] == [s.input for s in samples]
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     for sample, line in zip(samples, lines, strict=True):
@@ -159,8 +160,14 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(world: tuple[Path, list[
     home, _ = world
     out = tmp_path / "out"
     out.mkdir()
-    _fails(home, "--format", "csv", "-o", str(out / "x.csv"),
-           message="unknown export format 'csv'; supported: jsonl, parquet, hf, inspect")
+    _fails(
+        home,
+        "--format",
+        "csv",
+        "-o",
+        str(out / "x.csv"),
+        message="unknown export format 'csv'; supported: jsonl, parquet, hf, inspect",
+    )
     _fails(home, "--format", "parquet", message="--format parquet writes a binary file: name it with --output")
     _fails(home, "--format", "hf", message="--format hf writes a folder")
     _fails(home, "--dataset", "nosuchspec", message="unknown dataset 'nosuchspec'")

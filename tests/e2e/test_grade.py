@@ -39,12 +39,14 @@ def test_grade_scores_each_criterion_with_the_gate_cap_and_subscores(tmp_path: P
 def test_a_missed_gate_criterion_caps_the_total(tmp_path: Path) -> None:
     worse = tmp_path / "worse.txt"
     worse.write_text(OUTPUT.read_text().replace("14 May", "next week"))
-    code, data, _ = grade(tmp_path, "--rubric", str(RUBRIC), "--output", str(worse), "--judge", "local/judge-a",
-                          "--json")
+    code, data, _ = grade(
+        tmp_path, "--rubric", str(RUBRIC), "--output", str(worse), "--judge", "local/judge-a", "--json"
+    )
     assert code == 0 and data is not None
     assert data["capped"] and data["total"] == 0.0 and data["raw"] > 0.5
-    code, data, _ = grade(tmp_path, "--rubric", str(RUBRIC), "--output", str(worse), "--judge", "local/judge-a",
-                          "--cap", "0.4", "--json")
+    code, data, _ = grade(
+        tmp_path, "--rubric", str(RUBRIC), "--output", str(worse), "--judge", "local/judge-a", "--cap", "0.4", "--json"
+    )
     assert data is not None and data["total"] == 0.4
 
 
@@ -55,11 +57,17 @@ def test_table_output_names_the_total(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("edit", "message"),
-    [(('type = "outcome"', 'type = "result"'), "criterion 3 (line 19): unknown type 'result'"),
-     (('polarity = "must-not"', 'polarity = "never"'), "criterion 5 (line 29): unknown polarity 'never'"),
-     (('criticality = "gate"\n\n[[criteria]]\ntext = "The response cites',
-       'criticality = "vital"\n\n[[criteria]]\ntext = "The response cites'),
-      "criterion 3 (line 20): unknown criticality 'vital'")],
+    [
+        (('type = "outcome"', 'type = "result"'), "criterion 3 (line 19): unknown type 'result'"),
+        (('polarity = "must-not"', 'polarity = "never"'), "criterion 5 (line 29): unknown polarity 'never'"),
+        (
+            (
+                'criticality = "gate"\n\n[[criteria]]\ntext = "The response cites',
+                'criticality = "vital"\n\n[[criteria]]\ntext = "The response cites',
+            ),
+            "criterion 3 (line 20): unknown criticality 'vital'",
+        ),
+    ],
 )
 def test_bad_rubric_rows_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     bad = tmp_path / "bad.toml"
@@ -83,6 +91,14 @@ def test_other_bad_input(tmp_path: Path) -> None:
     for args, message in cases:
         code, _, out = grade(tmp_path, *args, "--judge", "local/judge-a")
         assert code == 2 and message in out, out
-    code, _, out = grade(tmp_path, "--rubric", str(RUBRIC), "--output", str(OUTPUT), "--judge", "local/judge-b",
-                         ASSAY_PANEL_FAIL_MODEL="judge-b")
+    code, _, out = grade(
+        tmp_path,
+        "--rubric",
+        str(RUBRIC),
+        "--output",
+        str(OUTPUT),
+        "--judge",
+        "local/judge-b",
+        ASSAY_PANEL_FAIL_MODEL="judge-b",
+    )
     assert code == 2 and "--judge local/judge-b: the model call failed" in out

@@ -21,9 +21,17 @@ def test_checklist_commands_and_rates_per_version(tmp_path: Path) -> None:
     status = json.loads(assay(home, "status", "--json").stdout)
     (row,) = status["runs"]
     gt = status["reflection"]["ground_truth"]
-    assert gt["checklist"][0] == {"id": "R1", "text": "State the unit of the answer", "count": 0,
-                                  "source": "reviewer", "retired": False, "edited_by": None, "added_by": "ana",
-                                  "retired_by": None, "reason": ""}
+    assert gt["checklist"][0] == {
+        "id": "R1",
+        "text": "State the unit of the answer",
+        "count": 0,
+        "source": "reviewer",
+        "retired": False,
+        "edited_by": None,
+        "added_by": "ana",
+        "retired_by": None,
+        "reason": "",
+    }
     rates = gt["rates"]
     assert rates and all(r["version"] >= 1 for r in rates)  # every draft was written with the reviewer item
     assert sum(r["drafted"] for r in rates) == row["drafted"]
@@ -36,15 +44,19 @@ def test_checklist_commands_and_rates_per_version(tmp_path: Path) -> None:
     observed = [e for e in gt["checklist"] if e["source"] == "observed"]
     assert observed, "rejections became observed items"
     target = observed[0]["id"]
-    edited = assay(home, "checklist", "edit", "ground_truth", target, "Check the reference answer twice",
-                   "--reviewer", "bo")
+    edited = assay(
+        home, "checklist", "edit", "ground_truth", target, "Check the reference answer twice", "--reviewer", "bo"
+    )
     assert edited.returncode == 0, edited.stderr
     retired = assay(home, "checklist", "retire", "ground_truth", "R1", "--reason", "obsolete", "--reviewer", "bo")
     assert retired.returncode == 0, retired.stderr
     shown = json.loads(assay(home, "checklist", "--recipe", "ground_truth", "--json").stdout)["ground_truth"]
     entry = next(e for e in shown["checklist"] if e["id"] == target)
     assert (entry["text"], entry["edited_by"], entry["source"]) == (
-        "Check the reference answer twice", "bo", "observed")
+        "Check the reference answer twice",
+        "bo",
+        "observed",
+    )
     assert shown["checklist"][-1]["id"] == "R1" and shown["checklist"][-1]["retired"]
     assert shown["version"] == gt["version"] + 2
     listing = assay(home, "checklist", COLUMNS="200").stdout

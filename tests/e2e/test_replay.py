@@ -99,10 +99,14 @@ def test_a_tighter_band_newly_rejects_the_points_that_fall_out_of_it(source: tup
     home, src = source
     with ledger(home) as app:  # every probe of every admitted point (a repair after the probe probes again)
         run = app.repository.get(run_uuid(src))
-        probes = {i: [x for x in facts(app, p.candidate_id) if isinstance(x, f.Probed)] for i, p in run.pulls.items()
-                  if run.settled[p.candidate_id].outcome == "queued"}
-    spreads = [max(o.c / o.n for o in p.outcomes) - min(o.c / o.n for o in p.outcomes) for ps in probes.values()
-               for p in ps]
+        probes = {
+            i: [x for x in facts(app, p.candidate_id) if isinstance(x, f.Probed)]
+            for i, p in run.pulls.items()
+            if run.settled[p.candidate_id].outcome == "queued"
+        }
+    spreads = [
+        max(o.c / o.n for o in p.outcomes) - min(o.c / o.n for o in p.outcomes) for ps in probes.values() for p in ps
+    ]
     spread = min(1.0, round(min(spreads) + 0.1, 2))  # tight enough to push at least one point out
     # The panel answers the replay as it answered the source, so a point falls out if any of its probes does.
     expected = {i for i, ps in probes.items() if any(not band(p.outcomes, 0.9, spread).in_band for p in ps)}

@@ -28,8 +28,13 @@ def copy_of(recorded: Path, tmp_path: Path) -> Path:
 
 def rows(home: Path, tag: str) -> list[tuple[int, str, int, bytes]]:
     with sqlite3.connect(home / "ledger.sqlite") as db:
-        return [r for r in db.execute("SELECT rowid, originator_id, originator_version, state FROM stored_events "
-                                      "ORDER BY rowid") if f'"assay.{tag}"'.encode() in bytes(r[3])]
+        return [
+            r
+            for r in db.execute(
+                "SELECT rowid, originator_id, originator_version, state FROM stored_events ORDER BY rowid"
+            )
+            if f'"assay.{tag}"'.encode() in bytes(r[3])
+        ]
 
 
 def change(home: Path, sql: str, *args: object) -> None:
@@ -62,8 +67,10 @@ def test_an_altered_fact_is_named(recorded: Path, tmp_path: Path) -> None:
     assert problem["kind"] == "altered" and problem["version"] == version and problem["position"] == rowid
     assert cid.replace("-", "") in problem["aggregate"].replace("-", "")
     shown = assay(home, "verify")
-    assert shown.returncode == 1 and f"v{version} (position {rowid}, GatePassed) does not match its hash chain" \
-        in " ".join(shown.stdout.split())
+    assert (
+        shown.returncode == 1
+        and f"v{version} (position {rowid}, GatePassed) does not match its hash chain" in " ".join(shown.stdout.split())
+    )
 
 
 def test_a_removed_event_is_named(recorded: Path, tmp_path: Path) -> None:

@@ -36,8 +36,14 @@ async def _queued(runtime: Runtime, target: int) -> list[str]:
     """Run the spec until ``target`` candidates wait for review; their ids in pull order."""
     spec = parse_spec(SPEC.read_text(), str(SPEC))
     run_id = uuid4().hex[:12]
-    fact = f.RunStarted(run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec),
-                        policy=f.Policy(mode="until_accepted", target=target, concurrency=4), seed=spec.seed)
+    fact = f.RunStarted(
+        run_id=run_id,
+        spec_name=spec.name,
+        recipe=spec.recipe,
+        spec=spec_to_dict(spec),
+        policy=f.Policy(mode="until_accepted", target=target, concurrency=4),
+        seed=spec.seed,
+    )
     await runtime.store.save(Run.start(run_uuid(run_id), fact))
     async with asyncio.timeout(60):
         while (run := await runtime.store.run(run_uuid(run_id))).completed is None:
@@ -83,9 +89,21 @@ async def _on_stream(url: str, count: int) -> int:
 def _consume(url: str, durable: str, out: Path) -> list[str]:
     """Run the example consumer until idle; the candidate ids it reported as new."""
     done = subprocess.run(
-        [sys.executable, str(CONSUMER), "--nats-url", url, "--durable", durable, "--out", str(out),
-         "--idle-exit", "1.5"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            str(CONSUMER),
+            "--nats-url",
+            url,
+            "--durable",
+            durable,
+            "--out",
+            str(out),
+            "--idle-exit",
+            "1.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     return [line.split()[1] for line in done.stdout.splitlines() if line.startswith("point ")]
@@ -109,8 +127,9 @@ async def test_consumer_gets_each_accepted_point_once(tmp_path: Path, sqlite_url
         _decide(runtime.ledger, c[2], "reject")
         assert await _on_stream(nats_url, 2) == 2
         # A redelivered verdict republishes the point: the stream's dedupe (Nats-Msg-Id) drops it.
-        verdict = next(e for e in iter_envelopes(runtime.ledger)
-                       if isinstance(e.fact, f.VerdictGiven) and e.originator_id == c[0])
+        verdict = next(
+            e for e in iter_envelopes(runtime.ledger) if isinstance(e.fact, f.VerdictGiven) and e.originator_id == c[0]
+        )
         await runtime.publisher.on_verdict(verdict)
         assert await _on_stream(nats_url, 2) == 2
     finally:

@@ -32,15 +32,20 @@ def test_accepted_points_channel_carries_the_published_schema() -> None:
     (point,), schemas = msgspec.json.schema_components([AcceptedPointV1], ref_template=REF)
     for name, schema in schemas.items():
         assert doc["components"]["schemas"][name] == schema
-    assert [o["action"] for o in doc["operations"].values() if o["channel"]["$ref"].endswith("/accepted-points-v1")] \
-        == ["send"]
+    assert [
+        o["action"] for o in doc["operations"].values() if o["channel"]["$ref"].endswith("/accepted-points-v1")
+    ] == ["send"]
 
 
 def test_internal_channels_are_the_services_consumers() -> None:
     doc = document()
     internal = {c["address"] for c in doc["channels"].values() if c["address"].startswith("assay.ev.")}
-    assert {"assay.ev.run.RunStarted", "assay.ev.run.LeverPulled", "assay.ev.candidate.Drafted",
-            "assay.ev.candidate.VerdictGiven"} <= internal
+    assert {
+        "assay.ev.run.RunStarted",
+        "assay.ev.run.LeverPulled",
+        "assay.ev.candidate.Drafted",
+        "assay.ev.candidate.VerdictGiven",
+    } <= internal
     tags = {f.tag_of(t) for t in f.ALL_FACTS}
     assert {a.rsplit(".", 1)[-1] for a in internal} <= tags
     assert "publisher_VerdictGiven" in doc["channels"]

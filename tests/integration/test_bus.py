@@ -22,8 +22,12 @@ from services.nats_embedded import EmbeddedNats, nats_server_binary
 def envelope(i: int, fact: f.Fact | None = None) -> f.Envelope:
     fact = fact or f.RunStarted(run_id=f"r{i}", spec_name="s", recipe="qa", spec={"n": i}, policy=f.Policy())
     return f.Envelope(
-        event_id=f"00000000-0000-0000-0000-{i:012d}:1", originator_id=f"00000000-0000-0000-0000-{i:012d}",
-        version=1, position=i, timestamp="2026-01-01T00:00:00+00:00", fact=fact,
+        event_id=f"00000000-0000-0000-0000-{i:012d}:1",
+        originator_id=f"00000000-0000-0000-0000-{i:012d}",
+        version=1,
+        position=i,
+        timestamp="2026-01-01T00:00:00+00:00",
+        fact=fact,
     )
 
 
@@ -214,8 +218,18 @@ def _running(pid: int) -> bool:
 def test_embedded_server_stops_a_stale_one(tmp_path: Path) -> None:
     store = tmp_path / "nats"
     (store / "ports").mkdir(parents=True)
-    cmd = [str(nats_server_binary()), "-js", "-sd", str(store / "jetstream"), "-a", "127.0.0.1", "-p", "-1",
-           "--ports_file_dir", str(store / "ports")]
+    cmd = [
+        str(nats_server_binary()),
+        "-js",
+        "-sd",
+        str(store / "jetstream"),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        "-1",
+        "--ports_file_dir",
+        str(store / "ports"),
+    ]
     stale = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # an orphan's server
     try:
         deadline = time.monotonic() + 5

@@ -11,8 +11,9 @@ from tests.e2e.helpers import ROOT
 
 
 def test_deploy_check_passes() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "deploy" / "check.py")], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "check.py")], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -24,8 +24,9 @@ from tests.e2e.helpers import SPEC
 async def _run(runtime: Runtime, policy: f.Policy, timeout: float = 90) -> Run:
     spec = parse_spec(SPEC.read_text(), str(SPEC))
     run_id = uuid4().hex[:12]
-    fact = f.RunStarted(run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec),
-                        policy=policy, seed=spec.seed)
+    fact = f.RunStarted(
+        run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy, seed=spec.seed
+    )
     await runtime.store.save(Run.start(run_uuid(run_id), fact))
     async with asyncio.timeout(timeout):
         while (run := await runtime.store.run(run_uuid(run_id))).completed is None:

@@ -20,8 +20,16 @@ from services.tracking import TrackingStore
 
 
 def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100) -> f.Receipt:
-    return f.Receipt(role=role, model=f"local/{role}", prompt_sha256="a" * 64, response_sha256="b" * 64,
-                     prompt_tokens=tokens, completion_tokens=tokens // 2, cost_usd=cost, latency_ms=12.0)
+    return f.Receipt(
+        role=role,
+        model=f"local/{role}",
+        prompt_sha256="a" * 64,
+        response_sha256="b" * 64,
+        prompt_tokens=tokens,
+        completion_tokens=tokens // 2,
+        cost_usd=cost,
+        latency_ms=12.0,
+    )
 
 
 def probe(band: str = "discriminating", rate: float = 0.5) -> f.Probed:
@@ -29,8 +37,15 @@ def probe(band: str = "discriminating", rate: float = 0.5) -> f.Probed:
         f.ModelOutcome(model="local/solver-strong", n=4, c=4, pass_at_k={"1": 1.0, "4": 1.0}),
         f.ModelOutcome(model="local/solver-weak", n=4, c=0, pass_at_k={"1": 0.0, "4": 0.0}),
     ]
-    return f.Probed(gate="probe", outcomes=outcomes, solve_rate=rate, passed_models=["local/solver-strong"],
-                    band=band, in_band=True, receipts=[receipt("solver", 0.002, 10)] * 8)
+    return f.Probed(
+        gate="probe",
+        outcomes=outcomes,
+        solve_rate=rate,
+        passed_models=["local/solver-strong"],
+        band=band,
+        in_band=True,
+        receipts=[receipt("solver", 0.002, 10)] * 8,
+    )
 
 
 class History:
@@ -40,8 +55,9 @@ class History:
         self.ledger: AssayLedger = open_ledger(url)
 
     def start(self, run_id: str, recipe: str = "toy", spec_name: str = "arith") -> None:
-        fact = f.RunStarted(run_id=run_id, spec_name=spec_name, recipe=recipe, spec={"name": spec_name},
-                            policy=f.Policy(target=8))
+        fact = f.RunStarted(
+            run_id=run_id, spec_name=spec_name, recipe=recipe, spec={"name": spec_name}, policy=f.Policy(target=8)
+        )
         self.ledger.save(Run.start(run_uuid(run_id), fact))
 
     def run(self, run_id: str) -> Run:
@@ -52,8 +68,9 @@ class History:
         run, cid = self.run(run_id), candidate_uuid(run_id, index)
         coordinate = {"topic": f"t{index % 2}"}
         run.pull(index, str(cid), coordinate)
-        common: dict[str, Any] = dict(run_id=run_id, index=index, recipe=recipe, coordinate=coordinate,
-                                      receipts=[receipt()])
+        common: dict[str, Any] = dict(
+            run_id=run_id, index=index, recipe=recipe, coordinate=coordinate, receipts=[receipt()]
+        )
         if prompt is None:
             cand = Candidate.draft(cid, f.DraftFailed(reason="model error: timeout", **common))
             cand.reject("author", "model error: timeout")
@@ -90,8 +107,17 @@ def build_scenario(h: History, step: Any) -> None:
     c0 = h.draft("r1", 0, "What is 2+2?")
     c0.pass_gate("schema", {}, [])
     c0.fail_gate("oracle", "answer disagrees", "fix the answer", {}, [receipt("judge", 0.005)])
-    c0.repair(f.Repaired(gate="oracle", instruction="fix", payload={"prompt": "What is 2 + 2?", "answer": "4"},
-                         diff=["prompt"], invalidated=["oracle"], attempt=1, receipts=[receipt("repairer")]))
+    c0.repair(
+        f.Repaired(
+            gate="oracle",
+            instruction="fix",
+            payload={"prompt": "What is 2 + 2?", "answer": "4"},
+            diff=["prompt"],
+            invalidated=["oracle"],
+            attempt=1,
+            receipts=[receipt("repairer")],
+        )
+    )
     c0.pass_gate("oracle", {}, [])
     h.queue(c0)
     h.reject(h.draft("r1", 1, "q1"), "oracle", "answer '42' does not match oracle '41'")
@@ -105,8 +131,12 @@ def build_scenario(h: History, step: Any) -> None:
     h.verdict(c0, "approve")
     h.verdict(h.get("r1", 5), "reject", reason="ambiguous wording")
     step()
-    h.verdict(h.get("r1", 6), "edit", reason="tolerance was 0.5, should be 0.01",
-              payload={"prompt": "question 6, edited", "answer": "5"})
+    h.verdict(
+        h.get("r1", 6),
+        "edit",
+        reason="tolerance was 0.5, should be 0.01",
+        payload={"prompt": "question 6, edited", "answer": "5"},
+    )
     h.start("r2", recipe="toy2", spec_name="other")
     h.queue(h.draft("r2", 0, "second run question", recipe="toy2"))
     run = h.run("r1")
@@ -221,8 +251,11 @@ def test_checklist_version_follows_what_the_author_sees() -> None:
     def feed(cid: str, fact: f.Fact) -> None:
         nonlocal position
         position += 1
-        view.apply(f.Envelope(event_id=f"{cid}:{position}", originator_id=cid, version=1, position=position,
-                              timestamp="", fact=fact))
+        view.apply(
+            f.Envelope(
+                event_id=f"{cid}:{position}", originator_id=cid, version=1, position=position, timestamp="", fact=fact
+            )
+        )
 
     words = [f"criterion {chr(97 + i)}" for i in range(TOP + 3)]
     for i, word in enumerate([*words, words[-1]]):

@@ -68,11 +68,30 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     shown = assay.json("show", cid("r1", 0)[:8])
     assert (shown["spec_name"], shown["coordinate"], shown["status"]) == ("arith", {"topic": "t0"}, "approved")
     assert [r["type"] for r in shown["facts"]] == [
-        "Drafted", "GatePassed", "GateFailed", "Repaired", "GatePassed", "GatePassed", "ProbeRequested",
-        "Probed", "Queued", "VerdictGiven"]
+        "Drafted",
+        "GatePassed",
+        "GateFailed",
+        "Repaired",
+        "GatePassed",
+        "GatePassed",
+        "ProbeRequested",
+        "Probed",
+        "Queued",
+        "VerdictGiven",
+    ]
     text = assay("show", cid("r1", 0)).stdout
-    for part in ("arith", "topic=t0", "oracle: answer disagrees", "repair 1 for oracle: changed prompt",
-                 "local/solver-weak", "pass@1=0.00", "approve by alice", "aaaaaaaa", "bbbbbbbb", "What is 2 + 2?"):
+    for part in (
+        "arith",
+        "topic=t0",
+        "oracle: answer disagrees",
+        "repair 1 for oracle: changed prompt",
+        "local/solver-weak",
+        "pass@1=0.00",
+        "approve by alice",
+        "aaaaaaaa",
+        "bbbbbbbb",
+        "What is 2 + 2?",
+    ):
         assert part in text, part
     run = assay.json("show", "r1")
     assert run["kind"] == "run" and len(run["candidates"]) == 8 and run["run"]["approved"] == 2
@@ -89,7 +108,11 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assay("export", "--format", "jsonl", "--output", str(target))
     points = [json.loads(line) for line in target.read_text().splitlines()]
     assert [(p["run_id"], p["index"], p["reviewer"]) for p in points] == [
-        ("r1", 0, "alice"), ("r1", 6, "alice"), ("r1", 7, "carol"), ("r2", 0, "dave")]
+        ("r1", 0, "alice"),
+        ("r1", 6, "alice"),
+        ("r1", 7, "carol"),
+        ("r2", 0, "dave"),
+    ]
     assert points[3]["payload"] == {"prompt": "second run, clarified", "answer": "9"} and points[3]["edited"]
     assert points[0]["difficulty"]["band"] == "discriminating" and points[0]["receipts"]["calls"] == 11
     assert assay("export").stdout == target.read_text()  # stdout by default, same bytes

@@ -69,7 +69,10 @@ def test_curated_checklist_and_rates_on_a_real_ledger(store_url: str) -> None:
     view = reflection_view(ledger, tracking)
     assert list(view) == [GT] and view[GT]["version"] == 5
     assert [(e["id"], e["source"], e["retired"], e["count"]) for e in view[GT]["checklist"]] == [
-        ("R1", "reviewer", False, 0), (ORACLE, "observed", False, 2), ("R2", "reviewer", True, 0)]
+        ("R1", "reviewer", False, 0),
+        (ORACLE, "observed", False, 2),
+        ("R2", "reviewer", True, 0),
+    ]
     assert view[GT]["checklist"][1]["edited_by"] == "bo"
     rates = view[GT]["rates"]
     assert [(r["version"], r["drafted"], r["survived"], r["approved"]) for r in rates] == [(0, 3, 1, 1)]

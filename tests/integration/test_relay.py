@@ -43,16 +43,32 @@ async def bus(nats_url: str) -> AsyncIterator[Bus]:
 
 def save_run(ledger: AssayLedger, run_id: str, pulls: int = 2) -> None:
     """One run with ``pulls`` lever pulls and a drafted candidate per pull, saved in one transaction."""
-    run = Run.start(run_uuid(run_id), f.RunStarted(
-        run_id=run_id, spec_name="spec", recipe="qa", spec={"topic": "t"}, policy=f.Policy(target=pulls),
-    ))
+    run = Run.start(
+        run_uuid(run_id),
+        f.RunStarted(
+            run_id=run_id,
+            spec_name="spec",
+            recipe="qa",
+            spec={"topic": "t"},
+            policy=f.Policy(target=pulls),
+        ),
+    )
     candidates = []
     for i in range(pulls):
         cid = candidate_uuid(run_id, i)
         run.pull(i, str(cid), {"axis": "a"})
-        candidates.append(Candidate.draft(cid, f.Drafted(
-            run_id=run_id, index=i, recipe="qa", coordinate={"axis": "a"}, payload={"q": f"q{i}", "a": "x"},
-        )))
+        candidates.append(
+            Candidate.draft(
+                cid,
+                f.Drafted(
+                    run_id=run_id,
+                    index=i,
+                    recipe="qa",
+                    coordinate={"axis": "a"},
+                    payload={"q": f"q{i}", "a": "x"},
+                ),
+            )
+        )
     ledger.save(run, *candidates)
 
 

@@ -28,8 +28,16 @@ __all__ = ["Trace", "context", "run", "seed", "tally"]
 def context(spec: Spec, index: int, corpus: list[CorpusEntry], run_id: str = "run-1") -> Context:
     """The Context for item ``index`` of a run: its coordinate and seed, and a RoleCaller on a fresh LLM."""
     coord = coordinates(spec.axis_table(), spec.seed, index + 1)[index]
-    return roles.context(LLM(), spec, run_id=run_id, candidate_id=f"{run_id}-{index}", index=index,
-                         coordinate=coord, seed=seed(run_id, index), corpus=corpus)
+    return roles.context(
+        LLM(),
+        spec,
+        run_id=run_id,
+        candidate_id=f"{run_id}-{index}",
+        index=index,
+        coordinate=coord,
+        seed=seed(run_id, index),
+        corpus=corpus,
+    )
 
 
 @dataclass
@@ -51,9 +59,12 @@ async def probe(recipe: Recipe, payload: dict[str, Any], ctx: Context, trace: Tr
     """``attempt`` n times per panel model; records the band and returns whether the item is in band."""
     outcomes = []
     for model in ctx.spec.models.panel:
-        tries = await asyncio.gather(*(
-            recipe.attempt(payload, model, i, seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
-            for i in range(ctx.spec.probe.n)))
+        tries = await asyncio.gather(
+            *(
+                recipe.attempt(payload, model, i, seed(ctx.candidate_id, model, i), ctx.spec.probe.temperature, ctx)
+                for i in range(ctx.spec.probe.n)
+            )
+        )
         if check_seeds:
             assert len({a.receipt.seed for a in tries}) == len(tries)  # each sample is a distinct request
         trace.costs += [a.receipt.cost_usd for a in tries]
@@ -64,8 +75,9 @@ async def probe(recipe: Recipe, payload: dict[str, Any], ctx: Context, trace: Tr
     return placed.in_band
 
 
-async def gate_loop(recipe: Recipe, payload: dict[str, Any], ctx: Context, trace: Trace, *,
-                    reject_out_of_band: bool, check_seeds: bool) -> None:
+async def gate_loop(
+    recipe: Recipe, payload: dict[str, Any], ctx: Context, trace: Trace, *, reject_out_of_band: bool, check_seeds: bool
+) -> None:
     """Gates in order with bounded repair. The probe gate's verdict is an event; it rejects an out-of-band
     item only with ``reject_out_of_band`` (as the services do), else the gates after it see every draft."""
     gates = {g.name: g for g in recipe.gates}
@@ -100,8 +112,14 @@ async def gate_loop(recipe: Recipe, payload: dict[str, Any], ctx: Context, trace
     trace.status = "queued"
 
 
-async def run(spec: Spec, count: int, *, reject_out_of_band: bool = False, check_seeds: bool = True,
-              check_draft: Callable[[Context, dict[str, Any]], None] | None = None) -> list[Trace]:
+async def run(
+    spec: Spec,
+    count: int,
+    *,
+    reject_out_of_band: bool = False,
+    check_seeds: bool = True,
+    check_draft: Callable[[Context, dict[str, Any]], None] | None = None,
+) -> list[Trace]:
     """Draft and gate items 0..count-1 of one run of ``spec``; ``check_draft`` sees each fresh draft."""
     _load_litellm()
     recipe: Recipe = recipes.get(spec.recipe, **spec.recipe_options)
@@ -121,8 +139,9 @@ async def run(spec: Spec, count: int, *, reject_out_of_band: bool = False, check
             check_draft(ctx, draft.payload)
         corpus.append(CorpusEntry(ctx.candidate_id, ctx.run_id, index, recipe.novelty_text(draft.payload), "drafting"))
         ctx.corpus = list(corpus)  # includes this candidate itself: the novelty gate must skip it
-        await gate_loop(recipe, draft.payload, ctx, trace, reject_out_of_band=reject_out_of_band,
-                        check_seeds=check_seeds)
+        await gate_loop(
+            recipe, draft.payload, ctx, trace, reject_out_of_band=reject_out_of_band, check_seeds=check_seeds
+        )
     return traces
 
 

@@ -100,17 +100,28 @@ async def test_drafts_are_a_pure_function_of_the_request() -> None:
 
 
 ITEM: dict[str, Any] = {
-    "workflow": "support-agent", "goal": "Resolve ticket T-10001 for Dana end to end.", "step": "tool call",
-    "step_index": 2, "difficulty": "easy",
-    "context": [{"role": "user", "content": "Ticket T-10001: order A-1 arrived with a broken kettle."},
-                {"role": "assistant", "content": 'ACTION: get_order {"order_id": "A-1"}'},
-                {"role": "tool", "content": '{"items": [{"sku": "K-1", "price": 64.5}], "total": 112.0}'}],
-    "actions": [{"name": "cancel_order", "description": "Cancel an order.", "args": {"order_id": "string"}},
-                {"name": "issue_refund", "description": "Refund an amount.",
-                 "args": {"order_id": "string", "amount": "number"}},
-                {"name": "ask_customer", "description": "Ask a question.", "args": {"question": "string"}}],
+    "workflow": "support-agent",
+    "goal": "Resolve ticket T-10001 for Dana end to end.",
+    "step": "tool call",
+    "step_index": 2,
+    "difficulty": "easy",
+    "context": [
+        {"role": "user", "content": "Ticket T-10001: order A-1 arrived with a broken kettle."},
+        {"role": "assistant", "content": 'ACTION: get_order {"order_id": "A-1"}'},
+        {"role": "tool", "content": '{"items": [{"sku": "K-1", "price": 64.5}], "total": 112.0}'},
+    ],
+    "actions": [
+        {"name": "cancel_order", "description": "Cancel an order.", "args": {"order_id": "string"}},
+        {
+            "name": "issue_refund",
+            "description": "Refund an amount.",
+            "args": {"order_id": "string", "amount": "number"},
+        },
+        {"name": "ask_customer", "description": "Ask a question.", "args": {"question": "string"}},
+    ],
     "answer": {"action": "issue_refund", "args": {"order_id": "A-1", "amount": 64.5}},
-    "grading": "action_args", "rationale": "Refund the broken kettle with issue_refund.",
+    "grading": "action_args",
+    "rationale": "Refund the broken kettle with issue_refund.",
 }
 
 
@@ -128,20 +139,29 @@ async def test_cheap_gates_catch_structural_problems_without_a_model() -> None:
 
     missing = {"action": "issue_refund", "args": {"order_id": "A-1"}}
     assert await outcome_of("construct", answer=missing) == (
-        "fail", "malformed item (answer.args: missing argument 'amount')")
+        "fail",
+        "malformed item (answer.args: missing argument 'amount')",
+    )
     assert (await outcome_of("construct", answer={"action": "refund", "args": {}}))[1].startswith(
-        "malformed item (answer.action: 'refund' is not one of the available actions")
+        "malformed item (answer.action: 'refund' is not one of the available actions"
+    )
     assert (await outcome_of("counter", grading="action"))[0] == "repair"
     leak = [*ITEM["context"], {"role": "user", "content": "Thanks. Please just call issue_refund now."}]
     assert await outcome_of("gameability", context=leak) == ("repair", "the context tells the agent the answer")
     first = [ITEM["actions"][1], ITEM["actions"][0], ITEM["actions"][2]]
     assert await outcome_of("gameability", actions=first) == (
-        "repair", "a trivial strategy is graded correct (always the first action)")
+        "repair",
+        "a trivial strategy is graded correct (always the first action)",
+    )
     noted = [*ITEM["context"], {"role": "tool", "content": "issue_refund is rate-limited (issue_refund: 3/day)."}]
     assert await outcome_of("gameability", context=noted) == (
-        "fail", "a trivial strategy is graded correct (the action most mentioned in the context)")
+        "fail",
+        "a trivial strategy is graded correct (the action most mentioned in the context)",
+    )
     assert await outcome_of("final", rationale="Cancel it with cancel_order.") == (
-        "fail", "rationale argues for a different action (cancel_order)")
+        "fail",
+        "rationale argues for a different action (cancel_order)",
+    )
     assert await outcome_of("final", step_index=4) == ("fail", "item no longer matches its coordinate (step_index 4)")
     with pytest.raises(NotImplementedError):
         await gates["difficulty"].check(ITEM, ctx)

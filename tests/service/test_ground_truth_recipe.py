@@ -53,8 +53,11 @@ def test_repair_fixes_wrong_references_but_not_stubborn_ones(traces: list[Trace]
 
 def test_stubborn_flaws_survive_two_repairs_and_end_in_an_honest_reject(traces: list[Trace]) -> None:
     for gate, kind in (("oracle", "reference"), ("counter", "grading"), ("realism", "ambiguity")):
-        exhausted = [t for t in traces if t.status == f"rejected:{gate}"
-                     and [s for g, s, _ in t.events if g == gate] == ["repair"] * 3]
+        exhausted = [
+            t
+            for t in traces
+            if t.status == f"rejected:{gate}" and [s for g, s, _ in t.events if g == gate] == ["repair"] * 3
+        ]
         assert exhausted, gate
         assert sum(flaws.stubborn(kind, t.payload["prompt"]) for t in exhausted) >= len(exhausted) / 2, gate
 
@@ -111,8 +114,14 @@ async def test_drafts_are_a_pure_function_of_the_request() -> None:
     assert first.receipts[0].response_sha256 == again.receipts[0].response_sha256
 
 
-ITEM = {"prompt": "A bakery starts the day with 48 bread rolls. Then it sells 19 bread rolls. How many are left?",
-        "answer": "29", "answer_type": "exact", "tolerance": 0.0, "rel_tolerance": 0.0, "schema": {}}
+ITEM = {
+    "prompt": "A bakery starts the day with 48 bread rolls. Then it sells 19 bread rolls. How many are left?",
+    "answer": "29",
+    "answer_type": "exact",
+    "tolerance": 0.0,
+    "rel_tolerance": 0.0,
+    "schema": {},
+}
 
 
 async def test_novelty_compares_only_queued_points_and_earlier_drafts_of_this_run() -> None:
@@ -122,8 +131,11 @@ async def test_novelty_compares_only_queued_points_and_earlier_drafts_of_this_ru
     def entry(cid: str, run: str, index: int, status: str) -> CorpusEntry:
         return CorpusEntry(cid, run, index, same, status)
 
-    ignored = [entry("run-1-7", "run-1", 7, "drafting"), entry("x", "run-0", 0, "rejected"),
-               entry("later", "run-1", 9, "drafting")]
+    ignored = [
+        entry("run-1-7", "run-1", 7, "drafting"),
+        entry("x", "run-0", 0, "rejected"),
+        entry("later", "run-1", 9, "drafting"),
+    ]
     assert (await gate.check(ITEM, context(SPEC, 7, ignored))).status == "pass"  # itself, other runs, later
     for dup in (entry("old", "run-0", 3, "approved"), entry("early", "run-1", 2, "rejected")):
         result = await gate.check(ITEM, context(SPEC, 7, [*ignored, dup]))
@@ -151,9 +163,15 @@ async def test_cheap_gates_catch_structural_problems_without_a_model() -> None:
         await gates["difficulty"].check(ITEM, ctx)
 
 
-SEQ = {"prompt": "A sequence begins 2, 4, 6, 8, 10. Reply with a JSON object with integer fields \"next_term\" "
-              "and \"term_10\".", "answer": {"next_term": 12, "term_10": 20}, "answer_type": "json",
-       "tolerance": 0.0, "rel_tolerance": 0.0, "schema": {"next_term": "integer", "term_10": "integer"}}
+SEQ = {
+    "prompt": 'A sequence begins 2, 4, 6, 8, 10. Reply with a JSON object with integer fields "next_term" '
+    'and "term_10".',
+    "answer": {"next_term": 12, "term_10": 20},
+    "answer_type": "json",
+    "tolerance": 0.0,
+    "rel_tolerance": 0.0,
+    "schema": {"next_term": "integer", "term_10": "integer"},
+}
 
 
 async def test_final_checks_the_worked_solution_and_the_coordinate() -> None:

@@ -62,8 +62,14 @@ async def test_duplicate_deliveries_change_nothing(tmp_path: Path) -> None:
     spec = parse_spec(SPEC.read_text(), str(SPEC))
     run_id = uuid4().hex[:12]
     policy = f.Policy(mode="attempts", target=8, concurrency=3)
-    await store.save(Run.start(run_uuid(run_id), f.RunStarted(
-        run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy)))
+    await store.save(
+        Run.start(
+            run_uuid(run_id),
+            f.RunStarted(
+                run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=policy
+            ),
+        )
+    )
 
     position = 0
     for _ in range(400):

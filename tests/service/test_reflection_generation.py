@@ -37,8 +37,9 @@ class RecordingLLM(LLM):
 
     async def complete(self, role: str, model: str, messages: list[dict[str, str]], **kw: Any) -> Completion:
         if role == "author":
-            self.author_calls.append({"model": model, "messages": messages, "seed": kw.get("seed"),
-                                      "sample": kw.get("sample", 0)})
+            self.author_calls.append(
+                {"model": model, "messages": messages, "seed": kw.get("seed"), "sample": kw.get("sample", 0)}
+            )
         return await super().complete(role, model, messages, **kw)
 
 
@@ -60,8 +61,14 @@ async def test_a_reviewer_item_reaches_the_next_author_prompt(tmp_path: Path, sp
     gen = Generation(store, llm, Follower(ledger, Checklist.load(None)))
     spec = parse_spec((SPECS / spec_file).read_text(), spec_file)
     run_id = uuid4().hex[:12]
-    await store.save(Run.start(run_uuid(run_id), f.RunStarted(
-        run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=f.Policy())))
+    await store.save(
+        Run.start(
+            run_uuid(run_id),
+            f.RunStarted(
+                run_id=run_id, spec_name=spec.name, recipe=spec.recipe, spec=spec_to_dict(spec), policy=f.Policy()
+            ),
+        )
+    )
 
     first = await pull_and_draft(store, gen, spec, run_id, 0)
     assert first.checklist_version == 0

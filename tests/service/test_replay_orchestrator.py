@@ -14,9 +14,16 @@ GATE = "difficulty"
 
 
 def replay_run(target: int, concurrency: int) -> Run:
-    started = f.RunStarted(run_id="r2", spec_name="s", recipe="ground_truth", spec={},
-                           policy=f.Policy(target=target, concurrency=concurrency), seed=7, replay_of="src",
-                           from_gate=GATE)
+    started = f.RunStarted(
+        run_id="r2",
+        spec_name="s",
+        recipe="ground_truth",
+        spec={},
+        policy=f.Policy(target=target, concurrency=concurrency),
+        seed=7,
+        replay_of="src",
+        from_gate=GATE,
+    )
     return Run.start(run_uuid("r2"), started)
 
 
@@ -41,7 +48,11 @@ def test_a_replay_carries_drafts_within_its_window_and_pulls_no_lever() -> None:
     assert first.next_gate(["construct", "oracle", GATE]) == "oracle" and first.payload == {"prompt": "p0"}
     origin = first.facts[0].origin  # type: ignore[union-attr]
     assert (origin.candidate_id, origin.version, origin.from_gate, origin.root_candidate_id) == (
-        str(candidate_uuid("src", 0)), 2, GATE, str(candidate_uuid("src", 0)))
+        str(candidate_uuid("src", 0)),
+        2,
+        GATE,
+        str(candidate_uuid("src", 0)),
+    )
     assert second.status == "rejected" and second.rejection is not None and second.rejection.carried_from
 
     run.settle(f.CandidateSettled(candidate_id=str(second.id), outcome="rejected", gate="oracle", reason="wrong"))

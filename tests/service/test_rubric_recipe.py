@@ -44,8 +44,12 @@ def test_every_gate_passes_some_and_rejects_some(traces: list[Trace]) -> None:
 
 
 def test_splits_are_recorded_on_the_rows_and_in_the_gate_detail(traces: list[Trace]) -> None:
-    split = [t for t in traces if any(g == "atomicity" and r.startswith("compound") for g, _, r in t.events)
-             and t.details.get("atomicity", {}).get("splits")]
+    split = [
+        t
+        for t in traces
+        if any(g == "atomicity" and r.startswith("compound") for g, _, r in t.events)
+        and t.details.get("atomicity", {}).get("splits")
+    ]
     assert split, "no compound row was split"
     for t in split:
         seen = t.details["atomicity"]["splits"]
@@ -80,8 +84,12 @@ def test_discriminating_scores_the_good_sample_above_every_flawed_one(traces: li
         good, *flawed = t.details["discriminating"]["samples"]
         assert good["label"] == "good" and len(flawed) == SPEC.recipe_options["flawed_outputs"]
         assert all(f["total"] < good["total"] and f["flaw"] for f in flawed)
-    fixed = [t for t in traces if any(g == "discriminating" and s == "repair" for g, s, _ in t.events)
-             and ("discriminating", "pass", "") in t.events]
+    fixed = [
+        t
+        for t in traces
+        if any(g == "discriminating" and s == "repair" for g, s, _ in t.events)
+        and ("discriminating", "pass", "") in t.events
+    ]
     assert fixed  # a thin rubric, told which flaws it misses, gains rows that catch them
 
 
@@ -122,14 +130,16 @@ async def _clean_draft(index: int = 0) -> dict[str, Any]:
 
 
 async def test_agreement_needs_three_judges_and_unusable_judges_are_not_the_items_fault(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     gates = {g.name: g for g in recipes.get("rubric").gates}
     payload = await _clean_draft()
     two = replace(SPEC, models=replace(SPEC.models, judges=SPEC.models.judges[:2]))
     result = await gates["agreement"].check(payload, context(two, 0, []))
     assert (result.status, result.reason) == ("fail", "agreement needs at least three judges (2 configured)")
-    junk = replace(SPEC, models=replace(SPEC.models, judge="local/junk",
-                                        judges=[*SPEC.models.judges[:2], "local/junk"]))
+    junk = replace(
+        SPEC, models=replace(SPEC.models, judge="local/junk", judges=[*SPEC.models.judges[:2], "local/junk"])
+    )
     for name in ("discriminating", "agreement", "realism"):
         result = await gates[name].check(payload, context(junk, 0, []))
         assert result.status == "fail" and result.unusable_output and result.receipts, (name, result)

@@ -21,8 +21,9 @@ def test_adding_a_defaulted_field_keeps_old_links_valid() -> None:
     old = f.GatePassed(gate="oracle", detail={"answer": 3})
     grown = GrownGatePassed(gate="oracle", detail={"answer": 3})
     assert link(GENESIS, "c1", 2, old) == link(GENESIS, "c1", 2, grown)
-    assert link(GENESIS, "c1", 2, old) != link(GENESIS, "c1", 2, GrownGatePassed(gate="oracle", detail={"answer": 3},
-                                                                                   reviewed_by="ana"))
+    assert link(GENESIS, "c1", 2, old) != link(
+        GENESIS, "c1", 2, GrownGatePassed(gate="oracle", detail={"answer": 3}, reviewed_by="ana")
+    )
 
 
 def test_a_store_round_trip_keeps_the_link() -> None:

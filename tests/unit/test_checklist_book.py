@@ -26,15 +26,27 @@ def test_add_edit_retire_record_facts_in_order() -> None:
     cb.retire_item(book, "toy", OBSERVED[1], "cy", reason="  not a content problem ", observed=OBSERVED)
     cb.retire_item(book, "toy", "R2", "ana")
     facts = [e.fact for e in book.collect_events()]
-    assert [type(x) for x in facts] == [f.ChecklistItemAdded, f.ChecklistItemAdded, f.ChecklistItemEdited,
-                                        f.ChecklistItemEdited, f.ChecklistItemRetired, f.ChecklistItemRetired]
-    assert facts[0] == f.ChecklistItemAdded(recipe="toy", item_id="R1", text="State the unit of the answer",
-                                            reviewer="ana")
-    assert facts[4] == f.ChecklistItemRetired(recipe="toy", item_id=OBSERVED[1], reviewer="cy",
-                                              reason="not a content problem")
+    assert [type(x) for x in facts] == [
+        f.ChecklistItemAdded,
+        f.ChecklistItemAdded,
+        f.ChecklistItemEdited,
+        f.ChecklistItemEdited,
+        f.ChecklistItemRetired,
+        f.ChecklistItemRetired,
+    ]
+    assert facts[0] == f.ChecklistItemAdded(
+        recipe="toy", item_id="R1", text="State the unit of the answer", reviewer="ana"
+    )
+    assert facts[4] == f.ChecklistItemRetired(
+        recipe="toy", item_id=OBSERVED[1], reviewer="cy", reason="not a content problem"
+    )
     assert book.id == cb.checklist_uuid("toy") != cb.checklist_uuid("toy2")
-    assert book.items["R1"] == {"text": "Say which unit the answer is in", "source": "reviewer", "retired": False,
-                                "by": "bo"}
+    assert book.items["R1"] == {
+        "text": "Say which unit the answer is in",
+        "source": "reviewer",
+        "retired": False,
+        "by": "bo",
+    }
     assert book.items[OBSERVED[1]]["retired"] and book.items[OBSERVED[0]]["source"] == "observed"
     assert set(book.active_texts(OBSERVED).values()) == {"R1", OBSERVED[0]}
 

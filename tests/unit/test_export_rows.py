@@ -14,11 +14,21 @@ from services.export.rows import NAMES, row, rows
 
 
 def point(position: int, recipe: str = "ground_truth", **payload: object) -> dict:
-    return {"candidate_id": f"c{position}", "recipe": recipe, "run_id": "r1", "spec_name": "s", "index": position,
-            "coordinate": {"topic": "t"}, "payload": payload or {"prompt": "2 + 2?", "answer": 4.0},
-            "difficulty": None, "receipts": {"calls": 2, "prompt_tokens": 3, "completion_tokens": 4, "tokens": 7,
-                                             "cost_usd": 0.5}, "verdict": "approve", "reviewer": "ana",
-            "position": position, "approved_at": "2026-01-01T00:00:00+00:00"}
+    return {
+        "candidate_id": f"c{position}",
+        "recipe": recipe,
+        "run_id": "r1",
+        "spec_name": "s",
+        "index": position,
+        "coordinate": {"topic": "t"},
+        "payload": payload or {"prompt": "2 + 2?", "answer": 4.0},
+        "difficulty": None,
+        "receipts": {"calls": 2, "prompt_tokens": 3, "completion_tokens": 4, "tokens": 7, "cost_usd": 0.5},
+        "verdict": "approve",
+        "reviewer": "ana",
+        "position": position,
+        "approved_at": "2026-01-01T00:00:00+00:00",
+    }
 
 
 def test_rows_are_flat_ordered_and_pure() -> None:

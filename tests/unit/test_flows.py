@@ -17,8 +17,11 @@ ROWS = [("tool call", 2, 4, 1), ("plan", 0, 4, 4), ("retrieve", 1, 4, 4), ("plan
 def test_steps_follow_the_workflow_order_with_mean_unbiased_pass_at_k() -> None:
     prof = step_profile("m", ROWS, [1, 2])
     assert prof.model == "m"
-    assert [(s.step, s.step_index, s.items) for s in prof.steps] == [("plan", 0, 2), ("retrieve", 1, 1),
-                                                                      ("tool call", 2, 1)]
+    assert [(s.step, s.step_index, s.items) for s in prof.steps] == [
+        ("plan", 0, 2),
+        ("retrieve", 1, 1),
+        ("tool call", 2, 1),
+    ]
     plan, retrieve, tool = prof.steps
     assert plan.pass_at_k == {"1": 0.75, "2": pytest.approx((1 + 5 / 6) / 2, abs=1e-6)}  # 1 - C(2,2)/C(4,2)
     assert retrieve.pass_at_k == {"1": 1.0, "2": 1.0}
@@ -35,8 +38,11 @@ def test_loss_shares_and_the_weakest_steps() -> None:
     prof = step_profile("m", ROWS, [1])
     total = -math.log(0.75) - math.log(0.25)
     shares = {s.step: s.loss_share for s in prof.steps}
-    assert shares == {"plan": pytest.approx(-math.log(0.75) / total, abs=1e-6), "retrieve": 0.0,
-                      "tool call": pytest.approx(-math.log(0.25) / total, abs=1e-6)}
+    assert shares == {
+        "plan": pytest.approx(-math.log(0.75) / total, abs=1e-6),
+        "retrieve": 0.0,
+        "tool call": pytest.approx(-math.log(0.25) / total, abs=1e-6),
+    }
     assert sum(shares.values()) == pytest.approx(1.0, abs=1e-5)
     assert prof.weakest == ["tool call"]  # 0.83 of the loss on its own
 

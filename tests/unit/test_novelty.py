@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from domain.novelty import nearest, similarity, tokens
 
-BASE = ("A warehouse starts the day with 1,240 boxes. Then it receives 3 crates of 85 boxes each. "
-        "Later it ships 412 boxes. How many boxes does it have at the end of the day?")
-REWORDED = ("A warehouse starts the day with 1240 boxes in stock. Next, it receives 3 cartons of 85 boxes each. "
-            "Later it sends out 412 boxes. How many boxes are left when it closes?")
-FRESH = ("A warehouse starts the day with 2,905 boxes. Then it receives 7 crates of 31 boxes each. "
-         "Later it ships 1,066 boxes. How many boxes does it have at the end of the day?")
+BASE = (
+    "A warehouse starts the day with 1,240 boxes. Then it receives 3 crates of 85 boxes each. "
+    "Later it ships 412 boxes. How many boxes does it have at the end of the day?"
+)
+REWORDED = (
+    "A warehouse starts the day with 1240 boxes in stock. Next, it receives 3 cartons of 85 boxes each. "
+    "Later it sends out 412 boxes. How many boxes are left when it closes?"
+)
+FRESH = (
+    "A warehouse starts the day with 2,905 boxes. Then it receives 7 crates of 31 boxes each. "
+    "Later it ships 1,066 boxes. How many boxes does it have at the end of the day?"
+)
 OTHER = "Convert 12.5 miles to kilometres. Give the result to two decimal places."
 
 

@@ -52,8 +52,10 @@ def test_degenerate_tasks_are_answered_by_a_trivial_strategy() -> None:
 
 def test_latent_difficulty_rises_with_the_difficulty_label() -> None:
     for fam in tasks.families():
-        mean = {lvl: sum(tasks.generate(fam, random.Random(s), lvl, fam.name).latent for s in range(40)) / 40
-                for lvl in LEVELS}
+        mean = {
+            lvl: sum(tasks.generate(fam, random.Random(s), lvl, fam.name).latent for s in range(40)) / 40
+            for lvl in LEVELS
+        }
         assert mean["easy"] < mean["medium"] < mean["hard"], (fam.name, mean)
 
 
@@ -85,8 +87,9 @@ def _drafts(n: int, checklist: list[str] | None = None) -> list[dict | None]:
 
 
 def _flaws(drafts: list[dict | None]) -> dict[str, float]:
-    counts = dict.fromkeys(["truncated", "malformed", "wrong", "leak", "ambiguous", "loose", "contradiction",
-                            "near_dup"], 0)
+    counts = dict.fromkeys(
+        ["truncated", "malformed", "wrong", "leak", "ambiguous", "loose", "contradiction", "near_dup"], 0
+    )
     seen: list[str] = []
     for d in drafts:
         if d is None:
@@ -128,8 +131,16 @@ def test_author_flaw_rates_give_every_gate_work() -> None:
 
 def test_a_checklist_naming_a_problem_makes_the_author_make_it_less() -> None:
     plain = _plain_rates()
-    careful = _flaws(_drafts(360, ["reference answer disagrees with the oracle", "prompt judged ambiguous",
-                                   "worked solution contradicts the reference answer"]))
+    careful = _flaws(
+        _drafts(
+            360,
+            [
+                "reference answer disagrees with the oracle",
+                "prompt judged ambiguous",
+                "worked solution contradicts the reference answer",
+            ],
+        )
+    )
     for flaw in ("wrong", "ambiguous", "contradiction"):
         assert careful[flaw] < plain[flaw], (flaw, careful, plain)
     assert careful["loose"] > plain["loose"] / 1.5  # not named: unchanged (within noise)
@@ -144,8 +155,10 @@ def _rate(model: str, prompts_: list[str], seed: int = 0) -> float:
 
 
 def test_solvers_separate_and_accuracy_falls_with_difficulty() -> None:
-    by_level = {lvl: [tasks.generate(f, random.Random(s), lvl, f.name).prompt
-                      for f in tasks.families() for s in range(25)] for lvl in LEVELS}
+    by_level = {
+        lvl: [tasks.generate(f, random.Random(s), lvl, f.name).prompt for f in tasks.families() for s in range(25)]
+        for lvl in LEVELS
+    }
     everything = [p for ps in by_level.values() for p in ps]
     strong, mid, weak = (_rate(f"local/solver-{m}", everything) for m in ("strong", "mid", "weak"))
     assert strong > mid + 0.1 and mid > weak + 0.1, (strong, mid, weak)
@@ -175,8 +188,11 @@ def test_repairer_fixes_a_wrong_reference_unless_the_item_is_stubborn() -> None:
     for s, attempt in itertools.product(range(160), range(3)):  # asking again only helps a non-stubborn item
         item = tasks.generate(tasks.families()[s % 4], random.Random(s), "medium")
         hard = flaws.stubborn("reference", item.prompt)
-        out = _repaired({**item.payload(), "answer": tasks.mistakes(item.prompt)[0]},
-                        "The reference answer looks wrong: re-derive it.", 100 * s + attempt)
+        out = _repaired(
+            {**item.payload(), "answer": tasks.mistakes(item.prompt)[0]},
+            "The reference answer looks wrong: re-derive it.",
+            100 * s + attempt,
+        )
         count[hard], fixed[hard] = count[hard] + 1, fixed[hard] + items.accepts(out, item.answer)
         assert items.accepts(out, items.concluded(out))  # the solution follows whatever answer it wrote
     assert 0.3 <= count[True] / (count[True] + count[False]) <= 0.6, count
@@ -186,20 +202,30 @@ def test_repairer_fixes_a_wrong_reference_unless_the_item_is_stubborn() -> None:
 def test_stubbornness_belongs_to_the_task_not_its_wording() -> None:
     for s in range(60):
         prompt = tasks.generate(tasks.families()[s % 4], random.Random(s), "hard").prompt
-        variants = [flaws.reword(prompt, random.Random(s)), flaws.insert_before_question(prompt, flaws.AMBIGUOUS[0]),
-                    flaws.insert_before_question(prompt, f"Hint: it works out to {s}.")]
+        variants = [
+            flaws.reword(prompt, random.Random(s)),
+            flaws.insert_before_question(prompt, flaws.AMBIGUOUS[0]),
+            flaws.insert_before_question(prompt, f"Hint: it works out to {s}."),
+        ]
         for kind in flaws.STUBBORN:
             assert {flaws.stubborn(kind, v) for v in variants} == {flaws.stubborn(kind, prompt)}, kind
 
 
-BROKEN = {"grading": lambda d: any(items.accepts(d, w) for w in items.counters(d)),
-          "ambiguity": lambda d: flaws.has_ambiguity(d["prompt"]), "leak": items.leaked}
+BROKEN = {
+    "grading": lambda d: any(items.accepts(d, w) for w in items.counters(d)),
+    "ambiguity": lambda d: flaws.has_ambiguity(d["prompt"]),
+    "leak": items.leaked,
+}
 
 
-@pytest.mark.parametrize(("kind", "flaw", "instruction"), [
-    ("grading", "loose", "Tighten the tolerance so only rounding differences are accepted."),
-    ("ambiguity", "ambiguous", "The prompt is ambiguous: rewrite it to have exactly one reading."),
-    ("leak", "leak", "The prompt reveals the answer. Remove the answer from the prompt.")])
+@pytest.mark.parametrize(
+    ("kind", "flaw", "instruction"),
+    [
+        ("grading", "loose", "Tighten the tolerance so only rounding differences are accepted."),
+        ("ambiguity", "ambiguous", "The prompt is ambiguous: rewrite it to have exactly one reading."),
+        ("leak", "leak", "The prompt reveals the answer. Remove the answer from the prompt."),
+    ],
+)
 def test_stubborn_grading_ambiguity_and_leaks_survive_every_repair(kind: str, flaw: str, instruction: str) -> None:
     still: dict[bool, list[bool]] = {True: [], False: []}
     for s in range(80):

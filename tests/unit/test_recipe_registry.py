@@ -22,8 +22,11 @@ def test_builtins_record_their_construction_arguments() -> None:
 
 
 def test_unknown_option_names_the_option_and_the_accepted_ones() -> None:
-    with pytest.raises(SpecError, match=r"unknown option 'temperature' for recipe 'agent_step' \(accepted: workflow, "
-                                        r"author_temperature\)"):
+    with pytest.raises(
+        SpecError,
+        match=r"unknown option 'temperature' for recipe 'agent_step' \(accepted: workflow, "
+        r"author_temperature\)",
+    ):
         recipes.get("agent_step", temperature=0.3)
 
 

@@ -23,8 +23,9 @@ class Feed:
         return env
 
     def draft(self, cid: str, version: int = 0, recipe: str = "toy") -> f.Envelope:
-        return self(cid, f.Drafted(run_id="r", index=0, recipe=recipe, coordinate={}, payload={},
-                                   checklist_version=version))
+        return self(
+            cid, f.Drafted(run_id="r", index=0, recipe=recipe, coordinate={}, payload={}, checklist_version=version)
+        )
 
 
 def build(feed: Feed, cls: type[Any], envs: list[f.Envelope], every: int = 3) -> Any:
@@ -48,11 +49,22 @@ def scenario(feed: Feed) -> None:
     feed("c4", f.Queued())
     feed("c4", f.VerdictGiven(verdict="reject", reviewer="ana", reason="ambiguous wording"))
     feed("book", f.ChecklistItemAdded(recipe="toy", item_id="R1", text="State the unit", reviewer="ana"))
-    feed("book", f.ChecklistItemEdited(recipe="toy", item_id="review: ambiguous wording",
-                                       text="One reading only", reviewer="bo"))
+    feed(
+        "book",
+        f.ChecklistItemEdited(
+            recipe="toy", item_id="review: ambiguous wording", text="One reading only", reviewer="bo"
+        ),
+    )
     feed("book", f.ChecklistItemAdded(recipe="toy", item_id="R2", text="Give the tolerance", reviewer="bo"))
-    feed("book", f.ChecklistItemRetired(recipe="toy", item_id="oracle: answer '…' does not match oracle '…'",
-                                        reviewer="bo", reason="the oracle gate catches it"))
+    feed(
+        "book",
+        f.ChecklistItemRetired(
+            recipe="toy",
+            item_id="oracle: answer '…' does not match oracle '…'",
+            reviewer="bo",
+            reason="the oracle gate catches it",
+        ),
+    )
     feed("book", f.ChecklistItemEdited(recipe="toy", item_id="R1", text="Say which unit", reviewer="cy"))
     feed("book", f.ChecklistItemRetired(recipe="toy", item_id="R2", reviewer="cy"))
     for i, verdict in enumerate(("approve", "edit", "reject")):
@@ -72,18 +84,49 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
     assert view.dump() == build(feed, Checklist, feed.envs, every=10_000).dump()  # rebuilt == incremental
     assert view.ranked("toy") == [("oracle: answer '…' does not match oracle '…'", 3), ("review: ambiguous wording", 1)]
     assert view.items("toy") == ["Say which unit", "One reading only"]
-    who = {"R1": ("ana", None, ""), "review: ambiguous wording": (None, None, ""), "R2": ("bo", "cy", ""),
-           "oracle: answer '…' does not match oracle '…'": (None, "bo", "the oracle gate catches it")}
-    assert view.entries("toy") == [{**row, "added_by": who[row["id"]][0], "retired_by": who[row["id"]][1],
-                                    "reason": who[row["id"]][2]} for row in [
-        {"id": "R1", "text": "Say which unit", "count": 0, "source": "reviewer", "retired": False, "edited_by": "cy"},
-        {"id": "review: ambiguous wording", "text": "One reading only", "count": 1, "source": "observed",
-         "retired": False, "edited_by": "bo"},
-        {"id": "R2", "text": "Give the tolerance", "count": 0, "source": "reviewer", "retired": True,
-         "edited_by": None},
-        {"id": "oracle: answer '…' does not match oracle '…'", "text": "oracle: answer '…' does not match oracle '…'",
-         "count": 3, "source": "observed", "retired": True, "edited_by": None},
-    ]]
+    who = {
+        "R1": ("ana", None, ""),
+        "review: ambiguous wording": (None, None, ""),
+        "R2": ("bo", "cy", ""),
+        "oracle: answer '…' does not match oracle '…'": (None, "bo", "the oracle gate catches it"),
+    }
+    assert view.entries("toy") == [
+        {**row, "added_by": who[row["id"]][0], "retired_by": who[row["id"]][1], "reason": who[row["id"]][2]}
+        for row in [
+            {
+                "id": "R1",
+                "text": "Say which unit",
+                "count": 0,
+                "source": "reviewer",
+                "retired": False,
+                "edited_by": "cy",
+            },
+            {
+                "id": "review: ambiguous wording",
+                "text": "One reading only",
+                "count": 1,
+                "source": "observed",
+                "retired": False,
+                "edited_by": "bo",
+            },
+            {
+                "id": "R2",
+                "text": "Give the tolerance",
+                "count": 0,
+                "source": "reviewer",
+                "retired": True,
+                "edited_by": None,
+            },
+            {
+                "id": "oracle: answer '…' does not match oracle '…'",
+                "text": "oracle: answer '…' does not match oracle '…'",
+                "count": 3,
+                "source": "observed",
+                "retired": True,
+                "edited_by": None,
+            },
+        ]
+    ]
     # +1: oracle item, +1: review item, then each of the six reviewer facts changed what authors see.
     assert view.version("toy") == 8
     assert view.summary()["reviewer_items"] == 2 and view.entries("nope") == [] and view.version("nope") == 0
@@ -116,8 +159,17 @@ def test_reflection_rates_per_checklist_version() -> None:
     view = build(feed, Reflection, feed.envs)
     assert view.dump() == build(feed, Reflection, feed.envs, every=10_000).dump()
     rows = {r["version"]: r for r in view.rates("toy")}
-    assert rows[0] == {"version": 0, "drafted": 3, "survived": 0, "rejected": 3, "settled": 3, "decided": 0,
-                       "approved": 0, "survival_rate": 0.0, "approval_rate": None}
+    assert rows[0] == {
+        "version": 0,
+        "drafted": 3,
+        "survived": 0,
+        "rejected": 3,
+        "settled": 3,
+        "decided": 0,
+        "approved": 0,
+        "survival_rate": 0.0,
+        "approval_rate": None,
+    }
     assert (rows[1]["survived"], rows[1]["decided"], rows[1]["approved"], rows[1]["approval_rate"]) == (1, 1, 0, 0.0)
     six = rows[6]
     assert (six["drafted"], six["settled"], six["survived"], six["rejected"]) == (5, 4, 3, 1)

@@ -16,19 +16,37 @@ def receipt(role: str) -> f.Receipt:
 
 
 def source() -> Candidate:
-    return Candidate.draft(candidate_uuid("src", 0), f.Drafted(
-        run_id="src", index=0, recipe="r", coordinate={"t": "a"}, payload={"q": "v1"}, receipts=[receipt("author")]))
+    return Candidate.draft(
+        candidate_uuid("src", 0),
+        f.Drafted(
+            run_id="src", index=0, recipe="r", coordinate={"t": "a"}, payload={"q": "v1"}, receipts=[receipt("author")]
+        ),
+    )
 
 
 def probed() -> f.Probed:
     outcomes = [f.ModelOutcome(model="m", n=2, c=1, pass_at_k={"1": 0.5})]
-    return f.Probed(gate="probe", outcomes=outcomes, solve_rate=0.5, passed_models=["m"], band="discriminating",
-                    in_band=True, receipts=[receipt("panel")])
+    return f.Probed(
+        gate="probe",
+        outcomes=outcomes,
+        solve_rate=0.5,
+        passed_models=["m"],
+        band="discriminating",
+        in_band=True,
+        receipts=[receipt("panel")],
+    )
 
 
 def repaired(gate: str, invalidated: list[str]) -> f.Repaired:
-    return f.Repaired(gate=gate, instruction="fix", payload={"q": "v2"}, diff=["q"], invalidated=invalidated,
-                      attempt=1, receipts=[receipt("repairer")])
+    return f.Repaired(
+        gate=gate,
+        instruction="fix",
+        payload={"q": "v2"},
+        diff=["q"],
+        invalidated=invalidated,
+        attempt=1,
+        receipts=[receipt("repairer")],
+    )
 
 
 def history(c: Candidate) -> list[tuple[int, f.Fact]]:
@@ -56,7 +74,10 @@ def test_the_payload_and_passed_gates_are_taken_as_the_source_reached_the_gate()
     assert taken is not None and not taken.rejected
     assert taken.payload == {"q": "v2"} and taken.version == 6  # after the repair, before the probe was asked for
     assert [(x.gate, x.carried_from) for x in taken.facts] == [  # type: ignore[attr-defined]
-        ("schema", f"{SID}:2"), ("oracle", f"{SID}:5"), ("novelty", f"{SID}:6")]
+        ("schema", f"{SID}:2"),
+        ("oracle", f"{SID}:5"),
+        ("novelty", f"{SID}:6"),
+    ]
     assert all(not x.receipts for x in taken.facts)  # type: ignore[attr-defined]  # the cost stays with the source
     assert taken.facts[0].gate_version == "v-schema" and taken.facts[0].detail == {"ok": 1}  # type: ignore[attr-defined]
 
@@ -92,8 +113,9 @@ def test_a_rejection_before_the_gate_is_carried_and_one_at_it_is_not() -> None:
 
 
 def test_a_failed_draft_has_nothing_to_carry() -> None:
-    failed = Candidate.draft(candidate_uuid("src", 1), f.DraftFailed(
-        run_id="src", index=1, recipe="r", coordinate={}, reason="junk"))
+    failed = Candidate.draft(
+        candidate_uuid("src", 1), f.DraftFailed(run_id="src", index=1, recipe="r", coordinate={}, reason="junk")
+    )
     failed.reject("author", "junk")
     assert carry(SID, history(failed), ORDER, "schema") is None
 
@@ -107,12 +129,25 @@ def test_compare_sorts_points_into_admitted_rejected_and_unchanged() -> None:
     def o(i: int, admitted: bool, gate: str = "", reason: str = "") -> Outcome:
         return Outcome(f"c{i}", i, admitted, gate, reason, "queued" if admitted else "rejected")
 
-    source = {0: o(0, False, "probe", "flat"), 1: o(1, True), 2: o(2, True), 3: o(3, False, "schema", "bad"),
-              4: o(4, False, "probe", "flat")}
-    replay = {0: o(0, True), 1: o(1, False, "probe", "too easy"), 2: o(2, True), 3: o(3, False, "schema", "bad"),
-              4: o(4, False, "probe", "too easy")}
+    source = {
+        0: o(0, False, "probe", "flat"),
+        1: o(1, True),
+        2: o(2, True),
+        3: o(3, False, "schema", "bad"),
+        4: o(4, False, "probe", "flat"),
+    }
+    replay = {
+        0: o(0, True),
+        1: o(1, False, "probe", "too easy"),
+        2: o(2, True),
+        3: o(3, False, "schema", "bad"),
+        4: o(4, False, "probe", "too easy"),
+    }
     diff = compare(source, replay)
     assert [(r["index"], r["source_reason"]) for r in diff["newly_admitted"]] == [(0, "flat")]
     assert [(r["index"], r["reason"]) for r in diff["newly_rejected"]] == [(1, "too easy")]
-    assert diff["unchanged"] == {"count": 3, "by_gate": {"admitted": 1, "rejected at schema": 1,
-                                                         "rejected at probe": 1}, "reason_changed": 1}
+    assert diff["unchanged"] == {
+        "count": 3,
+        "by_gate": {"admitted": 1, "rejected at schema": 1, "rejected at probe": 1},
+        "reason_changed": 1,
+    }

@@ -57,13 +57,18 @@ def test_json_rubric_as_list_or_object() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("type", "outcomes", r"criterion 2 \(line 9\): unknown type 'outcomes'"),
-     ("polarity", "should", r"criterion 2 \(line 10\): unknown polarity 'should'"),
-     ("criticality", "critical", r"criterion 2 \(line 11\): unknown criticality 'critical'")],
+    [
+        ("type", "outcomes", r"criterion 2 \(line 9\): unknown type 'outcomes'"),
+        ("polarity", "should", r"criterion 2 \(line 10\): unknown polarity 'should'"),
+        ("criticality", "critical", r"criterion 2 \(line 11\): unknown criticality 'critical'"),
+    ],
 )
 def test_bad_rows_are_named_with_their_line(field: str, value: str, message: str) -> None:
-    row = {"type": 'type = "grounding-and-safety"', "polarity": 'polarity = "must-not"',
-           "criticality": 'polarity = "must-not"'}[field]
+    row = {
+        "type": 'type = "grounding-and-safety"',
+        "polarity": 'polarity = "must-not"',
+        "criticality": 'polarity = "must-not"',
+    }[field]
     text = TOML.replace(row, f'{field} = "{value}"' if field != "criticality" else f'{row}\n{field} = "{value}"')
     with pytest.raises(RubricError, match=message):
         parse_rubric(text, "r.toml")
@@ -71,11 +76,16 @@ def test_bad_rows_are_named_with_their_line(field: str, value: str, message: str
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "r.toml: no criteria"), ("title = 'x'", "r.toml: no criteria"), ("[]", "r.toml: no criteria"),
-     ('[{"type": "outcome"}]', "criterion 1: missing or empty 'text'"),
-     ('[{"text": "x y z"}]', "criterion 1: missing 'type'"),
-     ('[{"text": "x y z", "type": "outcome", "weight": 2}]', "criterion 1: unknown field 'weight'"),
-     ("[[criteria]\ntext=", "r.toml: not valid TOML"), ('{"criteria": [}', "r.toml: line 1: not valid JSON")],
+    [
+        ("", "r.toml: no criteria"),
+        ("title = 'x'", "r.toml: no criteria"),
+        ("[]", "r.toml: no criteria"),
+        ('[{"type": "outcome"}]', "criterion 1: missing or empty 'text'"),
+        ('[{"text": "x y z"}]', "criterion 1: missing 'type'"),
+        ('[{"text": "x y z", "type": "outcome", "weight": 2}]', "criterion 1: unknown field 'weight'"),
+        ("[[criteria]\ntext=", "r.toml: not valid TOML"),
+        ('{"criteria": [}', "r.toml: line 1: not valid JSON"),
+    ],
 )
 def test_unusable_files_say_what_and_where(text: str, message: str) -> None:
     with pytest.raises(RubricError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
@@ -106,7 +116,9 @@ def test_score_needs_one_judgement_per_criterion() -> None:
 
 def test_compound_and_vague_rows_are_found() -> None:
     assert compound_parts("The response mentions the price and includes a subject line") == [
-        "The response mentions the price", "includes a subject line"]
+        "The response mentions the price",
+        "includes a subject line",
+    ]
     assert compound_parts("The response is at most 120 words.") == []
     assert compound_parts("Uses salt and pepper") == []  # parts under three words: one requirement
     assert vague_terms("The tone is clear and appropriate") == ["appropriate", "clear"]
@@ -114,12 +126,14 @@ def test_compound_and_vague_rows_are_found() -> None:
 
 
 def test_duplicates_overlaps_and_coverage() -> None:
-    rows = criteria_from([
-        {"text": "The response mentions the price ($49).", "type": "outcome"},
-        {"text": "the response  mentions the price ($49)", "type": "process"},
-        {"text": "The response clearly mentions the price ($49) to the reader.", "type": "outcome"},
-        {"text": "The response contains no exclamation marks.", "type": "instruction-following"},
-    ])
+    rows = criteria_from(
+        [
+            {"text": "The response mentions the price ($49).", "type": "outcome"},
+            {"text": "the response  mentions the price ($49)", "type": "process"},
+            {"text": "The response clearly mentions the price ($49) to the reader.", "type": "outcome"},
+            {"text": "The response contains no exclamation marks.", "type": "instruction-following"},
+        ]
+    )
     assert duplicates(rows) == [(0, 1)]
     assert (0, 2) in [(i, j) for i, j, _ in overlaps(rows, 0.3)]
     assert all(3 not in pair[:2] for pair in overlaps(rows, 0.3))
@@ -138,8 +152,9 @@ def test_raw_agreement_is_the_mean_share_of_agreeing_pairs() -> None:
 
 def test_fleiss_kappa_known_values() -> None:
     # P-bar = 2/3, p(yes) = 1/2, P_e = 1/2: kappa = (2/3 - 1/2) / (1/2) = 1/3
-    assert fleiss_kappa([[True, True, True], [False, False, False], [True, True, False], [True, False, False]]
-                        ) == pytest.approx(1 / 3)
+    assert fleiss_kappa(
+        [[True, True, True], [False, False, False], [True, True, False], [True, False, False]]
+    ) == pytest.approx(1 / 3)
     assert fleiss_kappa([[True, True, True], [False, False, False]]) == pytest.approx(1.0)
     assert fleiss_kappa([[True, True, True], [True, True, True]]) == 1.0  # one category only: full agreement
     # judges split every time: worse than chance

@@ -28,8 +28,10 @@ from recipes.rubric import items, prompts
 from recipes.rubric.render import render_results
 
 LEVELS = ("easy", "medium", "hard")
-TASKS = [compose.build(fam, random.Random(seed), level) for fam, level, seed in
-         itertools.product(FAMILIES.values(), LEVELS, range(12))]
+TASKS = [
+    compose.build(fam, random.Random(seed), level)
+    for fam, level, seed in itertools.product(FAMILIES.values(), LEVELS, range(12))
+]
 
 
 def _item(task: compose.Task) -> dict:
@@ -67,16 +69,24 @@ def test_judges_agree_on_crisp_rows_and_differ_on_taste() -> None:
     assert yes["judge-a"] > yes["judge-b"] > yes["judge-c"], yes
 
 
-@pytest.mark.parametrize("flaw,caught", [
-    ("compound", lambda rows, item: any(compound_parts(c.text) for c in rows)),
-    ("vague", lambda rows, item: any(vague_terms(c.text) for c in rows)),
-    ("subtle", lambda rows, item: not any(vague_terms(c.text) or compound_parts(c.text) for c in rows)
-     and not all(checks.crisp(c.text) for c in rows)),
-    ("overlap", lambda rows, item: overlaps(rows, 0.6)),
-    ("duplicate", lambda rows, item: duplicates(rows)),
-    ("missing", lambda rows, item: missing_types(rows)),
-    ("stale", lambda rows, item: items.stale_facts(item, rows)),
-])
+@pytest.mark.parametrize(
+    "flaw,caught",
+    [
+        ("compound", lambda rows, item: any(compound_parts(c.text) for c in rows)),
+        ("vague", lambda rows, item: any(vague_terms(c.text) for c in rows)),
+        (
+            "subtle",
+            lambda rows, item: (
+                not any(vague_terms(c.text) or compound_parts(c.text) for c in rows)
+                and not all(checks.crisp(c.text) for c in rows)
+            ),
+        ),
+        ("overlap", lambda rows, item: overlaps(rows, 0.6)),
+        ("duplicate", lambda rows, item: duplicates(rows)),
+        ("missing", lambda rows, item: missing_types(rows)),
+        ("stale", lambda rows, item: items.stale_facts(item, rows)),
+    ],
+)
 def test_each_author_flaw_lands_where_its_gate_looks(flaw: str, caught) -> None:
     for task in TASKS[::5]:
         item = _item(task)
@@ -92,8 +102,9 @@ def test_the_repairer_splits_a_compound_row_into_rows_that_keep_its_text() -> No
     merged = f"{task.reqs[2].text} and {task.reqs[3].text.removeprefix('The response ')}"
     item["criteria"][2:4] = [{**item["criteria"][2], "text": merged}]
     text = f'Row 3 joins separate checks ("{merged}"): split it into one row per check.'
-    fixed = next(f for seed in range(20) if (f := repair.repair(item, text, random.Random(seed)))["criteria"]
-                 != item["criteria"])
+    fixed = next(
+        f for seed in range(20) if (f := repair.repair(item, text, random.Random(seed)))["criteria"] != item["criteria"]
+    )
     rows = criteria_from(fixed["criteria"])
     assert [c.text for c in rows[2:4]] == [task.reqs[2].text, task.reqs[3].text]
     assert rows[2].split_from == rows[3].split_from == merged and len(rows) == len(task.reqs)
@@ -106,15 +117,20 @@ def test_panel_roles_answer_the_recipes_messages() -> None:
     written = items.samples_from(respond("local/author", prompts.writer(task.prompt, 3), 9, 0.7), 3)
     assert written is not None and len(written[1]) == 3 and all(flaw for flaw, _ in written[1])
     texts = [r.text for r in task.reqs]
-    present = items.present_list(respond("local/judge-b", prompts.judge(task.prompt, written[0], texts), 1, 0.0),
-                                 len(texts))
-    assert present is not None and all(satisfied(c, p) for c, p in zip(criteria_from(_item(task)["criteria"]),
-                                                                        present, strict=True))
+    present = items.present_list(
+        respond("local/judge-b", prompts.judge(task.prompt, written[0], texts), 1, 0.0), len(texts)
+    )
+    assert present is not None and all(
+        satisfied(c, p) for c, p in zip(criteria_from(_item(task)["criteria"]), present, strict=True)
+    )
 
 
 def test_items_helpers_name_rows_and_refuse_junk() -> None:
-    assert (items.rows_text([0]), items.rows_text([1, 4]), items.rows_text([0, 3, 5])) == \
-        ("row 1", "rows 2 and 5", "rows 1, 4 and 6")
+    assert (items.rows_text([0]), items.rows_text([1, 4]), items.rows_text([0, 3, 5])) == (
+        "row 1",
+        "rows 2 and 5",
+        "rows 1, 4 and 6",
+    )
     item = _item(TASKS[0])
     assert items.construct_problems(item, ("outcome",)) == []
     assert items.construct_problems({**item, "output": " "}, ()) == ["the captured output is empty"]
@@ -134,8 +150,17 @@ def test_recipe_options_are_checked_and_recorded() -> None:
         with pytest.raises(SpecError):
             recipes.get("rubric", **bad)
     names = [g.name for g in recipes.get("rubric").gates]
-    assert names == ["construct", "novelty", "atomicity", "mece", "discriminating", "agreement", "realism",
-                     "difficulty", "final"]
+    assert names == [
+        "construct",
+        "novelty",
+        "atomicity",
+        "mece",
+        "discriminating",
+        "agreement",
+        "realism",
+        "difficulty",
+        "final",
+    ]
 
 
 def test_render_shows_the_rubric_table_and_the_results() -> None:
@@ -143,12 +168,26 @@ def test_render_shows_the_rubric_table_and_the_results() -> None:
     item["criteria"][0]["split_from"] = "an older compound row"
     plain = recipes.get("rubric").render(item)
     assert item["prompt"] in plain and "| # | criterion | type | polarity | criticality | split from |" in plain
-    rows = [{"row": i + 1, "text": r["text"], "raw": 1.0, "kappa": 1.0, "ratings": []}
-            for i, r in enumerate(item["criteria"])]
-    details = {"agreement": {"measure": "raw", "threshold": 0.8, "judges": ["a", "b", "c"], "samples": ["captured"],
-                             "per_criterion": rows, "captured": {"label": "captured", "total": 0.5, "by_type": {}}},
-               "discriminating": {"samples": [{"label": "good", "flaw": "", "total": 1.0, "by_type": {"outcome": 1.0}},
-                                              {"label": "flawed 1", "flaw": "promises a refund", "total": 0.0}]}}
+    rows = [
+        {"row": i + 1, "text": r["text"], "raw": 1.0, "kappa": 1.0, "ratings": []}
+        for i, r in enumerate(item["criteria"])
+    ]
+    details = {
+        "agreement": {
+            "measure": "raw",
+            "threshold": 0.8,
+            "judges": ["a", "b", "c"],
+            "samples": ["captured"],
+            "per_criterion": rows,
+            "captured": {"label": "captured", "total": 0.5, "by_type": {}},
+        },
+        "discriminating": {
+            "samples": [
+                {"label": "good", "flaw": "", "total": 1.0, "by_type": {"outcome": 1.0}},
+                {"label": "flawed 1", "flaw": "promises a refund", "total": 0.0},
+            ]
+        },
+    }
     full = render_results(item, details)
     assert "agreement (raw / kappa)" in full and "1.00 / 1.00" in full
     assert "| flawed 1 | promises a refund | 0.00 |" in full

@@ -86,8 +86,15 @@ class Served:
         self.thread.join(timeout=15)
         self.ledger.close()
 
-    def call(self, method: str, path: str, reviewer: str | None = "ana", body: Any = None,
-             raw: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        reviewer: str | None = "ana",
+        body: Any = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """An API call as ``reviewer`` (None: no token); returns (status, decoded JSON body)."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
@@ -127,8 +134,9 @@ class Browser:
         self.base = served.url
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
-    def open(self, path: str, form: dict[str, str] | None = None,
-             origin: str | None = None) -> tuple[int, str, str, dict[str, str]]:
+    def open(
+        self, path: str, form: dict[str, str] | None = None, origin: str | None = None
+    ) -> tuple[int, str, str, dict[str, str]]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         request = urllib.request.Request(self.base + path, data=data)
         if form is not None:
@@ -150,32 +158,71 @@ def csrf(html: str) -> str:
 
 
 def _receipt(role: str) -> f.Receipt:
-    return f.Receipt(role=role, model=f"local/{role}", prompt_sha256="a" * 64, response_sha256="b" * 64,
-                     prompt_tokens=40, completion_tokens=20, cost_usd=0.0001, latency_ms=3.0)
+    return f.Receipt(
+        role=role,
+        model=f"local/{role}",
+        prompt_sha256="a" * 64,
+        response_sha256="b" * 64,
+        prompt_tokens=40,
+        completion_tokens=20,
+        cost_usd=0.0001,
+        latency_ms=3.0,
+    )
 
 
 def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> str:
     """A queued ground-truth point whose realism repair put ``text`` into its prompt and solution."""
     run_id = "xss" + uuid4().hex[:9]
     ledger = served.ledger
-    run = Run.start(run_uuid(run_id), f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth",
-                                                   spec={}, policy=f.Policy(target=1)))
+    run = Run.start(
+        run_uuid(run_id),
+        f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth", spec={}, policy=f.Policy(target=1)),
+    )
     cid, coordinate = candidate_uuid(run_id, 0), {"topic": "arithmetic", "difficulty": "easy"}
     run.pull(0, str(cid), coordinate)
-    cand = Candidate.draft(cid, f.Drafted(run_id=run_id, index=0, recipe="ground_truth", coordinate=coordinate,
-                                          payload=payload, receipts=[_receipt("author")]))
+    cand = Candidate.draft(
+        cid,
+        f.Drafted(
+            run_id=run_id,
+            index=0,
+            recipe="ground_truth",
+            coordinate=coordinate,
+            payload=payload,
+            receipts=[_receipt("author")],
+        ),
+    )
     for gate in ("construct", "novelty", "oracle", "counter"):
         cand.pass_gate(gate, {}, [])
     cand.fail_gate("realism", "prompt judged ambiguous", "rewrite the prompt", {}, [_receipt("judge")])
     evil = {**payload, "prompt": f"{text} {payload['prompt']}", "solution": f"{payload.get('solution', '')} {text}"}
-    cand.repair(f.Repaired(gate="realism", instruction="rewrite", payload=evil, diff=["prompt", "solution"],
-                           invalidated=["realism"], attempt=1, receipts=[_receipt("repairer")]))
+    cand.repair(
+        f.Repaired(
+            gate="realism",
+            instruction="rewrite",
+            payload=evil,
+            diff=["prompt", "solution"],
+            invalidated=["realism"],
+            attempt=1,
+            receipts=[_receipt("repairer")],
+        )
+    )
     cand.pass_gate("realism", {}, [_receipt("judge")])
     cand.request_probe("difficulty")
-    outcomes = [f.ModelOutcome(model="local/solver-strong", n=5, c=4, pass_at_k={"1": 0.8, "5": 1.0}),
-                f.ModelOutcome(model="local/solver-weak", n=5, c=0, pass_at_k={"1": 0.0, "5": 0.0})]
-    cand.record_probe(f.Probed(gate="difficulty", outcomes=outcomes, solve_rate=0.4, band="discriminating",
-                               passed_models=["local/solver-strong"], in_band=True, receipts=[_receipt("solver")]))
+    outcomes = [
+        f.ModelOutcome(model="local/solver-strong", n=5, c=4, pass_at_k={"1": 0.8, "5": 1.0}),
+        f.ModelOutcome(model="local/solver-weak", n=5, c=0, pass_at_k={"1": 0.0, "5": 0.0}),
+    ]
+    cand.record_probe(
+        f.Probed(
+            gate="difficulty",
+            outcomes=outcomes,
+            solve_rate=0.4,
+            band="discriminating",
+            passed_models=["local/solver-strong"],
+            in_band=True,
+            receipts=[_receipt("solver")],
+        )
+    )
     for gate in ("difficulty", "gameability", "final"):
         cand.pass_gate(gate, {}, [])
     cand.enqueue()
@@ -186,12 +233,22 @@ def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> st
 def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
     """A ground-truth draft rejected at ``gate`` for ``reason``: one more observed checklist item."""
     run_id = "rej" + uuid4().hex[:9]
-    run = Run.start(run_uuid(run_id), f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth",
-                                                   spec={}, policy=f.Policy(target=1)))
+    run = Run.start(
+        run_uuid(run_id),
+        f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth", spec={}, policy=f.Policy(target=1)),
+    )
     cid, coordinate = candidate_uuid(run_id, 0), {"topic": "arithmetic", "difficulty": "easy"}
     run.pull(0, str(cid), coordinate)
-    cand = Candidate.draft(cid, f.Drafted(run_id=run_id, index=0, recipe="ground_truth", coordinate=coordinate,
-                                          payload={"prompt": "What is 2 + 2?", "answer": "4", "answer_type": "exact"},
-                                          receipts=[_receipt("author")]))
+    cand = Candidate.draft(
+        cid,
+        f.Drafted(
+            run_id=run_id,
+            index=0,
+            recipe="ground_truth",
+            coordinate=coordinate,
+            payload={"prompt": "What is 2 + 2?", "answer": "4", "answer_type": "exact"},
+            receipts=[_receipt("author")],
+        ),
+    )
     cand.reject(gate, reason)
     served.ledger.save(run, cand)

@@ -50,8 +50,9 @@ def test_the_api_shows_versions_and_rates_and_records_changes_by_the_reviewer(se
     assert all(r["survival_rate"] == (round(r["survived"] / r["settled"], 4) if r["settled"] else None) for r in rates)
     before, version = served.position(), view["version"]
 
-    status, added = served.call("POST", "/api/checklist/ground_truth/items", "ana",
-                                {"text": "  The answer must be   a bare number "})
+    status, added = served.call(
+        "POST", "/api/checklist/ground_truth/items", "ana", {"text": "  The answer must be   a bare number "}
+    )
     assert status == 201 and added["item_id"] == "R1" and added["version"] == version + 1, added
     assert added["item"]["text"] == "The answer must be a bare number" and added["reviewer"] == "ana"
     assert added["message"] == f"added R1 to the ground_truth checklist by ana (now version {version + 1})"
@@ -71,8 +72,16 @@ def test_the_api_shows_versions_and_rates_and_records_changes_by_the_reviewer(se
     view = checklist(served)
     assert view["version"] == retired["version"]
     assert entry(view, "R1") | {"count": 0} == {
-        "id": "R1", "text": "The reply is a bare number, no units", "count": 0, "source": "reviewer",
-        "retired": True, "edited_by": "bob", "added_by": "ana", "retired_by": "bob", "reason": ""}
+        "id": "R1",
+        "text": "The reply is a bare number, no units",
+        "count": 0,
+        "source": "reviewer",
+        "retired": True,
+        "edited_by": "bob",
+        "added_by": "ana",
+        "retired_by": "bob",
+        "reason": "",
+    }
     odd = entry(view, ODD_ITEM)
     assert (odd["retired"], odd["retired_by"], odd["reason"]) == (True, "ana", "the spec asks for units")
     assert [e["retired"] for e in view["checklist"]][-2:] == [True, True]  # retired ones last
@@ -103,9 +112,12 @@ def test_bad_api_input_is_refused_and_records_nothing(served: Served) -> None:
         got, answer = served.call(method, path, "ana", body)
         assert got == status and message in answer["error"], (path, body, got, answer)
     for reviewer in (None, "not-a-token", "old"):  # none, unknown, revoked
-        for method, path, body in (("GET", "/api/checklist", None), ("POST", add, {"text": "sneaky"}),
-                                   ("POST", item_url(observed["id"]), {"text": "sneaky"}),
-                                   ("POST", item_url(observed["id"]) + "/retire", {})):
+        for method, path, body in (
+            ("GET", "/api/checklist", None),
+            ("POST", add, {"text": "sneaky"}),
+            ("POST", item_url(observed["id"]), {"text": "sneaky"}),
+            ("POST", item_url(observed["id"]) + "/retire", {}),
+        ):
             got, answer = served.call(method, path, reviewer, body)
             assert got == 401 and "token" in answer["error"], (reviewer, path, answer)
     assert served.position() == before
@@ -132,12 +144,14 @@ def test_the_page_adds_edits_and_retires_items_as_the_signed_in_reviewer(served:
     assert f"added R1 to the ground_truth checklist by bob (now version {version + 1})" in page
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page and "<script>window" not in page
     assert 'onerror="window' not in page
-    status, _, page, _ = browser.open("/checklist/ground_truth/edit",
-                                      {"csrf": token, "item_id": "R1", "text": "State the unit"})
+    status, _, page, _ = browser.open(
+        "/checklist/ground_truth/edit", {"csrf": token, "item_id": "R1", "text": "State the unit"}
+    )
     assert status == 200 and "edited &#39;R1&#39; in the ground_truth checklist by bob" in page
     observed = next(e for e in view["checklist"] if e["source"] == "observed" and not e["retired"])
-    status, _, page, _ = browser.open("/checklist/ground_truth/retire",
-                                      {"csrf": token, "item_id": observed["id"], "reason": "the gate handles it"})
+    status, _, page, _ = browser.open(
+        "/checklist/ground_truth/retire", {"csrf": token, "item_id": observed["id"], "reason": "the gate handles it"}
+    )
     assert status == 200 and "retired " in page and "from the ground_truth checklist by bob" in page
     row = re.search(r'<tr class="item retired"[^>]*>(.*?)</tr>', page, re.S).group(1)  # greyed, with who and why
     assert "retired by bob: the gate handles it" in " ".join(row.split())
@@ -163,8 +177,9 @@ def test_bad_page_input_shows_a_message_and_records_nothing(served: Served) -> N
     assert status == 404 and "the ground_truth checklist has no item &#39;R7&#39;" in page
     status, _, page, _ = browser.open("/checklist/ground_truth/retire", {"csrf": "0" * 64, "item_id": observed["id"]})
     assert status == 403 and "the form has expired" in page
-    status, _, page, _ = browser.open("/checklist/ground_truth/retire", {"csrf": token, "item_id": observed["id"]},
-                                      origin="http://evil.example")
+    status, _, page, _ = browser.open(
+        "/checklist/ground_truth/retire", {"csrf": token, "item_id": observed["id"]}, origin="http://evil.example"
+    )
     assert status == 403 and "posted from another site" in page
     status, _, page, _ = browser.open("/checklist/nonesuch/add", {"csrf": token, "text": "a"})
     assert status == 404 and "unknown recipe &#39;nonesuch&#39;" in page
@@ -177,7 +192,8 @@ def test_bad_page_input_shows_a_message_and_records_nothing(served: Served) -> N
 
     status, _, page, _ = browser.open("/checklist/ground_truth/retire", {"csrf": token, "item_id": observed["id"]})
     assert status == 200 and served.position() == before + 1
-    status, _, page, _ = browser.open("/checklist/ground_truth/retire",
-                                      {"csrf": token, "item_id": observed["id"], "reason": "twice"})
+    status, _, page, _ = browser.open(
+        "/checklist/ground_truth/retire", {"csrf": token, "item_id": observed["id"], "reason": "twice"}
+    )
     assert status == 422 and "is already retired" in page
     assert served.position() == before + 1

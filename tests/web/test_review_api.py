@@ -15,8 +15,9 @@ def test_requests_without_a_valid_token_are_refused(served: Served) -> None:
         for method, path in (("GET", "/api/queue"), ("GET", f"/api/points/{point}"), ("GET", "/api/whoami")):
             status, body = served.call(method, path, reviewer=reviewer)
             assert status == 401 and "token" in body["error"], (reviewer, path, body)
-        status, body = served.call("POST", f"/api/points/{point}/verdict", reviewer=reviewer,
-                                   body={"verdict": "approve"})
+        status, body = served.call(
+            "POST", f"/api/points/{point}/verdict", reviewer=reviewer, body={"verdict": "approve"}
+        )
         assert status == 401, body
     assert served.call("GET", "/api/whoami", reviewer="bob") == (200, {"reviewer": "bob"})
     assert served.position() == before and served.verdicts(point) == []
@@ -40,8 +41,9 @@ def test_queue_with_filters(served: Served) -> None:
     assert ids("?recipe=rubric") == [] and ids("?band=too_easy") == []
     repaired = [q["candidate_id"] for q in items if q["repaired_gates"]]  # the real run may have repaired some
     assert ids("?history=repaired") == [*repaired, crafted]
-    assert ids("?history=repaired:realism") == [q["candidate_id"] for q in items
-                                                if "realism" in q["repaired_gates"]] + [crafted]
+    assert ids("?history=repaired:realism") == [
+        q["candidate_id"] for q in items if "realism" in q["repaired_gates"]
+    ] + [crafted]
     assert ids("?history=repaired:nonesuch") == []
     assert ids("?history=clean") == [c for c in original if c not in repaired]
 
@@ -68,18 +70,27 @@ def test_verdicts_record_the_reviewer(served: Served) -> None:
     first, second, third = (q["candidate_id"] for q in served.queue()[:3])
     status, body = served.call("POST", f"/api/points/{first}/verdict", reviewer="ana", body={"verdict": "approve"})
     assert status == 200 and body["recorded"]["reviewer"] == "ana", body
-    status, body = served.call("POST", f"/api/points/{second}/verdict", reviewer="bob",
-                               body={"verdict": "reject", "reason": "  the units are ambiguous  "})
+    status, body = served.call(
+        "POST",
+        f"/api/points/{second}/verdict",
+        reviewer="bob",
+        body={"verdict": "reject", "reason": "  the units are ambiguous  "},
+    )
     assert status == 200, body
     _, p = served.call("GET", f"/api/points/{third}")
     edited = {**p["payload"], "prompt": p["payload"]["prompt"] + " Answer with a number only."}
-    status, body = served.call("POST", f"/api/points/{third}/verdict", reviewer="ana",
-                               body={"verdict": "edit", "reason": "asked for a bare number", "payload": edited})
+    status, body = served.call(
+        "POST",
+        f"/api/points/{third}/verdict",
+        reviewer="ana",
+        body={"verdict": "edit", "reason": "asked for a bare number", "payload": edited},
+    )
     assert status == 200, body
 
     assert [(v.verdict, v.reviewer) for v in served.verdicts(first)] == [("approve", "ana")]
     assert [(v.verdict, v.reviewer, v.reason) for v in served.verdicts(second)] == [
-        ("reject", "bob", "the units are ambiguous")]
+        ("reject", "bob", "the units are ambiguous")
+    ]
     (edit,) = served.verdicts(third)
     assert (edit.verdict, edit.reviewer, edit.payload) == ("edit", "ana", edited)
     _, after = served.call("GET", f"/api/points/{third}")
@@ -128,8 +139,10 @@ def test_two_reviewers_deciding_at_once_one_wins_and_the_other_is_told(served: S
         start.wait()
         results[reviewer] = served.call("POST", f"/api/points/{point}/verdict", reviewer=reviewer, body=body)
 
-    threads = [threading.Thread(target=decide, args=("ana", {"verdict": "approve"})),
-               threading.Thread(target=decide, args=("bob", {"verdict": "reject", "reason": "too easy"}))]
+    threads = [
+        threading.Thread(target=decide, args=("ana", {"verdict": "approve"})),
+        threading.Thread(target=decide, args=("bob", {"verdict": "reject", "reason": "too easy"})),
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -34,8 +34,9 @@ def test_a_page_verdict_needs_the_form_token_and_the_same_origin(served: Served)
     before = served.position()
     status, _, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": "0" * 64})
     assert status == 403 and "the form has expired" in page
-    status, _, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": csrf(html)},
-                                      origin="http://evil.example")
+    status, _, page, _ = browser.open(
+        f"/points/{first}/verdict", {"verdict": "approve", "csrf": csrf(html)}, origin="http://evil.example"
+    )
     assert status == 403 and "posted from another site" in page
     assert served.position() == before
     status, url, page, _ = browser.open(f"/points/{first}/verdict", {"verdict": "approve", "csrf": csrf(html)})
@@ -53,8 +54,7 @@ def test_bad_input_shows_a_message_on_the_page_and_records_nothing(served: Serve
     status, _, page, _ = browser.open(f"/points/{point}/verdict", {"verdict": "reject", "reason": " ", "csrf": token})
     assert status == 422 and "a rejection needs a reason" in page and 'id="error"' in page
     broken = '{"prompt": "only a prompt"}'
-    status, _, page, _ = browser.open(f"/points/{point}/verdict", {"verdict": "edit", "payload": broken,
-                                                                    "csrf": token})
+    status, _, page, _ = browser.open(f"/points/{point}/verdict", {"verdict": "edit", "payload": broken, "csrf": token})
     assert status == 422 and "breaks the ground_truth payload schema" in page
     assert "{&#34;prompt&#34;: &#34;only a prompt&#34;}" in page  # the posted text is kept (escaped) for fixing
     status, _, page, _ = browser.open(f"/points/{'0' * 8}-0000-0000-0000-{'0' * 12}")
@@ -73,8 +73,10 @@ def test_generated_markup_is_escaped_and_the_page_allows_no_inline_script(served
         assert "<script>window" not in page and "<img src=x" not in page and 'onerror="window' not in page
         assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page
         assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/review.js" defer>']
-        assert "script-src 'self'" in headers["content-security-policy"] and "unsafe-inline" not in headers[
-            "content-security-policy"]
+        assert (
+            "script-src 'self'" in headers["content-security-policy"]
+            and "unsafe-inline" not in headers["content-security-policy"]
+        )
     assert EVIL not in queue
 
 

@@ -24,8 +24,9 @@ class Running:
         env = env_for(home)
         for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):  # never open a browser from a test
             env.pop(name, None)
-        self.proc = subprocess.Popen([str(ASSAY), *args], env=env, cwd=home.parent, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [str(ASSAY), *args], env=env, cwd=home.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=lambda: [self.lines.put(line) for line in self.proc.stdout], daemon=True).start()
@@ -86,7 +87,8 @@ def test_reviewer_commands(world: World, tmp_path: Path) -> None:
     home = copy_home(world, tmp_path / ".assay")
     again = assay(home, "reviewer", "add", "ana")
     assert again.returncode == 2 and again.stderr.strip() == (
-        "error: reviewer 'ana' already exists; revoke it first to issue a new token")
+        "error: reviewer 'ana' already exists; revoke it first to issue a new token"
+    )
     assert "not allowed" in assay(home, "reviewer", "add", "<b>").stderr
     assert "does not exist" in assay(home, "reviewer", "revoke", "zed").stderr
     listed = json.loads(assay(home, "reviewer", "list", "--json").stdout)

@@ -13,8 +13,10 @@ from domain.facts import Receipt
 from recipes.base import Attempt, Context, Draft, DraftError, GateOutcome
 from recipes.shared_gates import NoveltyGate, ProbeGate
 
-SYSTEM_AUTHOR = ("[assay:reverse_word:author] You write one word-reversal task. Reply with JSON only: "
-                 '{"word": "<one lower-case English word>"}.')
+SYSTEM_AUTHOR = (
+    "[assay:reverse_word:author] You write one word-reversal task. Reply with JSON only: "
+    '{"word": "<one lower-case English word>"}.'
+)
 SYSTEM_SOLVER = "[assay:reverse_word:solver] Reverse the word you are given. Reply with the reversed word only."
 LETTERS = {"easy": 4, "medium": 7, "hard": 11}
 
@@ -59,8 +61,12 @@ class ReverseWord:
 
     def __init__(self, uppercase: bool = False) -> None:
         self.uppercase = uppercase
-        self.gates = [Construct(), NoveltyGate(self.novelty_text, frozenset({"word"})),
-                      ProbeGate(frozenset({"word", "answer"})), Final()]
+        self.gates = [
+            Construct(),
+            NoveltyGate(self.novelty_text, frozenset({"word"})),
+            ProbeGate(frozenset({"word", "answer"})),
+            Final(),
+        ]
 
     def validate(self, payload: dict[str, Any]) -> list[str]:
         return _problems(payload)
@@ -68,22 +74,30 @@ class ReverseWord:
     async def draft(self, ctx: Context) -> Draft:
         difficulty = ctx.coordinate.get("difficulty", "medium")
         user = f"Difficulty: {difficulty}\nLetters: {LETTERS.get(difficulty, 7)}"
-        reply = await ctx.call("author", [{"role": "system", "content": SYSTEM_AUTHOR},
-                                          {"role": "user", "content": user}], seed=ctx.seed, temperature=1.0)
+        reply = await ctx.call(
+            "author",
+            [{"role": "system", "content": SYSTEM_AUTHOR}, {"role": "user", "content": user}],
+            seed=ctx.seed,
+            temperature=1.0,
+        )
         try:
             word = str(json.loads(reply.text)["word"])
         except (ValueError, KeyError, TypeError):
             raise DraftError("author returned no usable word", [reply.receipt]) from None
         word = word.upper() if self.uppercase else word
-        return Draft({"word": word, "answer": word[::-1], "prompt": f"Reverse the word: {word}",
-                      "difficulty": difficulty}, [reply.receipt])
+        return Draft(
+            {"word": word, "answer": word[::-1], "prompt": f"Reverse the word: {word}", "difficulty": difficulty},
+            [reply.receipt],
+        )
 
-    async def repair(self, payload: dict[str, Any], instruction: str, ctx: Context
-                     ) -> tuple[dict[str, Any], list[Receipt]]:
+    async def repair(
+        self, payload: dict[str, Any], instruction: str, ctx: Context
+    ) -> tuple[dict[str, Any], list[Receipt]]:
         return dict(payload), []  # no gate here asks for repair
 
-    async def attempt(self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float,
-                      ctx: Context) -> Attempt:
+    async def attempt(
+        self, payload: dict[str, Any], model: str, sample: int, seed: int, temperature: float, ctx: Context
+    ) -> Attempt:
         messages = [{"role": "system", "content": SYSTEM_SOLVER}, {"role": "user", "content": payload["prompt"]}]
         reply = await ctx.call("panel", messages, model=model, sample=sample, seed=seed, temperature=temperature)
         answer = reply.text.strip()

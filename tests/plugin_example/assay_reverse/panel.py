@@ -8,9 +8,11 @@ import re
 
 from panel.protocol import handles, p_correct, user_text
 
-WORDS = {4: ["lamp", "frog", "mint", "dusk", "kite", "wolf", "pear", "cove"],
-         7: ["blanket", "chimney", "lantern", "harvest", "journey", "pelican", "thunder", "compass"],
-         11: ["thermometer", "marshmallow", "grasshopper", "bookkeepers", "watermelons", "playgrounds"]}
+WORDS = {
+    4: ["lamp", "frog", "mint", "dusk", "kite", "wolf", "pear", "cove"],
+    7: ["blanket", "chimney", "lantern", "harvest", "journey", "pelican", "thunder", "compass"],
+    11: ["thermometer", "marshmallow", "grasshopper", "bookkeepers", "watermelons", "playgrounds"],
+}
 
 
 @handles("reverse_word", "author")
@@ -29,4 +31,4 @@ def solver(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
         return word[::-1]
     i = rng.randrange(max(1, len(word) - 1))
     slipped = word[::-1]
-    return slipped[:i] + slipped[i + 1:i + 2] + slipped[i] + slipped[i + 2:]  # two letters swapped
+    return slipped[:i] + slipped[i + 1 : i + 2] + slipped[i] + slipped[i + 2 :]  # two letters swapped
