@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from uuid import uuid4
 
@@ -73,7 +74,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     from recipes.base import DraftError
     from services.llm import LLM, ModelError
     from services.loop import run_gates, run_probe
-    from services.roles import context, stable_seed
+    from services.roles import context, draft_seed, gate_seed
 
     llm, recipe = LLM(), recipes.get(spec.recipe, **spec.recipe_options)
     coords = coordinates(spec.axis_table(), seed, pulls)
@@ -108,7 +109,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                 candidate_id=str(cid),
                 index=index,
                 coordinate=coords[index],
-                seed=stable_seed(seed, run_id, index),
+                seed=draft_seed(seed, index),
                 checklist=checklist.items(spec.recipe),
             )
             common = dict(
@@ -134,7 +135,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                     candidate_id=str(cid),
                     index=index,
                     coordinate=coords[index],
-                    seed=stable_seed(seed, run_id, index, "gates"),
+                    seed=gate_seed(seed, index),
                     corpus=corpus.entries(),
                 )
 
@@ -143,7 +144,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
 
                 await run_gates(cand, recipe, gctx, spec.gates.max_repairs, save, log)
                 if cand.status == "probing":
-                    await run_probe(cand, recipe, gctx, spec, parallel, save, log)
+                    await run_probe(cand, recipe, replace(gctx, seed=seed), spec, parallel, save, log)
                     if cand.status == "drafting":
                         await run_gates(cand, recipe, gctx, spec.gates.max_repairs, save, log)
             calls += len(cand.receipts)

@@ -14,7 +14,7 @@ from domain.candidate import Candidate
 from services.follower import Follower
 from services.llm import LLM
 from services.loop import run_gates
-from services.roles import context, drafted_before, seeded_as, stable_seed
+from services.roles import context, drafted_before, gate_seed, seeded_as
 from services.store import Store
 
 
@@ -45,7 +45,7 @@ class Gating:
             candidate_id=candidate_id,
             index=candidate.index,
             coordinate=candidate.coordinate,
-            seed=stable_seed(seed, run_id, candidate.index, "gates"),
+            seed=gate_seed(seed, candidate.index),
             corpus=corpus,
         )
         log = structlog.get_logger("assay.gating").bind(

@@ -14,7 +14,7 @@ from recipes.base import DraftError
 from services import logs
 from services.follower import Follower
 from services.llm import LLM, ModelError
-from services.roles import context, stable_seed
+from services.roles import context, draft_seed
 from services.store import Store
 
 log = logs.get("assay.generation")
@@ -38,7 +38,7 @@ class Generation:
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
         view = await self.checklist.current()
         items, version = view.items(spec.recipe), view.version(spec.recipe)
-        seed = stable_seed(run_seed, run_id, pull.index)
+        seed = draft_seed(run_seed, pull.index)
         ctx = context(
             self.llm,
             spec,

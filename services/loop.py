@@ -17,7 +17,7 @@ from domain.spec import Spec
 from recipes.base import Context, GateOutcome
 from recipes.versions import gate_versions
 from services.llm import ModelError
-from services.roles import stable_seed
+from services.roles import sample_seed
 
 Save = Callable[[], Awaitable[None]]
 
@@ -109,8 +109,7 @@ async def run_probe(
 
     async def one(model: str, sample: int) -> Any:
         async with parallel:
-            # ctx.candidate_id, not candidate.id: a replayed candidate is seeded as its source was (services.roles)
-            seed = stable_seed(ctx.candidate_id, model, sample)
+            seed = sample_seed(ctx.seed, ctx.index, model, sample)  # ctx.seed: the run's seed (services.probing)
             return await recipe.attempt(candidate.payload, model, sample, seed, probe.temperature, ctx)
 
     try:

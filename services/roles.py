@@ -93,3 +93,23 @@ def stable_seed(*parts: Any) -> int:
 
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+# Every model call of a candidate is seeded from its run's recorded seed and its pull index, never from the
+# run's or candidate's (random) ids: two runs with one seed at concurrency 1 make the same calls, and a replay
+# (which keeps its source's seed and pull indexes) makes the calls its source made.
+
+
+def draft_seed(run_seed: int, index: int) -> int:
+    """The author's seed for pull ``index``."""
+    return stable_seed(run_seed, index)
+
+
+def gate_seed(run_seed: int, index: int) -> int:
+    """The seed of the gates (and repairs) of pull ``index``."""
+    return stable_seed(run_seed, index, "gates")
+
+
+def sample_seed(run_seed: int, index: int, model: str, sample: int) -> int:
+    """The seed of probe sample ``sample`` of ``model`` for pull ``index``: each sample a distinct request."""
+    return stable_seed(run_seed, index, model, sample)

@@ -112,7 +112,7 @@ def _summary(run) -> int:  # noqa: ANN001
         return 130
     console.print(
         f"run {run.run_id} completed: {run.completed.reason}. attempts {run.attempts}, "
-        f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}"
+        f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}, seed {run.seed}"
     )
     by_gate = Counter(s.gate for s in run.settled.values() if s.outcome == "rejected")
     if by_gate:
@@ -145,6 +145,7 @@ async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # no
     from domain.ids import run_uuid
     from domain.run import Run
     from domain.spec import spec_to_dict
+    from services.roles import stable_seed
 
     recipe_args = recipes.recipe_info(recipes.get(spec.recipe, **spec.recipe_options)).args
     runtime = await _started_runtime()
@@ -156,12 +157,15 @@ async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # no
             recipe=spec.recipe,
             spec=spec_to_dict(spec),
             policy=policy,
-            seed=spec.seed if seed is None else seed,
+            seed=seed if seed is not None else stable_seed(spec.seed, run_id),  # unseeded: every run its own
             recipe_args=recipe_args,
         )
         await runtime.store.save(Run.start(run_uuid(run_id), started))
         if not quiet:
-            console.print(f"run {run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}")
+            console.print(
+                f"run {run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
+                f"seed {started.seed}"
+            )
         return await _watch(runtime, run_id, quiet)
     finally:
         await runtime.stop()
@@ -174,7 +178,9 @@ def run(
     until_accepted: int | None = typer.Option(None, "--until-accepted", help="Pull until N are queued."),
     concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
     max_cost: float | None = typer.Option(None, "--max-cost", help="Stop pulling once spend reaches USD."),
-    seed: int | None = typer.Option(None, "--seed", help="Override the spec's seed."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed every model call from S: at --concurrency 1 the same S gives the same run."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Run SPEC through the gated loop until the policy is met; candidates wait in the review queue."""
@@ -234,6 +240,7 @@ def demo(
     spec_path: Path = typer.Option(DEMO_SPEC, "--spec", help="Spec to demo."),
     open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
     port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed the run (default: a fresh seed, printed)."),
 ) -> None:
     """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
     from services import logs
@@ -244,7 +251,7 @@ def demo(
         "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
         "(a deterministic stand-in for hosted models).\n"
     )
-    run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), None, False))
+    run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False))
     code = _summary(run)
     if not open_page:
         console.print(
