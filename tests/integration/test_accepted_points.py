@@ -72,16 +72,20 @@ async def _msg_ids(url: str) -> list[str]:
     return [m.headers["Nats-Msg-Id"] for m in msgs]
 
 
-async def _on_stream(url: str, count: int) -> int:
-    """Wait until the points stream holds ``count`` messages; return what it holds then."""
+async def _on_stream(url: str, ledger: AssayLedger) -> int:
+    """Wait until everything is published: the bus holds every ledger event (stream = ledger) and the publisher
+    has acked every verdict, so no point is still on its way. Return how many points the stream holds then."""
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
+        events = ledger.recorder.max_notification_id() or 0
         async with asyncio.timeout(30):
-            while (await js.stream_info(POINTS_STREAM)).state.messages < count:
+            while True:
+                relayed = (await js.stream_info("ASSAY")).state.messages
+                publisher = await js.consumer_info("ASSAY", "publisher_VerdictGiven")
+                if relayed == events and publisher.num_pending == 0 and publisher.num_ack_pending == 0:
+                    return (await js.stream_info(POINTS_STREAM)).state.messages
                 await asyncio.sleep(0.05)
-        await asyncio.sleep(0.3)  # a surplus (a doubled point) would show up now
-        return (await js.stream_info(POINTS_STREAM)).state.messages
     finally:
         await nc.close()
 
@@ -125,13 +129,13 @@ async def test_consumer_gets_each_accepted_point_once(tmp_path: Path, sqlite_url
         _decide(runtime.ledger, c[0], "approve")
         _decide(runtime.ledger, c[1], "edit", edited)
         _decide(runtime.ledger, c[2], "reject")
-        assert await _on_stream(nats_url, 2) == 2
+        assert await _on_stream(nats_url, runtime.ledger) == 2
         # A redelivered verdict republishes the point: the stream's dedupe (Nats-Msg-Id) drops it.
         verdict = next(
             e for e in iter_envelopes(runtime.ledger) if isinstance(e.fact, f.VerdictGiven) and e.originator_id == c[0]
         )
         await runtime.publisher.on_verdict(verdict)
-        assert await _on_stream(nats_url, 2) == 2
+        assert await _on_stream(nats_url, runtime.ledger) == 2
     finally:
         await runtime.stop()
 
@@ -153,7 +157,7 @@ async def test_consumer_gets_each_accepted_point_once(tmp_path: Path, sqlite_url
     again = Runtime(settings)
     await again.start()
     try:
-        assert await _on_stream(nats_url, 4) == 4
+        assert await _on_stream(nats_url, again.ledger) == 4
     finally:
         await again.stop()
         again.ledger.close()

@@ -137,7 +137,7 @@ async def test_run_follows_pokes_and_retries(
 ) -> None:
     monkeypatch.setattr(relay_module, "RETRY_DELAY", 0.05)
     save_run(ledger, "r1")
-    relay = Relay(ledger, bus, tracking, poll_interval=30.0)  # only a poke can wake it in time
+    relay = Relay(ledger, bus, tracking, poll_interval=3600.0)  # only a poke can wake it within the test
     real_publish, failures = bus.publish_many, []
 
     async def flaky_publish(batch: list[f.Envelope]) -> None:
@@ -153,17 +153,15 @@ async def test_run_follows_pokes_and_retries(
         await wait_for_stream(bus, 5)  # the first attempt failed and was retried
         assert failures == [1]
         await asyncio.to_thread(save_run, ledger, "r2")
-        started = time.monotonic()
         await asyncio.to_thread(relay.poke)  # pokes come from worker threads after saves
         await wait_for_stream(bus, 10)
-        assert time.monotonic() - started < 2
         assert await stream_ids(bus) == ledger_ids(ledger)
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
 
 
-async def wait_for_stream(bus: Bus, count: int, timeout: float = 5.0) -> None:
+async def wait_for_stream(bus: Bus, count: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while (await bus.js.stream_info("ASSAY")).state.messages < count:
         assert time.monotonic() < deadline, f"stream did not reach {count} messages"

@@ -40,11 +40,22 @@ class World:
     tokens: dict[str, str]
 
 
+# Rejections every world holds, whatever its run rejected: the checklist tests need observed items.
+OBSERVED = (("oracle", "the reference answer disagrees with the oracle"), ("realism", "the prompt reads two ways"))
+
+
 def make_world(base: Path) -> World:
     home = base / ".assay"
-    # Until 4 are queued (not a fixed number of attempts): the tests need that many points to decide.
-    ran = assay(home, "run", str(SPEC), "--until-accepted", "4", "--quiet")
+    # Until 4 are queued (the tests decide that many points), at concurrency 1 with a fixed seed: the same
+    # ledger every time (see tests/e2e/test_reproducible_run.py).
+    ran = assay(home, "run", str(SPEC), "--until-accepted", "4", "--concurrency", "1", "--seed", "11", "--quiet")
     assert ran.returncode == 0, ran.stderr
+    ledger = open_ledger(store_url(home))
+    try:
+        for gate, reason in OBSERVED:
+            reject(ledger, reason, gate)
+    finally:
+        ledger.close()
     tokens = {}
     for name in REVIEWERS:
         added = assay(home, "reviewer", "add", name)
@@ -232,6 +243,11 @@ def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> st
 
 def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
     """A ground-truth draft rejected at ``gate`` for ``reason``: one more observed checklist item."""
+    reject(served.ledger, reason, gate)
+
+
+def reject(ledger: AssayLedger, reason: str, gate: str) -> None:
+    """Record, straight through the domain, a ground-truth draft rejected at ``gate`` for ``reason``."""
     run_id = "rej" + uuid4().hex[:9]
     run = Run.start(
         run_uuid(run_id),
@@ -251,4 +267,4 @@ def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
         ),
     )
     cand.reject(gate, reason)
-    served.ledger.save(run, cand)
+    ledger.save(run, cand)

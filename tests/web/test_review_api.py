@@ -57,8 +57,9 @@ def test_point_json_has_history_gates_receipts_probe_and_render(served: Served) 
     assert {g["gate"] for g in p["gates"]} >= {"construct", "oracle", "difficulty", "final"}
     calls = [r for g in p["gates"] for r in g["receipts"]]
     assert calls and all(len(r["prompt_sha256"]) == 64 and r["model"].startswith("local/") for r in calls)
-    (probe,) = p["probes"]
-    assert len(probe["outcomes"]) == 3 and probe["ks"] == ["1", "5"]
+    # One probe per Probed fact (a repair after the probe re-probes), each with every panel model's outcome.
+    assert p["probes"] and len(p["probes"]) == sum(f["type"] == "Probed" for f in p["facts"])
+    assert all(len(probe["outcomes"]) == 3 and probe["ks"] == ["1", "5"] for probe in p["probes"])
     repairs = [f"repair {f['attempt']} ({f['gate']})" for f in p["facts"] if f["type"] == "Repaired"]
     assert [v["label"] for v in p["versions"]] == ["original draft", *repairs]
     for missing in (str(uuid4()), "nonsense", p["facts"][0]["run_id"]):
