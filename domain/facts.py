@@ -109,8 +109,8 @@ class Origin(msgspec.Struct, frozen=True):
     version: int
     from_gate: str
     outcome: str = ""  # the source's outcome at the gates: "queued" | "rejected"
-    # The candidate the author actually drafted (the first of a chain of replays): gates and probe are seeded
-    # from its ids, so a replay with unchanged gates makes exactly the calls the source made.
+    # The candidate the author actually drafted (the first of a chain of replays): gates and probe see its ids,
+    # so a replay with unchanged gates makes exactly the calls the source made.
     root_run_id: str = ""
     root_candidate_id: str = ""
 

@@ -70,8 +70,9 @@ def context(
 
 
 def seeded_as(candidate: Any) -> tuple[str, str]:
-    """The (run id, candidate id) a candidate's gates and probe are seeded from. A replayed candidate uses those
-    of the candidate the author drafted, so a replay with unchanged gates makes exactly the source's calls."""
+    """The (run id, candidate id) a candidate's gates and probe see as its own (the novelty gate leaves it and
+    compares with its run's earlier drafts). A replayed candidate takes those of the candidate the author
+    drafted, so a replay with unchanged gates makes exactly the source's calls (its seeds: see below)."""
     origin = getattr(candidate.facts[0], "origin", None)
     if origin is None or not origin.root_candidate_id:
         return candidate.run_id, str(candidate.id)
