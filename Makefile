@@ -1,6 +1,6 @@
 # Two commands do everything from a fresh clone with only Python 3.11+ and make:
 #   make demo   - install into .venv, then run a small demo on the embedded defaults
-#   make test   - install into .venv, then run the whole test suite
+#   make test   - install into .venv, then run the lint checks (make lint) and the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -20,11 +20,14 @@ demo: $(BIN)/.installed
 chromium:
 	@bash tests/browser/install-chromium.sh
 
-test: $(BIN)/.installed chromium
+test: lint chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# ruff and mypy read their configuration from pyproject.toml (mypy: [tool.mypy], the packages it checks).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/pipeline.py

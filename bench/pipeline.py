@@ -67,6 +67,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     import recipes
     from domain import facts as f
     from domain.candidate import Candidate
+    from domain.chain import fact_event
     from domain.coordinates import coordinates
     from domain.ids import candidate_uuid
     from projections.checklist import Checklist
@@ -85,7 +86,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
 
     def keep(candidate: Candidate) -> None:
         nonlocal position
-        for event in candidate.collect_events():
+        for event in map(fact_event, candidate.collect_events()):
             position += 1
             env = f.Envelope(
                 event_id=f"{event.originator_id}:{event.originator_version}",

@@ -74,11 +74,11 @@ def _k8s_docs() -> list[dict[str, Any]]:
     return docs
 
 
-def _pod_refs(node: Any) -> list[tuple[str, str, str | None]]:
-    """(kind, name, key or None) of every ConfigMap/Secret that a pod spec refers to."""
+def _pod_refs(node: Any) -> list[tuple[str, str | None, str | None]]:
+    """(kind, name or None, key or None) of every ConfigMap/Secret that a pod spec refers to."""
     kinds = {"configMapRef": "ConfigMap", "secretRef": "Secret", "configMapKeyRef": "ConfigMap",
              "secretKeyRef": "Secret", "configMap": "ConfigMap", "secret": "Secret"}  # fmt: skip
-    refs: list[tuple[str, str, str | None]] = []
+    refs: list[tuple[str, str | None, str | None]] = []
     if isinstance(node, dict):
         for field, value in node.items():
             if field in kinds and isinstance(value, dict):
@@ -106,7 +106,7 @@ def check_k8s(problems: list[str]) -> None:
             if any(labels.get(k) != v for k, v in selector.items()):
                 problems.append(f"{where}: selector {selector} does not match template labels {labels}")
             for ref_kind, ref_name, key in _pod_refs(template["spec"]):
-                if (ref_kind, ref_name) not in keys:
+                if ref_name is None or (ref_kind, ref_name) not in keys:
                     problems.append(f"{where}: refers to missing {ref_kind}/{ref_name}")
                 elif key is not None and key not in keys[(ref_kind, ref_name)]:
                     problems.append(f"{where}: {ref_kind}/{ref_name} has no key {key}")

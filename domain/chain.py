@@ -8,13 +8,14 @@ keys). Altering any recorded fact, or removing or reordering an event, breaks th
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from domain.facts import Fact, tag_of
+from domain.facts import AnyFact, Fact, tag_of
 
 GENESIS = "0" * 64
 _ENCODER = msgspec.json.Encoder(order="sorted")
@@ -70,7 +71,7 @@ class Chained(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate._chain = getattr(self, "chain", GENESIS)
-            aggregate._when(self.fact)  # type: ignore[attr-defined]
+            aggregate._when(fact_event(self).fact)
 
     _chain = GENESIS  # the last link (no annotation: eventsourcing would make it an __init__ field)
 
@@ -84,3 +85,25 @@ class Chained(Aggregate):
         if "fact" in kwargs:
             kwargs["chain"] = link(self._chain, self.id, self.version + 1, kwargs["fact"])
         super().trigger_event(event_class, **kwargs)
+
+
+class FactEvent(Protocol):
+    """An event of a ``Chained`` aggregate: the one fact it records, for which aggregate, at which version, when."""
+
+    @property
+    def originator_id(self) -> UUID: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def fact(self) -> AnyFact: ...
+
+
+def fact_event(event: object) -> FactEvent:
+    """``event`` as the ``Chained`` event it is. Every aggregate in the ledger is ``Chained`` and its ``Started`` and
+    ``Recorded`` subclasses declare ``fact``, but eventsourcing's stores, mappers and ``collect_events`` type the
+    events they return only as generic domain events."""
+    if not isinstance(event, Chained.Started | Chained.Recorded):
+        raise TypeError(f"{type(event).__qualname__} is not an event of a Chained aggregate")
+    return cast(FactEvent, event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain import facts as f
@@ -42,7 +43,7 @@ class Evaluation(Chained):
             raise DomainError(f"{fact.model} on {fact.point_id} is already recorded")
         self.trigger_event(self.Recorded, fact=fact)
 
-    def complete(self, summary: dict) -> None:  # type: ignore[type-arg]
+    def complete(self, summary: dict[str, Any]) -> None:
         if self.completed is not None:
             raise DomainError(f"evaluation {self.started.eval_id} is complete")
         self.trigger_event(self.Recorded, fact=f.EvaluationCompleted(summary=summary))

@@ -6,7 +6,7 @@ field types never change, a renamed class keeps its tag.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import msgspec
 
@@ -194,8 +194,16 @@ class Queued(Fact, frozen=True):
     cost_usd: float = 0.0
 
 
+Verdict = Literal["approve", "reject", "edit"]
+VERDICTS: tuple[Verdict, ...] = ("approve", "reject", "edit")
+
+
+def is_verdict(value: str) -> TypeGuard[Verdict]:
+    return value in VERDICTS
+
+
 class VerdictGiven(Fact, frozen=True):
-    verdict: Literal["approve", "reject", "edit"]
+    verdict: Verdict
     reviewer: str
     reason: str = ""
     payload: dict[str, Any] | None = None  # the edited payload, for "edit"

@@ -8,11 +8,11 @@ change; anything incompatible is a new schema (``assay.accepted-point/2``) on a 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
-SCHEMA_V1 = "assay.accepted-point/1"
+SCHEMA_V1: Final = "assay.accepted-point/1"
 SUBJECT_V1 = "assay.points.accepted.v1"
 
 

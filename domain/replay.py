@@ -16,6 +16,8 @@ import msgspec
 
 from domain import facts as f
 
+Carried = f.GatePassed | f.ProbeRequested | f.Probed | f.Rejected  # what a replay re-records by reference
+
 
 @dataclass(frozen=True)
 class Carry:
@@ -24,7 +26,7 @@ class Carry:
     source_id: str
     version: int  # the source's last fact version before it reached from_gate (or its rejection's)
     payload: dict[str, Any]
-    facts: list[f.Fact] = field(default_factory=list)  # carried gate results, then a carried rejection if any
+    facts: list[Carried] = field(default_factory=list)  # carried gate results, then a carried rejection if any
     rejected: bool = False  # the source was rejected before from_gate: the replay carries that rejection
 
 
@@ -44,7 +46,7 @@ def carry(source_id: str, facts: Sequence[tuple[int, f.Fact]], order: list[str],
     first_version = facts[0][0]
     later = set(order[order.index(from_gate) :]) if from_gate in order else set()
     payload, version = dict(first.payload), first_version
-    passed: dict[str, list[f.Fact]] = {}  # gate -> the facts that record its pass (a probe's Probed, then GatePassed)
+    passed: dict[str, list[Carried]] = {}  # gate -> the facts that record its pass (a probe's Probed, then GatePassed)
     probe: tuple[int, f.Probed] | None = None
     for v, fact in facts[1:]:
         if getattr(fact, "gate", None) in later or isinstance(fact, (f.Queued, f.VerdictGiven)):
@@ -53,7 +55,7 @@ def carry(source_id: str, facts: Sequence[tuple[int, f.Fact]], order: list[str],
             probe = (v, fact)
         elif isinstance(fact, f.GatePassed):
             ref = _ref(source_id, v)
-            kept: list[f.Fact] = []
+            kept: list[Carried] = []
             if probe is not None and probe[1].gate == fact.gate:
                 kept += [
                     f.ProbeRequested(gate=fact.gate),
@@ -71,7 +73,7 @@ def carry(source_id: str, facts: Sequence[tuple[int, f.Fact]], order: list[str],
     return Carry(source_id, version, payload, _in_order(passed, order))
 
 
-def _in_order(passed: dict[str, list[f.Fact]], order: list[str]) -> list[f.Fact]:
+def _in_order(passed: dict[str, list[Carried]], order: list[str]) -> list[Carried]:
     rank = {g: i for i, g in enumerate(order)}
     return [x for gate in sorted(passed, key=lambda g: rank.get(g, -1)) for x in passed[gate]]
 

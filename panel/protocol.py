@@ -13,7 +13,7 @@ import json
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
@@ -114,7 +114,7 @@ def missed_in(text: str) -> str:
 
 
 def choose_flaw(
-    rng: random.Random, checklist: str, rates: tuple[tuple[str, float], ...], words: dict[str, tuple[str, ...]]
+    rng: random.Random, checklist: str, rates: tuple[tuple[str, float], ...], words: Mapping[str, tuple[str, ...]]
 ) -> str:
     """The flaw an author's draft carries ("clean" for none): one draw against ``rates``; a checklist naming a
     problem (any of its ``words``) halves the author's rate of making it."""

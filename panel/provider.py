@@ -28,7 +28,7 @@ def _failing(model: str) -> bool:
 
 
 def _handler_class(litellm: Any) -> type:
-    class Panel(litellm.CustomLLM):  # type: ignore[misc, name-defined]
+    class Panel(litellm.CustomLLM):
         """Deterministic replies from (model, messages, seed, temperature); no state between calls."""
 
         def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:

@@ -60,7 +60,7 @@ class Corpus:
                 "run_id": fact.run_id,
                 "index": fact.index,
                 "recipe": fact.recipe,
-                "text": novelty_text(fact.recipe, fact.payload) if drafted else "",
+                "text": novelty_text(fact.recipe, fact.payload) if isinstance(fact, f.Drafted) else "",
                 "status": "drafting" if drafted else "failed_draft",
                 "position": env.position,
             }

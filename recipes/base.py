@@ -13,8 +13,12 @@ from domain.spec import Spec
 
 
 class Completion(Protocol):
-    text: str
-    receipt: Receipt
+    """A model's reply and its receipt (read-only: services.llm's is a frozen dataclass)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def receipt(self) -> Receipt: ...
 
 
 class ModelCaller(Protocol):

@@ -54,8 +54,9 @@ def _describe(value: Any, depth: int = 0) -> Any:
 def gate_config(gate: Any, spec: Spec | None = None, *, probe: bool = False) -> dict[str, Any]:
     """Everything a gate's version covers, as plain data."""
     attrs = {k: v for k, v in vars(gate).items() if k not in ("name", "reads")} if hasattr(gate, "__dict__") else {}
+    cls: type = type(gate)  # as `type`, not `type[Any]`, which mypy does not see as Hashable for the cache
     config: dict[str, Any] = {
-        "class": f"{type(gate).__module__}.{type(gate).__qualname__}#{_source_hash(type(gate))}",
+        "class": f"{cls.__module__}.{cls.__qualname__}#{_source_hash(cls)}",
         "name": gate.name,
         "reads": _describe(frozenset(gate.reads)),
         "attrs": _describe(attrs),

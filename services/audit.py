@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain import facts as f
-from domain.chain import GENESIS, link
+from domain.chain import GENESIS, fact_event, link
 from services.ledger import AssayLedger
 
 
@@ -58,7 +58,8 @@ def _kind(topic: str) -> str:
 
 def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = False) -> Report:
     """Check every event in the ledger; ``positions_are_dense`` (SQLite) also reports holes in positions."""
-    report, walks = Report(), defaultdict(_Walk)
+    report = Report()
+    walks: defaultdict[UUID | str, _Walk] = defaultdict(_Walk)
     after, last_position = 0, 0
     while notifications := app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False):
         for n in notifications:
@@ -91,8 +92,8 @@ def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = F
                 )
             walk.version = n.originator_version
             try:
-                event = app.mapper.to_domain_event(n)
-                fact = event.fact  # type: ignore[attr-defined]
+                event = fact_event(app.mapper.to_domain_event(n))
+                fact = event.fact
             except Exception as exc:  # tampered bytes that no longer decode
                 report.problems.append(
                     Problem(

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import structlog
@@ -39,6 +39,12 @@ ACK_WAIT = float(os.environ.get("ASSAY_ACK_WAIT", "30"))
 Handler = Callable[[Envelope], Awaitable[None]]
 _decoder = msgspec.json.Decoder(Envelope)
 _encoder = msgspec.json.Encoder()
+
+
+class Consumers(Protocol):
+    """Where a service registers its handlers: a ``Bus``, or a test's stand-in for one."""
+
+    def consume(self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int = 8) -> None: ...
 
 
 class BusUnavailable(Exception):

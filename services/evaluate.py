@@ -165,21 +165,20 @@ async def sample_all(
 
     first = plan.points[0]
     pre = await asyncio.gather(*(one(first, m, 0) for m in plan.models), return_exceptions=True)
+    preflight: dict[str, Attempt] = {}
     for model, result in zip(plan.models, pre, strict=True):
         if isinstance(result, ModelError):
             reason = str(result).splitlines()[0].split(" failed: ", 1)[-1]
             raise EvalInputError(f"model {model!r} is unusable (a one-sample preflight failed): {reason}")
         if isinstance(result, BaseException):
             raise result
+        preflight[model] = result
     jobs = [(p, m, i) for p in plan.points for m in plan.models for i in range(plan.n) if not (p is first and i == 0)]
     try:
         done = await asyncio.gather(*(one(p, m, i) for p, m, i in jobs))
     except ModelError as exc:
         raise EvalModelError(f"{str(exc).splitlines()[0]}; nothing was recorded") from None
-    out: dict[tuple[str, str], list[Attempt]] = {
-        (first["candidate_id"], m): [a]
-        for m, a in zip(plan.models, pre, strict=True)  # type: ignore[misc]
-    }
+    out: dict[tuple[str, str], list[Attempt]] = {(first["candidate_id"], m): [a] for m, a in preflight.items()}
     for (p, m, _), attempt in zip(jobs, done, strict=True):
         out.setdefault((p["candidate_id"], m), []).append(attempt)
     return out

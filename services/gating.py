@@ -5,6 +5,8 @@ Each gate result is saved as it happens, so a redelivered message resumes where 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import structlog
 from eventsourcing.persistence import IntegrityError
 
@@ -17,6 +19,9 @@ from services.loop import run_gates
 from services.roles import context, drafted_before, gate_seed, seeded_as
 from services.store import Store
 
+if TYPE_CHECKING:
+    from services.bus import Consumers
+
 
 class Gating:
     def __init__(self, store: Store, llm: LLM, corpus: Follower) -> None:
@@ -24,9 +29,9 @@ class Gating:
         self.llm = llm
         self.corpus = corpus
 
-    def register(self, bus: object) -> None:
-        bus.consume("gating-drafted", f.Drafted, self.on_ready)  # type: ignore[attr-defined]
-        bus.consume("gating-probed", f.Probed, self.on_ready)  # type: ignore[attr-defined]
+    def register(self, bus: Consumers) -> None:
+        bus.consume("gating-drafted", f.Drafted, self.on_ready)
+        bus.consume("gating-probed", f.Probed, self.on_ready)
 
     async def on_ready(self, env: f.Envelope) -> None:
         candidate: Candidate = await self.store.candidate(env.originator_id)

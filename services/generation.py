@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import structlog
@@ -17,6 +18,9 @@ from services.llm import LLM, ModelError
 from services.roles import context, draft_seed
 from services.store import Store
 
+if TYPE_CHECKING:
+    from services.bus import Consumers
+
 log = logs.get("assay.generation")
 
 
@@ -26,11 +30,12 @@ class Generation:
         self.llm = llm
         self.checklist = checklist
 
-    def register(self, bus: object) -> None:
-        bus.consume("generation", f.LeverPulled, self.on_lever_pulled)  # type: ignore[attr-defined]
+    def register(self, bus: Consumers) -> None:
+        bus.consume("generation", f.LeverPulled, self.on_lever_pulled)
 
     async def on_lever_pulled(self, env: f.Envelope) -> None:
-        pull: f.LeverPulled = env.fact  # type: ignore[assignment]
+        pull = env.fact
+        assert isinstance(pull, f.LeverPulled)  # the only fact this handler is registered for
         if await self.store.find(pull.candidate_id) is not None:
             return  # already drafted: redelivery
         run_id = pull.run_id

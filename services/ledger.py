@@ -12,10 +12,11 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain import facts as f
 from domain.candidate import Candidate
+from domain.chain import fact_event
 from domain.run import Run
 
 
@@ -42,7 +43,7 @@ class AssayLedger(Application):
     name = "Assay"
     is_snapshotting_enabled = False
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         for struct in f.ALL_FACTS:
             transcoder.register(_FactTranscoding(struct))
@@ -133,7 +134,7 @@ def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope
     """Recorded facts after global position ``after``, in order, as bus envelopes."""
     out: list[f.Envelope] = []
     for notification in app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False):
-        event = app.mapper.to_domain_event(notification)
+        event = fact_event(app.mapper.to_domain_event(notification))
         out.append(
             f.Envelope(
                 event_id=event_id(event.originator_id, event.originator_version),
@@ -141,7 +142,7 @@ def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope
                 version=event.originator_version,
                 position=notification.id,
                 timestamp=event.timestamp.isoformat(),
-                fact=event.fact,  # type: ignore[attr-defined]
+                fact=event.fact,
             )
         )
     return out

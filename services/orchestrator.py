@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import msgspec
@@ -23,6 +24,9 @@ from services import logs
 from services.replay import Planned, carried, gate_order, plan
 from services.store import Store
 
+if TYPE_CHECKING:
+    from services.bus import Consumers
+
 log = logs.get("assay.orchestrator")
 CONFLICT_RETRIES = 20
 
@@ -35,10 +39,10 @@ class Orchestrator:
         self._coordinates: dict[str, list[dict[str, str]]] = {}
         self._plans: dict[str, list[Planned]] = {}  # replay run id -> its plan (immutable: the source completed)
 
-    def register(self, bus: object) -> None:
-        bus.consume("orchestrator-started", f.RunStarted, self.on_run_started)  # type: ignore[attr-defined]
-        bus.consume("orchestrator-queued", f.Queued, self.on_candidate_settled)  # type: ignore[attr-defined]
-        bus.consume("orchestrator-rejected", f.Rejected, self.on_candidate_settled)  # type: ignore[attr-defined]
+    def register(self, bus: Consumers) -> None:
+        bus.consume("orchestrator-started", f.RunStarted, self.on_run_started)
+        bus.consume("orchestrator-queued", f.Queued, self.on_candidate_settled)
+        bus.consume("orchestrator-rejected", f.Rejected, self.on_candidate_settled)
 
     async def on_run_started(self, env: f.Envelope) -> None:
         await self._retrying(env.originator_id, None)

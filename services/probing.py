@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import structlog
 from eventsourcing.persistence import IntegrityError
@@ -14,6 +15,9 @@ from services.loop import run_probe
 from services.roles import context, seeded_as
 from services.store import Store
 
+if TYPE_CHECKING:
+    from services.bus import Consumers
+
 
 class Probing:
     def __init__(self, store: Store, llm: LLM, parallel: int = 16) -> None:
@@ -21,8 +25,8 @@ class Probing:
         self.llm = llm
         self.parallel = asyncio.Semaphore(parallel)
 
-    def register(self, bus: object) -> None:
-        bus.consume("probing", f.ProbeRequested, self.on_probe_requested)  # type: ignore[attr-defined]
+    def register(self, bus: Consumers) -> None:
+        bus.consume("probing", f.ProbeRequested, self.on_probe_requested)
 
     async def on_probe_requested(self, env: f.Envelope) -> None:
         candidate = await self.store.candidate(env.originator_id)

@@ -21,6 +21,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from domain import facts as f
+from domain.chain import FactEvent, fact_event
 from domain.ids import run_uuid
 from domain.published import SUBJECT_V1, AcceptedPointV1, Difficulty, ReceiptsSummary
 from projections.dataset import Dataset
@@ -81,17 +82,17 @@ def accepted_point(history: Iterable[f.Envelope]) -> AcceptedPointV1 | None:
 def history_of(ledger: AssayLedger, verdict: f.Envelope) -> list[f.Envelope]:
     """The run's ``RunStarted``, then the candidate's facts up to and including ``verdict`` (blocking)."""
     cid = UUID(verdict.originator_id)
-    events = list(ledger.events.get(cid, lte=verdict.version))
+    events = [fact_event(e) for e in ledger.events.get(cid, lte=verdict.version)]
     out = [_envelope(e) for e in events[:-1]]
-    first = events[0].fact if events else None  # type: ignore[attr-defined]
+    first = events[0].fact if events else None
     if isinstance(first, f.Drafted):
         started = next(iter(ledger.events.get(run_uuid(first.run_id), limit=1)), None)
         if started is not None:
-            out.insert(0, _envelope(started))
+            out.insert(0, _envelope(fact_event(started)))
     return [*out, verdict]
 
 
-def _envelope(event: Any) -> f.Envelope:
+def _envelope(event: FactEvent) -> f.Envelope:
     return f.Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
         originator_id=str(event.originator_id),
@@ -152,7 +153,8 @@ class Publisher:
         await ensure_points_stream(self.bus.js)
 
     async def on_verdict(self, env: f.Envelope) -> None:
-        verdict: f.VerdictGiven = env.fact  # type: ignore[assignment]
+        verdict = env.fact
+        assert isinstance(verdict, f.VerdictGiven)  # the only fact this handler is registered for
         if verdict.verdict == "reject":
             return
         point = accepted_point(await asyncio.to_thread(history_of, self.ledger, env))

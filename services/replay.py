@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain import facts as f
 from domain.candidate import Candidate
+from domain.chain import fact_event
 from domain.ids import candidate_uuid
 from domain.replay import Carry, Outcome, carry
 from domain.run import Run
@@ -42,7 +43,8 @@ def gate_order(spec: Spec) -> tuple[Any, list[str]]:
 
 def history(ledger: AssayLedger, candidate_id: str) -> list[tuple[int, f.Fact]]:
     """A candidate's facts with their versions, in order."""
-    return [(e.originator_version, e.fact) for e in ledger.repository.event_store.get(UUID(candidate_id))]  # type: ignore[attr-defined]
+    events = map(fact_event, ledger.repository.event_store.get(UUID(candidate_id)))
+    return [(e.originator_version, e.fact) for e in events]
 
 
 def plan(ledger: AssayLedger, source: Run, order: list[str], from_gate: str) -> list[Planned]:
@@ -52,10 +54,12 @@ def plan(ledger: AssayLedger, source: Run, order: list[str], from_gate: str) -> 
     for index in sorted(source.pulls):
         cid = source.pulls[index].candidate_id
         facts = history(ledger, cid)
-        taken = carry(cid, facts, order, from_gate) if facts else None
+        first = facts[0][1] if facts else None
+        if not isinstance(first, f.Drafted):
+            continue  # a failed draft: nothing to re-gate
+        taken = carry(cid, facts, order, from_gate)
         if taken is None:
             continue
-        first: f.Drafted = facts[0][1]  # type: ignore[assignment]
         root = (first.origin.root_run_id, first.origin.root_candidate_id) if first.origin else (source.run_id, cid)
         settled = source.settled.get(cid)
         out.append(
@@ -96,7 +100,7 @@ def carried(entry: Planned, run: Run, from_gate: str) -> tuple[f.CandidateCarrie
     )
     candidate = Candidate.draft(cid, drafted)
     for fact in taken.facts:
-        candidate.carry(fact)  # type: ignore[arg-type]
+        candidate.carry(fact)
     pulled = f.CandidateCarried(
         index=entry.index,
         candidate_id=str(cid),

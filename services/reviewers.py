@@ -8,6 +8,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain import facts as f
+from domain.chain import fact_event
 from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, check_name, new_token, token_sha256
 from services import logs
 from services.ledger import AssayLedger, change_and_save, find
@@ -76,11 +77,11 @@ def listing(ledger: AssayLedger) -> list[dict[str, Any]]:
     """Every reviewer ever added: name, whether active, when added and (if so) when revoked."""
     rows: dict[str, dict[str, Any]] = {}
     try:
-        events = list(ledger.repository.event_store.get(REVIEWERS_ID))
+        events = [fact_event(e) for e in ledger.repository.event_store.get(REVIEWERS_ID)]
     except AggregateNotFoundError:
         events = []
     for event in events:
-        fact, when = event.fact, event.timestamp.isoformat()  # type: ignore[attr-defined]
+        fact, when = event.fact, event.timestamp.isoformat()
         if isinstance(fact, f.ReviewerAdded):
             rows[fact.name] = {"name": fact.name, "active": True, "added_at": when, "revoked_at": None}
         elif isinstance(fact, f.ReviewerRevoked) and fact.name in rows:

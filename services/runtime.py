@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services import bootstrap, logs
 from services.bus import Bus, BusUnavailable
@@ -17,6 +17,9 @@ from services.config import Settings
 from services.follower import Follower
 from services.llm import LLM
 from services.store import Store
+
+if TYPE_CHECKING:
+    from services.nats_embedded import EmbeddedNats
 
 ALL_SERVICES = ("relay", "orchestrator", "generation", "gating", "probing", "publisher")
 
@@ -33,7 +36,7 @@ class Runtime:
         self.settings = settings
         self.only = only
         self.max_workers = max_workers
-        self.embedded: Any = None
+        self.embedded: EmbeddedNats | None = None
         self.bus: Bus | None = None
         self.relay: Any = None
         self.publisher: Any = None

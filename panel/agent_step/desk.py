@@ -131,24 +131,26 @@ def team(t: Ticket) -> str:
 
 def truth(t: Ticket, step: str) -> tuple[str, dict[str, Any]]:
     sku, _, price = t.items[t.target]
-    return {
+    operations: dict[str, tuple[str, dict[str, Any]]] = {
+        "refund": ("issue_refund", {"order_id": t.order_id, "amount": price}),
+        "return": ("create_return_label", {"order_id": t.order_id, "sku": sku}),
+        "address_change": ("update_address", {"order_id": t.order_id, "address": t.address}),
+        "cancellation": ("cancel_order", {"order_id": t.order_id}),
+    }
+    actions: dict[str, tuple[str, dict[str, Any]]] = {
         "plan": ("open_playbook", {"playbook": t.issue}),
         "retrieve": ("get_order", {"order_id": t.order_id}) if t.with_id else ("search_orders", {"email": t.email}),
-        "tool call": {
-            "refund": ("issue_refund", {"order_id": t.order_id, "amount": price}),
-            "return": ("create_return_label", {"order_id": t.order_id, "sku": sku}),
-            "address_change": ("update_address", {"order_id": t.order_id, "address": t.address}),
-            "cancellation": ("cancel_order", {"order_id": t.order_id}),
-        }[t.issue],
+        "tool call": operations[t.issue],
         "validate": ("check_status", {"reference": t.reference}),
         "write": ("send_reply", {"template": f"{t.issue}_done" if t.settled else "delay_apology"}),
         "handoff": ("escalate", {"team": team(t)}) if team(t) else ("resolve_directly", {}),
         "report": ("log_resolution", {"order_id": t.order_id, "code": "escalated" if team(t) else "resolved"}),
-    }[step]
+    }
+    return actions[step]
 
 
 def _result(t: Ticket, step: str) -> dict[str, Any]:
-    return {
+    results: dict[str, dict[str, Any]] = {
         "plan": {
             "playbook": t.issue,
             "policy": f"Refunds above ${t.limit} need billing approval. Accounts under "
@@ -165,7 +167,8 @@ def _result(t: Ticket, step: str) -> dict[str, Any]:
         "validate": {"reference": t.reference, "state": "settled" if t.settled else "failed"},
         "write": {"sent": True},
         "handoff": {"owner": team(t) or "support"},
-    }.get(step, {})
+    }
+    return results.get(step, {})
 
 
 def opening(t: Ticket) -> str:

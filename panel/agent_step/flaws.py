@@ -72,7 +72,7 @@ def draft(t: Ticket, step: str, count: int, rng: random.Random, workflow: str, f
     """The author's item for ``t`` at ``step`` carrying ``flaw`` (a clean item for "clean")."""
     name, args = truth(t, step)
     acts = _actions(t, step, count, rng, flaw == "position")
-    item = {
+    item: dict[str, Any] = {
         "workflow": workflow,
         "goal": goal(t),
         "step": step,

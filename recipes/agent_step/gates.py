@@ -136,7 +136,9 @@ class Final:
                 "fail", f"rationale argues for a different action ({named[0]})", detail={"rationale_names": named}
             )
         steps = list(ctx.spec.axes["step"].values) if "step" in ctx.spec.axes else []
-        moved = [k for k in ("step", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])]
+        moved: list[str] = [
+            k for k in ("step", "difficulty") if k in payload and payload[k] != ctx.coordinate.get(k, payload[k])
+        ]
         if not moved and payload["step"] in steps and payload["step_index"] != steps.index(payload["step"]):
             moved = ["step_index"]
         if moved:

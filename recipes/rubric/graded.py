@@ -131,7 +131,7 @@ class Agreement:
             return _unusable("judge", receipts)
         # by_judge[j][s][i]: judge j's answer on sample s for row i
         by_judge = [[graded[j * len(outputs) + s][0] or [] for s in range(len(outputs))] for j in range(len(judges))]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i, c in enumerate(criteria):
             ratings = [[by_judge[j][s][i] for j in range(len(judges))] for s in range(len(outputs))]
             rows.append(

@@ -29,7 +29,7 @@ def _run_specs(ledger: Any, points: list[dict[str, Any]]) -> dict[str, dict[str,
     from domain.ids import run_uuid
     from services.ledger import find
 
-    runs = {run_id: find(ledger, run_uuid(run_id)) for run_id in {p.get("run_id") for p in points if p.get("run_id")}}
+    runs = {run_id: find(ledger, run_uuid(run_id)) for run_id in {p["run_id"] for p in points if p.get("run_id")}}
     return {run_id: run.spec for run_id, run in runs.items() if run is not None}
 
 
@@ -80,7 +80,8 @@ def eval_(
             raise UserError(str(exc), exit_code=3) from None
         evaluation = ev.build(plan, attempts)
         ledger.save(evaluation)
-    summary = evaluation.completed.summary  # type: ignore[union-attr]
+    assert evaluation.completed is not None  # ev.build completes it
+    summary = evaluation.completed.summary
     flows = _step_profiles(evaluation, plan.models, k_values)
     if as_json:
         from services.report.flows import profile_dict

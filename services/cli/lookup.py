@@ -11,6 +11,7 @@ from uuid import UUID
 import msgspec
 
 from domain.candidate import Candidate
+from domain.chain import fact_event
 from domain.facts import tag_of
 from domain.ids import run_uuid
 from domain.run import Run
@@ -89,8 +90,8 @@ def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
 def _fact_rows(ledger: AssayLedger, uuid: str) -> list[dict[str, Any]]:
     """Every fact of one aggregate in order, with its version and time."""
     rows = []
-    for event in ledger.repository.event_store.get(UUID(uuid)):
-        fact = event.fact  # type: ignore[attr-defined]
+    for event in map(fact_event, ledger.repository.event_store.get(UUID(uuid))):
+        fact = event.fact
         row = {"version": event.originator_version, "timestamp": event.timestamp.isoformat(), "type": tag_of(fact)}
         row.update(msgspec.to_builtins(fact))
         rows.append(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 import typer
@@ -15,6 +15,9 @@ from services.cli.errors import UserError
 from services.cli.read_cmds import JSON_OPT, print_json
 from services.cli.replay_view import print_report, report
 from services.cli.run_cmds import MODEL_FAILURE_EXIT, _load_spec, _started_runtime, _watch, console
+
+if TYPE_CHECKING:
+    from domain.run import Run
 
 
 @dataclass
@@ -62,7 +65,7 @@ def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurren
     if concurrency < 1:
         raise UserError(f"--concurrency must be at least 1 (got {concurrency})")
     with session() as (ledger, tracking):
-        source = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
+        source: Run = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
         if source.completed is None:
             raise UserError(
                 f"run {source.run_id} is still running ({len(source.settled)}/{source.attempts} settled); "
@@ -136,12 +139,12 @@ def _existing(text: str) -> tuple[Any, dict[str, Any]]:
     from services.replay import gate_order
 
     with session() as (ledger, tracking):
-        run = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
+        run: Run = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
         if not run.replay_of:
             raise UserError(f"run {run.run_id} is not a replay; --diff compares a replay run with its source")
         if run.completed is None:
             raise UserError(f"replay {run.run_id} is still running; continue it with: assay resume {run.run_id}")
-        source = ledger.repository.get(run_uuid(run.replay_of))
+        source: Run = ledger.repository.get(run_uuid(run.replay_of))
         _, order = gate_order(spec_from_dict(run.spec))
         return run, report(ledger, source, run, order)
 

@@ -195,8 +195,9 @@ def review(
     """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
     from eventsourcing.persistence import IntegrityError
 
+    from domain.candidate import Candidate
     from domain.errors import NotReviewable
-    from domain.facts import VerdictGiven
+    from domain.facts import Verdict, VerdictGiven
 
     if approve + reject + (edit is not None) != 1:
         raise UserError("give exactly one of --approve, --reject or --edit FILE")
@@ -210,13 +211,13 @@ def review(
         ref = resolve(ledger, tracking, ident)
         if ref.kind != "candidate":
             raise UserError(f"{ident!r} is run {ref.id}; review takes a candidate id (see `assay queue`)")
-        candidate = ledger.repository.get(UUID(ref.id))
+        candidate: Candidate = ledger.repository.get(UUID(ref.id))
         if candidate.status in ("approved", "declined"):
             last = candidate.verdicts[-1]
             raise UserError(f"candidate {ref.id} was already decided: {last.verdict} by {last.reviewer}")
         if edited is not None:
             validate_payload(candidate.recipe, edited, candidate.payload, edit)
-        verdict = "edit" if edited is not None else ("reject" if reject else "approve")
+        verdict: Verdict = "edit" if edited is not None else ("reject" if reject else "approve")
         try:
             candidate.give_verdict(VerdictGiven(verdict=verdict, reviewer=who, reason=reason.strip(), payload=edited))
         except NotReviewable:

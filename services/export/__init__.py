@@ -6,6 +6,7 @@ written whole or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,12 @@ def render(fmt: str, points: list[dict[str, Any]]) -> bytes | dict[str, bytes]:
     from services.export import hf, inspect, parquet
     from services.export.rows import rows
 
-    flat = rows(points)
-    return {"parquet": parquet.render, "hf": hf.files, "inspect": inspect.render}[fmt](flat)
+    renderers: dict[str, Callable[[list[dict[str, Any]]], bytes | dict[str, bytes]]] = {
+        "parquet": parquet.render,
+        "hf": hf.files,
+        "inspect": inspect.render,
+    }
+    return renderers[fmt](rows(points))
 
 
 def export(fmt: str, points: list[dict[str, Any]], output: Path | None) -> bytes | None:

@@ -45,8 +45,8 @@ def build_report(evals: list[dict[str, Any]], probes: dict[str, dict[str, Any] |
         raise ReportError("the chosen evaluations share no point evaluated by every model")
     min_n = min(counts[(p, m)][0] for p in items for m in models)
     ks = sorted({k for e in evals for k in e["ks"] if k <= min_n}) or [1]
-    per_model = {m: [tuple(counts[(p, m)]) for p in items] for m in models}
-    seps = pass_at_k_separability(per_model, ks, n_boot=n_boot)  # type: ignore[arg-type]
+    per_model = {m: [(counts[(p, m)][0], counts[(p, m)][1]) for p in items] for m in models}
+    seps = pass_at_k_separability(per_model, ks, n_boot=n_boot)
     rates = solve_rates(
         [[counts[(p, m)][1] for m in models] for p in items], [[counts[(p, m)][0] for m in models] for p in items]
     )

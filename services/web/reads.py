@@ -79,7 +79,7 @@ def queue(ledger: AssayLedger, tracking: TrackingStore, filters: Filters) -> dic
 def load_candidate(ledger: AssayLedger, point_id: str) -> Candidate:
     """The candidate with this full id; WebError 404 for anything else."""
     try:
-        aggregate = ledger.repository.get(UUID(point_id))
+        aggregate: Candidate | None = ledger.repository.get(UUID(point_id))
     except (ValueError, AggregateNotFoundError):
         aggregate = None
     if not isinstance(aggregate, Candidate):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.facts import VerdictGiven
+from domain.facts import VerdictGiven, is_verdict
 from recipes.conformance import payload_problems
 from services import logs
 from services.ledger import AssayLedger
@@ -16,7 +16,6 @@ from services.web.errors import WebError
 from services.web.reads import load_candidate
 
 log = logs.get("assay.review")
-VERDICTS = ("approve", "reject", "edit")
 MAX_REASON = 4000
 
 
@@ -41,7 +40,7 @@ def record(
 ) -> VerdictGiven:
     """Record ``reviewer``'s verdict on a queued point; WebError (404, 409, 422) when it cannot be."""
     bound = log.bind(candidate_id=point_id, reviewer=reviewer, verdict=verdict)
-    if verdict not in VERDICTS:
+    if not is_verdict(verdict):
         raise WebError(422, f"unknown verdict {verdict!r}: use approve, reject or edit")
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
@@ -63,7 +62,7 @@ def record(
             raise WebError(422, f"the edit breaks the {candidate.recipe} payload schema: {'; '.join(problems)}")
         if edited == candidate.payload:
             raise WebError(422, "the edit changes nothing; approve the point instead")
-    fact = VerdictGiven(verdict=verdict, reviewer=reviewer, reason=reason, payload=edited)  # type: ignore[arg-type]
+    fact = VerdictGiven(verdict=verdict, reviewer=reviewer, reason=reason, payload=edited)
     candidate.give_verdict(fact)
     _save(ledger, candidate, point_id)
     bound.info("verdict recorded")
