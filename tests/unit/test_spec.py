@@ -233,3 +233,11 @@ def test_invalid_toml_names_file_and_line() -> None:
 def test_default_source_name() -> None:
     with pytest.raises(SpecError, match=r"^<spec>"):
         parse_spec("name = 1")
+
+
+@pytest.mark.parametrize("n", [0, -1])
+def test_a_panel_model_with_n_below_one_is_refused_not_given_the_default(n: int) -> None:
+    # n = 0 used to be read as "not given" and silently replaced by [probe].n
+    entry = f'\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = {n}\nk = [1]'
+    text = VALID.replace("k = [1, 5]", "k = [1, 5]" + entry)
+    assert "probe.panel.n: local/solver-strong: n must be at least 1" in error_of(text)
