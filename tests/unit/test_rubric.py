@@ -322,13 +322,6 @@ def test_compound_parts_edges() -> None:
     assert compound_parts("The reply recommends plan A or X or the premium plan") == []
 
 
-def test_duplicates_keep_a_trailing_capital_x() -> None:
-    rows = criteria_from(
-        [{"text": "The reply names model X.", "type": "outcome"}, {"text": "The reply names model", "type": "outcome"}]
-    )
-    assert duplicates(rows) == []
-
-
 def test_overlaps_are_strictly_above_the_threshold() -> None:
     rows = criteria_from(
         [
