@@ -129,10 +129,11 @@ def _check(spec: Spec, text: str, source: str) -> None:
     for k in spec.probe.k:
         if k < 1 or k > spec.probe.n:
             fail(["probe", "k"], f"k={k} must be between 1 and n={spec.probe.n}")
+    for given in spec.probe.panel:  # the given n, before panel_plan() fills a missing (or 0) n from [probe].n
+        if given.n is not None and given.n < 1:
+            fail(["probe", "panel", "n"], f"{given.model}: n must be at least 1")
     for plan in spec.panel_plan():
         assert plan.n is not None and plan.k is not None
-        if plan.n < 1:
-            fail(["probe", "panel", "n"], f"{plan.model}: n must be at least 1")
         for k in plan.k:
             if k < 1 or k > plan.n:
                 fail(["probe", "panel", "k"], f"{plan.model}: k={k} must be between 1 and n={plan.n}")

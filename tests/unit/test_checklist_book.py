@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from domain import checklist_book as cb
@@ -101,3 +103,53 @@ def test_a_book_round_trips_through_the_ledger() -> None:
     assert again.items["R1"]["retired"] and again.items["R2"]["text"] == "Give the tolerance"
     with pytest.raises(ChecklistError, match="'toy2' item offered to the 'toy' checklist"):
         cb.ChecklistBook.record(again, f.ChecklistItemRetired(recipe="toy2", item_id="R2", reviewer="x"))
+
+
+def test_an_observed_item_changed_by_a_reviewer_keeps_its_id_as_text_until_reworded() -> None:
+    book = book_with_two()
+    cb.retire_item(book, "toy", OBSERVED[1], "cy", observed=OBSERVED)
+    assert book.items[OBSERVED[1]] == {"text": None, "source": "observed", "retired": True, "by": "cy"}
+    assert cb.shown(book, OBSERVED[1]) == OBSERVED[1]  # never reworded: it reads as its id
+    assert book.collect_events()[-1].fact.reason == ""  # type: ignore[attr-defined]  # no reason given
+    cb.edit_item(book, "toy", OBSERVED[0], "The reference answer must be right", "dee", observed=OBSERVED)
+    assert book.items[OBSERVED[0]] == {
+        "text": "The reference answer must be right",
+        "source": "observed",
+        "retired": False,
+        "by": "dee",
+    }
+    assert cb.shown(None, "R1") == "R1"  # no book yet: every item reads as its id
+
+
+def test_the_first_item_is_checked_against_the_observed_ones() -> None:
+    with pytest.raises(ChecklistError) as info:
+        cb.add_item(None, "toy", f"  {OBSERVED[1].upper()} ", "ana", observed=OBSERVED)
+    assert str(info.value) == (
+        f"the checklist already has an active item reading {OBSERVED[1].upper()!r} (item {OBSERVED[1]!r})"
+    )
+    book, item_id = cb.add_item(None, "toy", "State the unit", "ana", observed=OBSERVED)
+    assert item_id == "R1" and book.items["R1"]["text"] == "State the unit"
+
+
+def test_an_item_may_be_recased_and_may_be_exactly_500_characters() -> None:
+    book = book_with_two()
+    cb.edit_item(book, "toy", "R1", "state the unit of the answer", "bo")  # only the case changes: not a clash
+    assert book.items["R1"]["text"] == "state the unit of the answer"
+    book, item_id = cb.add_item(book, "toy", "x" * 500, "ana")
+    assert book.items[item_id]["text"] == "x" * 500
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (lambda b: cb.add_item(b, "toy", "  \n ", "ana"), "checklist item text must not be empty"),
+        (lambda b: cb.add_item(b, "toy", "x" * 501, "ana"), "checklist item text is 501 characters; at most 500"),
+        (lambda b: cb.add_item(b, "toy", "a new item", " "), "reviewer must not be empty"),
+        (lambda b: cb.edit_item(b, "toy", "R7", "new words", "ana"), "the toy checklist has no item 'R7'"),
+        (lambda b: cb.retire_item(b, "toy", "R7", "ana"), "the toy checklist has no item 'R7'"),
+    ],
+)
+def test_refusal_messages_in_full(command: Callable[[cb.ChecklistBook], object], message: str) -> None:
+    with pytest.raises(ChecklistError) as info:
+        command(book_with_two())
+    assert str(info.value) == message

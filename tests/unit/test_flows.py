@@ -100,3 +100,38 @@ def test_text_and_plot() -> None:
     png = plot_profile(profiles)
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     assert plot_profile([]).startswith(b"\x89PNG")
+
+
+def test_of_two_equally_weak_steps_the_first_alone_owns_half() -> None:
+    prof = step_profile("m", [("plan", 0, 2, 1), ("act", 1, 2, 1), ("report", 2, 1, 1)], [1])
+    assert [s.loss_share for s in prof.steps] == [0.5, 0.5, 0.0]
+    assert prof.weakest == ["plan"]  # at least half: one step is enough, ties go to the earlier step
+
+
+def test_figures_are_rounded_to_six_places() -> None:
+    prof = step_profile("m", [("plan", 0, 3, 1), ("act", 1, 3, 2)], [1])
+    plan, act = prof.steps
+    assert plan.pass_at_k == {"1": 0.333333} and act.pass_at_k == {"1": 0.666667}
+    assert prof.end_to_end == {"1": round(0.333333 * 0.666667, 6)}  # the product of the rounded step figures
+    assert plan.loss_share == round(math.log(3) / (math.log(3) + math.log(3 / 2)), 6)
+
+
+def test_an_unmeasured_step_between_measured_ones_leaves_the_later_steps_measured() -> None:
+    prof = step_profile("m", [("plan", 0, 4, 3), ("write", 1, 0, 0), ("retrieve", 2, 4, 2)], [1])
+    assert [(s.step, s.items, s.pass_at_k) for s in prof.steps] == [
+        ("plan", 1, {"1": 0.75}),
+        ("write", 0, {}),
+        ("retrieve", 1, {"1": 0.5}),
+    ]
+
+
+def test_a_small_total_loss_is_still_shared_out() -> None:
+    # -log(0.75) is about 0.29: the only lossy step owns all of it
+    prof = step_profile("m", [("plan", 0, 4, 3), ("retrieve", 1, 4, 4)], [1])
+    assert [s.loss_share for s in prof.steps] == [1.0, 0.0]
+    assert prof.weakest == ["plan"]
+
+
+def test_items_count_every_measured_row_whatever_its_result() -> None:
+    prof = step_profile("m", [("plan", 0, 1, 0), ("plan", 0, 1, 1), ("plan", 0, 0, 0)], [1])
+    assert prof.steps[0].items == 2 and prof.steps[0].pass_at_k == {"1": 0.5}

@@ -159,3 +159,15 @@ def test_idle_runs_always_make_progress() -> None:
         for attempts, queued, cost in itertools.product(range(0, 70, 7), range(4), [0.0, 0.7]):
             d = decide(policy, state(attempts=attempts, queued=min(queued, attempts), cost=cost))
             assert d.pull > 0 or d.done_reason, (policy, attempts, queued, cost)
+
+
+@pytest.mark.parametrize(("target", "ceiling"), [(1, 20), (3, 60), (7, 140)])
+def test_until_accepted_default_ceiling_is_twenty_pulls_per_wanted_point(target: int, ceiling: int) -> None:
+    # no max_attempts: 20 attempts for every point wanted, never fewer than 20
+    assert attempt_ceiling(Policy(mode="until_accepted", target=target)) == ceiling
+    assert attempt_ceiling(Policy(mode="until_accepted", target=0)) == 20
+
+
+def test_max_attempts_bounds_until_accepted_only() -> None:
+    assert attempt_ceiling(Policy(mode="until_accepted", target=3, max_attempts=100)) == 100
+    assert attempt_ceiling(Policy(mode="attempts", target=3, max_attempts=100)) == 3

@@ -151,3 +151,98 @@ def test_compare_sorts_points_into_admitted_rejected_and_unchanged() -> None:
         "by_gate": {"admitted": 1, "rejected at schema": 1, "rejected at probe": 1},
         "reason_changed": 1,
     }
+
+
+def test_a_gate_new_today_carries_everything_up_to_the_queueing() -> None:
+    taken = carry(SID, history(through_quality()), ORDER, "style")  # "style" is not in the source's order
+    assert taken is not None and not taken.rejected
+    assert (taken.source_id, taken.version, taken.payload) == (SID, 10, {"q": "v2"})
+    probe = probed()
+    assert taken.facts == [
+        f.GatePassed(gate="schema", detail={"ok": 1}, gate_version="v-schema", carried_from=f"{SID}:2"),
+        f.GatePassed(gate="oracle", carried_from=f"{SID}:5"),
+        f.GatePassed(gate="novelty", carried_from=f"{SID}:6"),
+        f.ProbeRequested(gate="probe"),
+        f.Probed(
+            gate="probe",
+            outcomes=probe.outcomes,
+            solve_rate=0.5,
+            passed_models=["m"],
+            band="discriminating",
+            in_band=True,
+            receipts=[],
+            carried_from=f"{SID}:8",
+        ),
+        f.GatePassed(gate="probe", detail={"band": "discriminating"}, carried_from=f"{SID}:9"),
+        f.GatePassed(gate="quality", carried_from=f"{SID}:10"),
+    ]
+
+
+def test_carried_gates_follow_todays_order_with_gates_it_no_longer_has_first() -> None:
+    c = source()
+    c.pass_gate("spelling", {}, [])  # a gate the recipe has since dropped
+    c.pass_gate("schema", {}, [])
+    c.pass_gate("oracle", {}, [])
+    c.fail_gate("novelty", "too close", "rephrase", {}, [])
+    c.repair(repaired("novelty", ["schema", "novelty"]))
+    c.pass_gate("schema", {}, [])  # passed again after the repair: later than oracle in the history
+    taken = carry(SID, history(c), ORDER, "probe")
+    assert taken is not None
+    assert [(x.gate, x.carried_from) for x in taken.facts] == [  # type: ignore[attr-defined]
+        ("spelling", f"{SID}:2"),
+        ("schema", f"{SID}:7"),
+        ("oracle", f"{SID}:4"),
+    ]
+
+
+def test_a_carried_rejection_keeps_the_source_and_its_payload_then() -> None:
+    c = source()
+    c.fail_gate("schema", "bad", "fix", {}, [])
+    c.repair(repaired("schema", ["schema"]))
+    c.reject("schema", "still bad")
+    taken = carry(SID, history(c), ORDER, "oracle")
+    assert taken is not None and taken.rejected
+    assert (taken.source_id, taken.version, taken.payload) == (SID, 4, {"q": "v2"})
+    assert taken.facts == [f.Rejected(gate="schema", reason="still bad", carried_from=f"{SID}:4")]
+
+
+def test_an_empty_history_has_nothing_to_carry() -> None:
+    assert carry(SID, [], ORDER, "schema") is None
+
+
+def test_compare_rows_in_full_and_counts_over_several_points() -> None:
+    def o(i: int, admitted: bool, gate: str = "", reason: str = "", status: str = "") -> Outcome:
+        return Outcome(f"{'r' if status == 'new' else 's'}{i}", i, admitted, gate, reason, status)
+
+    source = {
+        0: o(0, False, "probe", "flat", "rejected"),
+        1: o(1, True, status="approved"),
+        3: o(3, True, status="queued"),
+        4: o(4, True, status="queued"),
+        5: o(5, False, "schema", "bad", "rejected"),
+        6: o(6, False, "schema", "bad", "rejected"),
+    }
+    replay = {
+        0: o(0, True, status="new"),
+        1: o(1, False, "probe", "too easy", "new"),
+        2: o(2, True, status="new"),  # no source point at this index: not compared, later ones still are
+        3: o(3, True, status="new"),
+        4: o(4, True, status="new"),
+        5: o(5, False, "schema", "worse", "new"),
+        6: o(6, False, "schema", "still bad", "new"),
+    }
+    diff = compare(source, replay)
+    assert diff["newly_admitted"] == [
+        {"index": 0, "source_id": "s0", "replay_id": "r0", "source_gate": "probe", "source_reason": "flat"}
+    ]
+    assert diff["newly_rejected"] == [
+        {
+            "index": 1,
+            "source_id": "s1",
+            "replay_id": "r1",
+            "source_status": "approved",
+            "gate": "probe",
+            "reason": "too easy",
+        }
+    ]
+    assert diff["unchanged"] == {"count": 4, "by_gate": {"admitted": 2, "rejected at schema": 2}, "reason_changed": 2}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import string
+from collections.abc import Callable
+
 import pytest
 
 from domain import facts as f
@@ -41,3 +45,44 @@ def test_revoked_tokens_stop_working_and_the_name_can_get_a_new_one() -> None:
         crew.revoke("zed")
     crew.add("ana", token_sha256("new"))
     assert crew.name_for(token_sha256("new")) == "ana" and crew.name_for(token_sha256("old")) is None
+
+
+def test_a_token_is_24_random_bytes_in_url_safe_base64() -> None:
+    tokens = {new_token() for _ in range(3)}
+    assert len(tokens) == 3
+    # 24 bytes are 32 base64 characters, without padding
+    assert all(len(t) == 32 and set(t) <= set(string.ascii_letters + string.digits + "-_") for t in tokens)
+
+
+def test_a_token_hash_is_the_sha256_of_its_utf8_bytes() -> None:
+    assert token_sha256("café") == hashlib.sha256("café".encode()).hexdigest()
+
+
+def test_a_revoked_name_added_again_is_no_longer_revoked() -> None:
+    crew = Reviewers.start("ana", token_sha256("t1"))
+    crew.add("bo", token_sha256("t2"))
+    crew.revoke("ana")
+    crew.add("ana", token_sha256("t3"))
+    assert crew.revoked == set() and crew.active == {"ana": token_sha256("t3"), "bo": token_sha256("t2")}
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            lambda crew: crew.add("-ana", token_sha256("t9")),
+            "reviewer name '-ana' is not allowed: use 1-64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit",
+        ),
+        (lambda crew: crew.add("bo", token_sha256("t1")), "that token is already in use"),
+        (lambda crew: crew.revoke("zed"), "reviewer 'zed' does not exist"),
+        (lambda crew: crew.revoke("old"), "reviewer 'old' was already revoked"),
+    ],
+)
+def test_refusal_messages_in_full(command: Callable[[Reviewers], object], message: str) -> None:
+    crew = Reviewers.start("ana", token_sha256("t1"))
+    crew.add("old", token_sha256("t0"))
+    crew.revoke("old")
+    with pytest.raises(ReviewerError) as info:
+        command(crew)
+    assert str(info.value) == message

@@ -233,3 +233,108 @@ def test_invalid_toml_names_file_and_line() -> None:
 def test_default_source_name() -> None:
     with pytest.raises(SpecError, match=r"^<spec>"):
         parse_spec("name = 1")
+
+
+# --- every check's full message, and the bounds of the ranges ----------------------------------------
+
+PANEL = 'panel = ["local/solver-strong", "local/solver-weak"]'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        (
+            'values = ["easy", "hard"]',
+            "values = []",
+            "values = []",
+            "axes.level.values: an axis needs at least one value",
+        ),
+        (
+            'values = ["easy", "hard"]',
+            'values = ["easy", "easy"]',
+            'values = ["easy"',
+            "axes.level.values: values repeat",
+        ),
+        ("weights = [2.0, 1.0]", "weights = [2.0, 0.0]", "weights =", "axes.topic.weights: weights must be positive"),
+        ("max_repairs = 1", "max_repairs = -1", "max_repairs =", "gates.max_repairs: must be 0 or more"),
+        ("n = 5\nk = [1, 5]", "n = 0\nk = []", "n =", "probe.n: must be at least 1"),
+        ("k = [1, 5]", "k = [1, 5]\neasy_pass_at_1 = 0.0", "easy_pass_at_1", "probe.easy_pass_at_1: must be in (0, 1]"),
+        ("k = [1, 5]", "k = [1, 5]\neasy_pass_at_1 = 1.5", "easy_pass_at_1", "probe.easy_pass_at_1: must be in (0, 1]"),
+        ("k = [1, 5]", "k = [1, 5]\nmin_spread = -0.1", "min_spread", "probe.min_spread: must be in [0, 1]"),
+        ("k = [1, 5]", "k = [1, 5]\nmin_spread = 1.5", "min_spread", "probe.min_spread: must be in [0, 1]"),
+        (
+            PANEL,
+            "panel = []",
+            "panel =",
+            "models.panel: the solver panel needs at least one model ([models].panel or [[probe.panel]])",
+        ),
+        (
+            "k = [1, 5]",
+            'k = [1, 5]\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = 0\nk = []',
+            "[[probe.panel]]",
+            "probe.panel.n: local/solver-strong: n must be at least 1",
+        ),
+        (
+            "k = [1, 5]",
+            'k = [1, 5]\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = 2\nk = [3]',
+            "[[probe.panel]]",
+            "probe.panel.k: local/solver-strong: k=3 must be between 1 and n=2",
+        ),
+    ],
+)
+def test_each_check_says_which_field_where_and_why(old: str, new: str, needle: str, message: str) -> None:
+    text = VALID.replace(old, new)
+    assert new in text
+    got = error_of(text)
+    if needle == "[[probe.panel]]":
+        # the line of a [[probe.panel]] entry is not located (best effort finds [probe]): check the rest only
+        assert re.fullmatch(r"specs/demo\.toml:\d+: " + re.escape(message), got), got
+    else:
+        assert got == f"specs/demo.toml:{line_of(text, needle)}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("max_repairs = 1", "max_repairs = 0"),  # no repairs at all is allowed
+        ("n = 5\nk = [1, 5]", "n = 1\nk = [1]"),  # one sample is enough
+        ("k = [1, 5]", "k = [1, 5]\neasy_pass_at_1 = 1.0\nmin_spread = 0.0"),  # the closed ends of the ranges
+        ("k = [1, 5]", "k = [1, 5]\nmin_spread = 1.0"),
+        ("k = [1, 5]", 'k = [1, 5]\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = 1\nk = [1]'),
+    ],
+)
+def test_values_at_the_edges_of_their_ranges_are_accepted(old: str, new: str) -> None:
+    text = VALID.replace(old, new)
+    assert new in text
+    parse_spec(text)
+
+
+def test_a_validation_error_is_its_message_without_msgspecs_path() -> None:
+    text = VALID.replace("seed = 3", 'seed = "three"')
+    assert error_of(text) == f"specs/demo.toml:{line_of(text, 'seed =')}: seed: Expected `int`, got `str`"
+
+
+def test_the_first_bad_field_is_named_even_when_an_axis_is_bad_too() -> None:
+    text = VALID.replace("seed = 3", 'seed = "three"').replace("weights = [2.0, 1.0]", 'weights = "heavy"')
+    assert_names(error_of(text), line_of(text, "seed ="), "seed")
+
+
+def test_an_error_on_the_first_line_names_line_one() -> None:
+    assert error_of('name = 1\nrecipe = "r"\n', "s.toml").startswith("s.toml:1: name: Expected `str`, got `int`")
+
+
+def test_invalid_toml_is_located_by_line_or_else_by_file() -> None:
+    text = VALID.replace("seed = 3", "seed = = 3")
+    assert error_of(text).startswith(f"specs/demo.toml:{line_of(text, 'seed =')}: not valid TOML: Invalid value")
+    # tomllib locates some errors only "at end of document": then the file alone is named
+    assert error_of(VALID + 'description = "unfinished') == (
+        "specs/demo.toml: not valid TOML: Unterminated string (at end of document)"
+    )
+
+
+@pytest.mark.parametrize("n", [0, -1])
+def test_a_panel_model_with_n_below_one_is_refused_not_given_the_default(n: int) -> None:
+    # n = 0 used to be read as "not given" and silently replaced by [probe].n
+    entry = f'\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = {n}\nk = [1]'
+    text = VALID.replace("k = [1, 5]", "k = [1, 5]" + entry)
+    assert "probe.panel.n: local/solver-strong: n must be at least 1" in error_of(text)
