@@ -10,18 +10,21 @@ from tests.e2e.helpers import SPEC, assay
 
 def test_run_review_export(tmp_path: Path) -> None:
     home = tmp_path / ".assay"
-    ran = assay(home, "run", str(SPEC), "--attempts", "30", "--concurrency", "6")
+    # At concurrency 1 the seed fixes the run (tests/e2e/test_reproducible_run.py): seed 1 queues 4 of the 8
+    # and rejects the rest. Which and how many are queued at a higher concurrency is up to scheduling.
+    ran = assay(home, "run", str(SPEC), "--attempts", "8", "--concurrency", "1", "--seed", "1")
     assert ran.returncode == 0, ran.stderr
-    assert "completed: attempts done (30/30)" in " ".join(ran.stdout.split())
+    text = " ".join(ran.stdout.split())
+    assert "completed: attempts done (8/8)" in text and "seed 1" in text and "rejects by gate" in text
 
     status = json.loads(assay(home, "status", "--json").stdout)
     (row,) = status["runs"]
-    assert row["attempts"] == 30 and row["queued"] + row["rejected"] == 30
+    assert row["attempts"] == 8 and row["queued"] + row["rejected"] == 8
     assert sum(row["rejects_by_gate"].values()) == row["rejected"]
     assert row["cost_usd"] > 0 and row["calls"] > 12
 
     queue = json.loads(assay(home, "queue", "--json").stdout)
-    assert len(queue) == row["queued"] >= 2
+    assert len(queue) == row["queued"] == 4
     first, second = queue[0]["candidate_id"], queue[1]["candidate_id"]
 
     shown = json.loads(assay(home, "show", first[:8], "--json").stdout)
@@ -48,11 +51,17 @@ def test_run_review_export(tmp_path: Path) -> None:
 
 
 def test_demo_runs_to_the_review_queue(tmp_path: Path) -> None:
+    # The demo runs 8 candidates at once, so how many it queues and rejects is up to scheduling: check that
+    # every pull settled and that what it prints, the status and the queue agree.
     home = tmp_path / ".assay"
     ran = assay(home, "demo", "--attempts", "24")
     assert ran.returncode == 0, ran.stderr
     text = " ".join(ran.stdout.split())
-    assert "completed: attempts done (24/24)" in text and "rejects by gate" in text
     row = json.loads(assay(home, "status", "--json").stdout)["runs"][0]
-    assert row["spec_name"] == "arithmetic" and row["queued"] + row["rejected"] == 24
-    assert json.loads(assay(home, "queue", "--json").stdout), "the demo leaves points waiting for review"
+    assert row["spec_name"] == "arithmetic" and row["status"] == "completed" and row["in_flight"] == 0
+    assert row["attempts"] == 24 and row["queued"] + row["rejected"] == 24
+    assert sum(row["rejects_by_gate"].values()) == row["rejected"]
+    assert "completed: attempts done (24/24)" in text
+    assert f"queued for review {row['queued']}, rejected {row['rejected']}" in text
+    assert ("rejects by gate" in text) == (row["rejected"] > 0)  # the table, when there is something to show
+    assert len(json.loads(assay(home, "queue", "--json").stdout)) == row["queued"]  # each queued point waits

@@ -28,14 +28,18 @@ def _position(home: Path) -> int:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run of the arithmetic spec with every queued point approved."""
+    """A run of the arithmetic spec with every queued point approved.
+
+    At concurrency 1 the seed fixes the run, so the points: seed 1 queues 4 of 8. An eval's samples still vary
+    (each eval draws its own id), but on these points solver-strong solves 77-99% of samples and solver-weak
+    2-30%, so with 5 samples a point the weak model's total reaches the strong one's in under one eval in 10^11."""
     home = tmp_path_factory.mktemp("eval") / ".assay"
-    ran = assay(home, "run", str(SPEC), "--attempts", "30", "--concurrency", "6", "--quiet")
+    ran = assay(home, "run", str(SPEC), "--attempts", "8", "--concurrency", "1", "--seed", "1", "--quiet")
     assert ran.returncode == 0, ran.stderr
     empty = assay(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--k", "1", "--n", "1")
     assert empty.returncode == 2 and "has no approved points" in empty.stderr
     queued = json.loads(assay(home, "queue", "--json").stdout)
-    assert len(queued) >= 2
+    assert len(queued) == 4
     for q in queued:
         assert assay(home, "review", q["candidate_id"], "--approve").returncode == 0
     return home

@@ -17,11 +17,14 @@ def _with_plugin() -> dict[str, str]:
 
 def test_plugin_recipe_runs_to_the_review_queue(tmp_path: Path) -> None:
     home = tmp_path / ".assay"
-    ran = assay(home, "run", str(PLUGIN / "reverse.toml"), "--attempts", "12", "--concurrency", "4", **_with_plugin())
-    assert ran.returncode in (0, 3), ran.stderr
+    # At concurrency 1 the seed fixes the run (at a higher one, the novelty gate's rejects of repeated words
+    # depend on which drafts came first): seed 1 queues 7 of the 8.
+    args = ["--attempts", "8", "--concurrency", "1", "--seed", "1"]
+    ran = assay(home, "run", str(PLUGIN / "reverse.toml"), *args, **_with_plugin())
+    assert ran.returncode == 0, ran.stderr
     row = json.loads(assay(home, "status", "--json", **_with_plugin()).stdout)["runs"][0]
-    assert row["recipe"] == "reverse_word" and row["attempts"] == 12
-    assert row["queued"] >= 2 and row["queued"] + row["rejected"] == 12
+    assert row["recipe"] == "reverse_word" and row["attempts"] == 8
+    assert row["queued"] == 7 and row["queued"] + row["rejected"] == 8
     assert set(row["rejects_by_gate"]) <= {"author", "construct", "novelty", "difficulty", "final"}
 
     queue = json.loads(assay(home, "queue", "--json", **_with_plugin()).stdout)

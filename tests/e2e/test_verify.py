@@ -14,9 +14,10 @@ from tests.e2e.helpers import SPEC, assay
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ledger fixed by its seed (at concurrency 1): every draft of seed 1 passes gates, and 4 of 8 are queued."""
     home = tmp_path_factory.mktemp("verify") / ".assay"
-    ran = assay(home, "run", str(SPEC), "--attempts", "8", "--concurrency", "4", "--quiet")
-    assert ran.returncode in (0, 3), ran.stderr
+    ran = assay(home, "run", str(SPEC), "--attempts", "8", "--concurrency", "1", "--seed", "1", "--quiet")
+    assert ran.returncode == 0, ran.stderr
     return home
 
 
