@@ -71,6 +71,8 @@ def test_within_defaults_to_no_tolerance() -> None:
     assert g.within(42.0, 42.0)
     assert not g.within(43.0, 42.0)
     assert not g.within(42.5, 42.0)
+    assert g.within(1e-9, 0.0)  # exactly the float slack: inclusive
+    assert not g.within(1.5e-9, 0.0)
     assert g.within(1e9 + 0.5, 1e9)  # float slack scales with the reference: 1e-9 * 1e9 = 1
     assert not g.within(1e9 + 1.5, 1e9)
 
@@ -120,14 +122,31 @@ def test_json_table(response: str, ok: bool, why: str) -> None:
 
 
 def test_json_verdict_shows_what_was_read() -> None:
-    assert g.grade_json('x {"b": 1, "a": 2} y', {}, {}) == Verdict(True, '{"a": 2, "b": 1}')
+    # the object read, re-serialised with sorted keys; the answer line when there is no object
+    read = '{"a": 2, "b": 1}'
+    schema = {"a": "integer", "b": "integer"}
+    assert g.grade_json('x {"b": 1, "a": 2} y', {}, {}) == Verdict(True, read)
+    assert g.grade_json('x {"b": 1, "a": 2} y', {"a": 2}, schema) == Verdict(True, read)
+    assert g.grade_json('{"b": 1, "a": 2}', {"a": 3}, schema) == Verdict(False, read, "wrong value for 'a'")
+    assert g.grade_json('{"b": 1, "a": "2"}', {}, schema) == Verdict(
+        False, '{"a": "2", "b": 1}', "key 'a' is not integer"
+    )
+    assert g.grade_json('{"b": 1}', {}, schema) == Verdict(False, '{"b": 1}', "missing key 'a'")
     assert g.grade_json("ANSWER: nothing", {}, {}) == Verdict(False, "nothing", "no JSON object in the answer")
+    assert g.grade_json("ANSWER: [1]", {}, {}) == Verdict(False, "[1]", "no JSON object in the answer")
+
+
+def test_unknown_answer_type_verdict() -> None:
+    assert g.grade({"answer_type": "essay"}, "x\nANSWER: y") == Verdict(False, "y", "unknown answer type 'essay'")
+    assert g.grade({}, "z") == Verdict(False, "z", "unknown answer type None")
 
 
 def test_same_value_compares_strings_loosely_and_everything_else_exactly() -> None:
     assert g.same_value("New  York.", "new york")
     assert not g.same_value("New York", "Boston")
     assert g.same_value(3, 3.0) and g.same_value(0.1 + 0.2, 0.3)
+    assert g.same_value(0.0, 1e-10)  # an absolute tolerance around zero, where a relative one is empty
+    assert not g.same_value(0.0, 1e-8)
     assert g.same_value(True, True) and not g.same_value(True, False)
     assert not g.same_value("3", 3)
 
@@ -170,5 +189,7 @@ def test_reading_answers_and_numbers() -> None:
     assert g.numbers_in("−1,000.5 and $.25, v2 and 3.x") == [-1000.5, 0.25, 3.0]
     assert g.extract_json('{not json} then {"a": 1}') == {"a": 1}
     assert g.extract_json("{ {") is None
+    assert g.extract_json('{{"a": 1}') == {"a": 1}  # the next brace may be the very next character
+    assert g.extract_json('{x} {"a": 1} {"b": 2}') == {"a": 1}  # the first object, not the last
     assert g.normalise("  $1,240.50 ") == "1240.50"
     assert g.normalise("**Yes!**") == "yes"
