@@ -128,18 +128,21 @@ def test_intervals_that_touch_overlap() -> None:
 
 
 def test_the_defaults_known_answer() -> None:
-    # n_boot=1000, alpha=0.05, seed=0
-    assert bootstrap_ci(A) == (0.6, 0.36875, 0.80625)
-    assert paired_bootstrap({"a": A, "b": B}) == (
-        {"a": Interval(0.6, 0.36875, 0.80625), "b": Interval(0.4125, 0.2125, 0.6)},
-        {("a", "b"): Interval(0.1875, 0.06875, 0.325)},
+    # n_boot=1000, alpha=0.05, seed=0, on twelve distinct scores, where one resample more or another seed
+    # moves the bounds (1001 resamples: x's lo is 0.378333; seed 1: 0.366604)
+    x = [0.91, 0.13, 0.77, 0.98, 0.52, 0.64, 0.07, 0.85, 0.33, 0.41, 0.69, 0.26]
+    y = [0.8, 0.2, 0.7, 0.9, 0.3, 0.6, 0.1, 0.5, 0.4, 0.2, 0.6, 0.3]
+    assert bootstrap_ci(x) == (0.546667, 0.378292, 0.71425)
+    assert paired_bootstrap({"x": x, "y": y}) == (
+        {"x": Interval(0.546667, 0.378292, 0.71425), "y": Interval(0.466667, 0.333333, 0.608333)},
+        {("x", "y"): Interval(0.08, 0.013333, 0.1525)},
     )
-    sep = separability({"a": A, "b": B}).to_dict()
-    assert (sep["n_boot"], sep["alpha"], sep["pairs"][0]["diff_lo"], sep["models"]["b"]["lo"]) == (
+    sep = separability({"x": x, "y": y}).to_dict()
+    assert (sep["n_boot"], sep["alpha"], sep["models"]["x"]["lo"], sep["pairs"][0]["diff_hi"]) == (
         1000,
         0.05,
-        0.06875,
-        0.2125,
+        0.378292,
+        0.1525,
     )
 
 
@@ -162,6 +165,11 @@ def test_pass_at_k_separability_known_answer() -> None:
     assert by_k["2"].models["strong"].mean == round((1 + 1 + 5 / 6) / 3, 6) == 0.944444
     assert by_k["2"].models["weak"] == Interval(0.166667, 0.0, 0.5)
     assert (by_k["2"].n_boot, by_k["2"].alpha, by_k["2"].n_items) == (1000, 0.05, 3)
+    six = {
+        "strong": [(5, 5), (5, 3), (5, 2), (5, 4), (5, 1), (5, 3)],
+        "weak": [(5, 1), (5, 0), (5, 2), (5, 0), (5, 1), (5, 0)],
+    }
+    assert pass_at_k_separability(six, [2])["2"].models["strong"] == Interval(0.816667, 0.633333, 0.966667)  # seed 0
     custom = pass_at_k_separability(counts, [1], n_boot=50, alpha=0.2, seed=4)["1"]
     assert custom.models["strong"] == Interval(0.75, 0.583333, 0.833333)
     assert (custom.pairs[0].diff_lo, custom.pairs[0].diff_hi) == (0.583333, 0.75)
