@@ -193,3 +193,5 @@ def test_reading_answers_and_numbers() -> None:
     assert g.extract_json('{x} {"a": 1} {"b": 2}') == {"a": 1}  # the first object, not the last
     assert g.normalise("  $1,240.50 ") == "1240.50"
     assert g.normalise("**Yes!**") == "yes"
+    assert g.normalise(" New \t  York. ") == "new york"
+    assert g.normalise("−1,5") == "-15"
