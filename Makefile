@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean chromium
+.PHONY: demo test lint bench clean chromium mutation
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,17 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Mutation testing of domain/ against tests/unit (slow, so not part of `make test`; see docs/testing.md).
+# A subset: make mutation MODULES="domain/chain.py domain/passk.py". Fewer workers: MUTATION_CHILDREN=1.
+MODULES ?=
+MUTATION_CHILDREN ?=
+mutation: $(BIN)/.installed
+	$(BIN)/mutmut run $(if $(MUTATION_CHILDREN),--max-children $(MUTATION_CHILDREN)) \
+		$(foreach m,$(MODULES),'$(subst /,.,$(m:.py=)).*')
+	$(BIN)/python tests/mutation_report.py $(MODULES)
+
 bench: $(BIN)/.installed
 	$(BIN)/python bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) .assay
+	rm -rf $(VENV) .assay mutants

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
+from domain import novelty
 from domain.novelty import nearest, similarity, tokens
+
+
+@pytest.fixture(autouse=True)
+def cold_profile_cache() -> Iterator[None]:
+    """Profiles are cached per process: start each test cold, so it runs the code rather than a cached result."""
+    novelty._profile.cache_clear()
+    yield
+    novelty._profile.cache_clear()
+
 
 BASE = (
     "A warehouse starts the day with 1,240 boxes. Then it receives 3 crates of 85 boxes each. "
