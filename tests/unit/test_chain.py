@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from domain import facts as f
-from domain.chain import GENESIS, canonical, link
+from domain.chain import GENESIS, canonical, fact_event, link
 
 
 class GrownGatePassed(f.Fact, frozen=True, tag="GatePassed"):
@@ -40,3 +41,8 @@ def test_any_change_breaks_the_link() -> None:
     assert base != link(GENESIS, "c2", 3, f.Rejected(gate="oracle", reason="wrong answer"))
     assert base != link("1" * 64, "c1", 3, f.Rejected(gate="oracle", reason="wrong answer"))
     assert canonical(f.Queued(cost_usd=1.5)) == {"cost_usd": 1.5}
+
+
+def test_fact_event_refuses_what_is_not_an_event_of_a_chained_aggregate() -> None:
+    with pytest.raises(TypeError, match=r"^object is not an event of a Chained aggregate$"):
+        fact_event(object())

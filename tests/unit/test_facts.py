@@ -48,3 +48,8 @@ def test_a_fact_is_stored_under_its_class_name_as_tag() -> None:
     fact = f.Rejected(gate="oracle", reason="wrong")
     assert f.tag_of(fact) == f.tag_of(f.Rejected) == "Rejected"
     assert msgspec.json.decode(msgspec.json.encode(fact))["type"] == "Rejected"
+
+
+def test_is_verdict_accepts_exactly_the_three_verdicts() -> None:
+    assert [v for v in ("approve", "reject", "edit", "Approve", "maybe", "") if f.is_verdict(v)] == list(f.VERDICTS)
+    assert f.VERDICTS == ("approve", "reject", "edit")

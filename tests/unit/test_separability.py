@@ -114,3 +114,10 @@ def test_pass_at_k_separability_per_k() -> None:
     assert set(by_k) == {"1", "5"} and by_k["1"].fraction == 1.0
     assert by_k["1"].models["strong"].mean == pytest.approx(0.9) and by_k["5"].models["strong"].mean == 1.0
     assert by_k["5"].models["weak"].mean == pytest.approx(10 / 60, abs=1e-6)
+
+
+def test_pass_at_k_separability_is_the_seeded_separability_of_the_pass_at_k_scores() -> None:
+    counts = {"a": [(5, 3), (5, 1), (5, 4), (5, 0)] * 5, "b": [(5, 2), (5, 2), (5, 1), (5, 3)] * 5}
+    scores = {"a": [0.6, 0.2, 0.8, 0.0] * 5, "b": [0.4, 0.4, 0.2, 0.6] * 5}  # pass@1 = c / n
+    assert pass_at_k_separability(counts, [1]) == {"1": separability(scores, seed=0)}  # seed 0 by default
+    assert pass_at_k_separability(counts, [1], seed=7) == {"1": separability(scores, seed=7)}
