@@ -181,27 +181,30 @@ def _receipt(role: str) -> f.Receipt:
     )
 
 
-def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> str:
-    """A queued ground-truth point whose realism repair put ``text`` into its prompt and solution."""
-    run_id = "xss" + uuid4().hex[:9]
-    ledger = served.ledger
+def _drafted(prefix: str, payload: dict[str, Any]) -> tuple[Run, Candidate]:
+    """A one-pull ground-truth run of its own (id ``prefix`` + hex) and its candidate drafted with ``payload``."""
+    run_id = prefix + uuid4().hex[:9]
     run = Run.start(
         run_uuid(run_id),
         f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth", spec={}, policy=f.Policy(target=1)),
     )
     cid, coordinate = candidate_uuid(run_id, 0), {"topic": "arithmetic", "difficulty": "easy"}
     run.pull(0, str(cid), coordinate)
-    cand = Candidate.draft(
-        cid,
-        f.Drafted(
-            run_id=run_id,
-            index=0,
-            recipe="ground_truth",
-            coordinate=coordinate,
-            payload=payload,
-            receipts=[_receipt("author")],
-        ),
+    drafted = f.Drafted(
+        run_id=run_id,
+        index=0,
+        recipe="ground_truth",
+        coordinate=coordinate,
+        payload=payload,
+        receipts=[_receipt("author")],
     )
+    return run, Candidate.draft(cid, drafted)
+
+
+def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> str:
+    """A queued ground-truth point whose realism repair put ``text`` into its prompt and solution."""
+    ledger = served.ledger
+    run, cand = _drafted("xss", payload)
     for gate in ("construct", "novelty", "oracle", "counter"):
         cand.pass_gate(gate, {}, [])
     cand.fail_gate("realism", "prompt judged ambiguous", "rewrite the prompt", {}, [_receipt("judge")])
@@ -238,7 +241,7 @@ def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> st
         cand.pass_gate(gate, {}, [])
     cand.enqueue()
     ledger.save(run, cand)
-    return str(cid)
+    return str(cand.id)
 
 
 def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
@@ -248,23 +251,6 @@ def craft_rejection(served: Served, reason: str, gate: str = "oracle") -> None:
 
 def reject(ledger: AssayLedger, reason: str, gate: str) -> None:
     """Record, straight through the domain, a ground-truth draft rejected at ``gate`` for ``reason``."""
-    run_id = "rej" + uuid4().hex[:9]
-    run = Run.start(
-        run_uuid(run_id),
-        f.RunStarted(run_id=run_id, spec_name="arithmetic", recipe="ground_truth", spec={}, policy=f.Policy(target=1)),
-    )
-    cid, coordinate = candidate_uuid(run_id, 0), {"topic": "arithmetic", "difficulty": "easy"}
-    run.pull(0, str(cid), coordinate)
-    cand = Candidate.draft(
-        cid,
-        f.Drafted(
-            run_id=run_id,
-            index=0,
-            recipe="ground_truth",
-            coordinate=coordinate,
-            payload={"prompt": "What is 2 + 2?", "answer": "4", "answer_type": "exact"},
-            receipts=[_receipt("author")],
-        ),
-    )
+    run, cand = _drafted("rej", {"prompt": "What is 2 + 2?", "answer": "4", "answer_type": "exact"})
     cand.reject(gate, reason)
     ledger.save(run, cand)
