@@ -128,7 +128,7 @@ def tally(plants: dict[str, dict[str, Any]], told: dict[str, Story]) -> dict[str
         }
         for fam in FAMILIES
     }
-    clean = {
+    clean: dict[str, Any] = {
         "drafts": 0,
         "template_repeats": 0,
         "queued": 0,
