@@ -235,14 +235,14 @@ def raw_agreement(ratings: Sequence[Sequence[bool]]) -> float:
     return sum(shares) / len(shares) if shares else 1.0
 
 
-def fleiss_kappa(ratings: Sequence[Sequence[bool]]) -> float:
+def fleiss_kappa(ratings: Sequence[Sequence[bool]]) -> float | None:
     """Fleiss' kappa for yes/no ratings, ``ratings[subject][judge]``, the same number of judges per subject.
 
-    When every rating falls in one category, chance agreement is 1 and kappa is undefined; the judges then
-    agree perfectly, so 1.0 is returned.
+    None when it is undefined: with no subjects, or when every rating falls in one category (chance agreement
+    is 1). Such a row agrees perfectly but separates nothing, which a score of 1.0 would hide.
     """
     if not ratings:
-        return 1.0
+        return None
     m = len(ratings[0])
     if m < 2 or any(len(r) != m for r in ratings):
         raise ValueError("Fleiss' kappa needs the same number (>= 2) of judges for every subject")
@@ -250,5 +250,11 @@ def fleiss_kappa(ratings: Sequence[Sequence[bool]]) -> float:
     p_yes = sum(sum(r) for r in ratings) / (len(ratings) * m)
     p_e = p_yes**2 + (1 - p_yes) ** 2
     if p_e >= 1.0:
-        return 1.0
+        return None
     return (p_bar - p_e) / (1 - p_e)
+
+
+def constant(ratings: Sequence[Sequence[bool]]) -> bool | None:
+    """The one answer every judge gave on every subject, or None when any two answers differ (or none given)."""
+    seen = {bool(v) for row in ratings for v in row}
+    return seen.pop() if len(seen) == 1 else None

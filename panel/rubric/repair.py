@@ -14,7 +14,15 @@ from panel.rubric.compose import parse
 from panel.rubric.world import KINDS, Req, Task, canonical, req_from_flaw, unit
 
 Row = dict[str, Any]
-STUBBORN = {"split": 0.25, "reword": 0.3, "agree": 0.4, "overlap": 0.4, "catch": 0.3, "contrived": 0.45}
+STUBBORN = {
+    "split": 0.25,
+    "reword": 0.3,
+    "agree": 0.4,
+    "overlap": 0.4,
+    "catch": 0.3,
+    "contrived": 0.45,
+    "constant": 0.2,
+}
 DRIFT = 0.3  # share of realism rewrites that also change a fact of the task (the rubric then cites a stale one)
 CONTEXT = ("It goes out later today.", "Use the usual house style.", "The team reviews it before it is sent.")
 
@@ -54,6 +62,17 @@ def _reword(rows: list[Row], i: int, task: Task, ok: bool, kind: str, rng: rando
         rows[i] = {}  # dropped below
 
 
+def _sharpen_or_cut(rows: list[Row], i: int, kept: bool) -> None:
+    """A row that separates nothing: cut it, unless every output satisfies it and it is the rubric's only check
+    of its type; that one the rubric needs, so it becomes a hard requirement (a gate criterion) every acceptable
+    output must meet. A row every output fails (e.g. one citing a fact the prompt no longer gives) is cut."""
+    kind = rows[i].get("type")
+    if kept and not any(r and j != i and r.get("type") == kind for j, r in enumerate(rows)):
+        rows[i] = {**rows[i], "criticality": "gate"}
+    else:
+        rows[i] = {}
+
+
 def _split(row: Row) -> list[Row]:
     found = parts(str(row["text"]))
     if not found:
@@ -79,12 +98,15 @@ def repair(item: dict[str, Any], instruction: str, rng: random.Random) -> dict[s
         return item
     fixed, lucky, text = dict(item), rng.random() < 0.75, instruction.lower()
     sentences = re.split(r"(?<=\.)\s+(?=Rows? \d)", instruction)
-    if "split it into" in text or "reword it as" in text or "judges disagree" in text:
+    if "split it into" in text or "reword it as" in text or "judges disagree" in text or "separates nothing" in text:
         for sentence in sentences:
             for i in _rows_named(sentence):
                 if i >= len(rows) or not rows[i]:
                     continue
-                if "split it into" in sentence and lucky and not stubborn("split", prompt):
+                if "separates nothing" in sentence:
+                    if lucky and not stubborn("constant", prompt):
+                        _sharpen_or_cut(rows, i, kept="satisfies it" in sentence)
+                elif "split it into" in sentence and lucky and not stubborn("split", prompt):
                     rows[i] = {"split": _split(rows[i])}
                 elif "reword" in sentence.lower() or "disagree" in sentence.lower():
                     kind = "vague" if "is vague" in sentence else "subtle"

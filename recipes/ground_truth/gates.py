@@ -87,13 +87,15 @@ class Gameability:
     name, reads = "gameability", TASK
 
     async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
-        if items.leaked(payload):
-            shown = short(items.as_text(payload["answer"]))
+        if leak := items.leak(payload):
+            value = short(items.as_text(leak.value))
+            shown = value if leak.written == value else f"{value}, written as '{short(leak.written, 80)}'"
             return GateOutcome(
                 "repair",
                 "the prompt states the answer",
                 instruction=f"The prompt reveals the answer ({shown}). Remove the answer from the prompt; keep "
                 "everything else unchanged.",
+                detail={"value": value, "written": short(leak.written, 200)},
             )
         for label, value in items.trivial(payload):
             if items.accepts(payload, value):

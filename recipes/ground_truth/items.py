@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from domain import graders
+from domain import graders, numbers
 
 FIELDS = ("prompt", "answer", "answer_type", "tolerance", "rel_tolerance", "schema", "solution")
 ANSWER_TYPES = ("exact", "numeric", "json")
@@ -167,15 +169,72 @@ def trivial(item: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def leaked(item: dict[str, Any]) -> bool:
-    """The reference answer (or one of its values) is written in the prompt."""
+# A sentence that claims a result: only there does a casual mention (a small number word, an ordinal, "term 1")
+# count as stating the answer, since clean prompts write "one of the boxes" or "the first term" all the time.
+_CLAIM = re.compile(
+    r"\b(?:answer|result|solution|total|outcome)s?\s*(?:is|was|will\s+be|should\s+be|comes|works|:|=)|"
+    r"\b(?:works?\s+out|comes?\s+(?:out\s+)?to|equals?|expected|hint|ends?\s+up)\b|=",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Where the prompt states the reference answer (or one of its values): the value and how it is written."""
+
+    value: Any
+    written: str
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around the span start..end."""
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    first = max(b for b in bounds if b <= start)
+    last = min((b for b in bounds if b >= end), default=len(text))
+    return text[first:last]
+
+
+def _leaf_values(ref: Any) -> list[Any]:
+    """The values a grader compares: every field of a JSON answer (nested ones too), else the answer itself."""
+    if isinstance(ref, dict):
+        return [v for value in ref.values() for v in _leaf_values(value)]
+    if isinstance(ref, list):
+        return [v for value in ref for v in _leaf_values(value)]
+    return [ref]
+
+
+def leak(item: dict[str, Any]) -> Leak | None:
+    """Where the prompt states the reference answer (or one of its values), in any form numbers take (digits,
+    words, currency, percent, fraction, scaled); None when it states none of them. A plain statement is reported
+    before a casual one that only counts inside a sentence claiming a result."""
     prompt, ref = str(item.get("prompt", "")), item.get("answer")
-    values = list(ref.values()) if isinstance(ref, dict) else [ref]
-    numbers = set(graders.numbers_in(prompt))
-    for value in values:
-        number = value if _is_number(value) else _as_number(value)
-        if number is not None and number in numbers:
-            return True
-        if number is None and isinstance(value, str) and len(value) > 2 and value.lower() in prompt.lower():
-            return True
-    return False
+    found = numbers.mentions(prompt)
+    claims: list[Leak] = []
+    for value in _leaf_values(ref):
+        number = float(value) if _is_number(value) else None
+        if number is None and isinstance(value, str):
+            number = _as_number(value)
+        if number is None:
+            hit = re.search(rf"(?<!\w){re.escape(value.strip())}(?!\w)", prompt, re.I) if _long_text(value) else None
+            if hit:
+                return Leak(value, hit.group())
+            continue
+        for m in found:
+            if not numbers.same(m.value, number):
+                continue
+            if not m.casual:
+                return Leak(value, m.text)
+            if _CLAIM.search(_sentence(prompt, m.start, m.end)):
+                claims.append(Leak(value, m.text))
+    return claims[0] if claims else None
+
+
+def _long_text(value: Any) -> bool:
+    """A text answer long enough that finding it in the prompt is not chance ("no", "a" are)."""
+    return isinstance(value, str) and len(value.strip()) > 2
+
+
+def leaked(item: dict[str, Any]) -> bool:
+    """The reference answer (or one of its values) is written in the prompt, in any form."""
+    return leak(item) is not None

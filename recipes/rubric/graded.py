@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.facts import Receipt
-from domain.rubric import Criterion, Score, fleiss_kappa, raw_agreement, score
+from domain.rubric import Criterion, Score, constant, fleiss_kappa, raw_agreement, satisfied, score
 from recipes.base import Context, GateOutcome
 from recipes.rubric import items, prompts
 from recipes.text import short
@@ -106,10 +106,37 @@ class Discriminating:
         )
 
 
+def _kappa(ratings: list[list[bool]]) -> float | None:
+    kappa = fleiss_kappa(ratings)
+    return None if kappa is None else round(kappa, 4)
+
+
+Rows = list[dict[str, Any]]
+
+
+def _constant_rows(criteria: Sequence[Criterion], rows: Rows) -> tuple[Rows, Rows]:
+    """Rows every judge answered the same on every sample, split into those flagged (no evidence either way) and
+    the gate criteria whose constant pass is intended, each with the reason it passes."""
+    flagged, kept = [], []
+    for c, r in zip(criteria, rows, strict=True):
+        answer = constant(r["ratings"])
+        if answer is None:
+            continue
+        if c.criticality == "gate" and satisfied(c, answer):
+            why = "a gate criterion every output satisfies: it guards against a failure no sample made"
+            kept.append({"row": r["row"], "text": c.text, "reason": why})
+        else:
+            flagged.append(r)
+    return flagged, kept
+
+
 class Agreement:
     """At least three judges grade the captured output and the writer's samples row by row; each row's raw
     agreement and Fleiss' kappa across those outputs is measured, and the configured one must reach the
-    threshold. A row judges disagree on is a matter of taste, not a check: it is reworded."""
+    threshold. A row judges disagree on is a matter of taste, not a check: it is reworded. A row every judge
+    answers the same on every sample separates nothing (its kappa is undefined, None): it is sharpened or cut,
+    unless it is a gate criterion (criticality "gate") that every output satisfies, whose constant pass is the
+    point; that pass is recorded in the detail under "constant_gates"."""
 
     name, reads = "agreement", frozenset(items.FIELDS)
 
@@ -139,11 +166,12 @@ class Agreement:
                     "row": i + 1,
                     "text": c.text,
                     "raw": round(raw_agreement(ratings), 4),
-                    "kappa": round(fleiss_kappa(ratings), 4),
+                    "kappa": _kappa(ratings),
                     "ratings": ratings,
                 }
             )
         majority = [sum(by_judge[j][0][i] for j in range(len(judges))) * 2 > len(judges) for i in range(len(criteria))]
+        flat, gates = _constant_rows(criteria, rows)
         detail = {
             "measure": self.measure,
             "threshold": self.threshold,
@@ -151,22 +179,35 @@ class Agreement:
             "samples": ["captured", "good", *(f"flawed {k}" for k in range(1, len(outputs) - 1))],
             "per_criterion": rows,
             "captured": _scored("captured", "", score(criteria, majority, self.cap)),
+            "constant": [r["row"] for r in flat],
+            "constant_gates": gates,
         }
-        low = [r for r in rows if r[self.measure] < self.threshold]
-        if not low:
+        # An undefined kappa means a constant row: the constant rule below judges it, not the threshold.
+        low = [r for r in rows if r[self.measure] is not None and r[self.measure] < self.threshold]
+        if not low and not flat:
             return GateOutcome("pass", detail=detail, receipts=receipts)
         steps = [
             f'Row {r["row"]} ("{r["text"]}", {self.measure} agreement {r[self.measure]:.2f}): reword it concretely.'
             for r in low
         ]
+        steps += [
+            f'Row {r["row"]} ("{r["text"]}") separates nothing: every output, good and flawed, '
+            f"{'satisfies' if satisfied(c, bool(r['ratings'][0][0])) else 'fails'} it for every judge. Sharpen it "
+            "so it separates good from bad outputs, or cut it."
+            for r in flat
+            for c in [criteria[r["row"] - 1]]
+        ]
+        if low:
+            reason = f"judges disagree on criteria ({items.rows_text([r['row'] - 1 for r in low])})"
+            lead = "Judges disagree on these rows. "
+            tail = (
+                " Reword the rows they disagree on concretely: each must name the exact fact, word or format to "
+                "look for, so any reader answers it the same way from the output alone. Keep every other row "
+                "unchanged."
+            )
+        else:
+            reason = f"criteria separate nothing ({items.rows_text([r['row'] - 1 for r in flat])})"
+            lead, tail = "", " Keep every other row unchanged."
         return GateOutcome(
-            "repair",
-            f"judges disagree on criteria ({items.rows_text([r['row'] - 1 for r in low])})",
-            instruction=(
-                "Judges disagree on these rows. " + " ".join(steps) + " Reword them concretely: each must "
-                "name the exact fact, word or format to look for, so any reader answers it the same way "
-                "from the output alone. Keep every other row unchanged."
-            ),
-            detail=detail,
-            receipts=receipts,
+            "repair", reason, instruction=lead + " ".join(steps) + tail, detail=detail, receipts=receipts
         )

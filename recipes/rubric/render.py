@@ -9,12 +9,18 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
+def _measure(value: Any) -> str:
+    """An agreement measure to two places; "n/a" when undefined (kappa of a row every judge answered alike)."""
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def _rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in payload.get("criteria") or [] if isinstance(r, dict)]
 
 
 def rubric_table(payload: dict[str, Any], agreement: dict[str, Any] | None = None) -> str:
-    """The rubric as a table; ``agreement`` (the agreement gate's detail) adds each row's raw agreement and kappa."""
+    """The rubric as a table; ``agreement`` (the agreement gate's detail) adds each row's raw agreement and kappa
+    ("n/a" where kappa is undefined)."""
     rows = _rows(payload)
     split = any(r.get("split_from") for r in rows)
     per = {r.get("row"): r for r in (agreement or {}).get("per_criterion", []) if isinstance(r, dict)}
@@ -32,7 +38,7 @@ def rubric_table(payload: dict[str, Any], agreement: dict[str, Any] | None = Non
         cells += [_cell(r.get("split_from") or "")] if split else []
         if per:
             got = per.get(i)
-            cells.append(f"{got['raw']:.2f} / {got['kappa']:.2f}" if got else "")
+            cells.append(f"{_measure(got.get('raw'))} / {_measure(got.get('kappa'))}" if got else "")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

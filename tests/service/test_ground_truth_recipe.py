@@ -163,6 +163,19 @@ async def test_cheap_gates_catch_structural_problems_without_a_model() -> None:
         await gates["difficulty"].check(ITEM, ctx)
 
 
+async def test_gameability_names_how_the_prompt_states_the_answer() -> None:
+    gate = next(g for g in recipes.get("ground_truth").gates if g.name == "gameability")
+    ctx = context(SPEC, 0, [])
+    words = {**ITEM, "prompt": ITEM["prompt"] + " Between us, it comes to twenty-nine."}
+    out = await gate.check(words, ctx)
+    assert out.status == "repair" and out.detail == {"value": "29", "written": "twenty-nine"}
+    assert "The prompt reveals the answer (29, written as 'twenty-nine')" in out.instruction
+    digits = await gate.check({**ITEM, "prompt": ITEM["prompt"] + " (The answer is 29.)"}, ctx)
+    assert "The prompt reveals the answer (29)." in digits.instruction
+    casual = {**ITEM, "prompt": ITEM["prompt"].replace("Then it", "One of the staff"), "answer": "1"}
+    assert (await gate.check(casual, ctx)).reason != "the prompt states the answer"
+
+
 SEQ = {
     "prompt": 'A sequence begins 2, 4, 6, 8, 10. Reply with a JSON object with integer fields "next_term" '
     'and "term_10".',

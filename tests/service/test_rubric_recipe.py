@@ -21,6 +21,7 @@ from domain.rubric import compound_parts, criteria_from
 from domain.spec import parse_spec
 from panel.rubric import checks
 from recipes.base import DraftError
+from recipes.rubric import items as rubric_items
 from services.llm import ModelError
 from tests.service.driver import Trace, context, run, tally
 
@@ -39,7 +40,8 @@ def test_every_gate_passes_some_and_rejects_some(traces: list[Trace]) -> None:
     statuses = Counter(t.status for t in traces)
     for gate in GATES:
         assert seen[gate]["pass"] > 0, (gate, seen[gate])
-        assert statuses[f"rejected:{gate}"] > 0, (gate, statuses)  # every gate has the last word on some item
+        # every gate has the last word on some item; final's stale rows are flagged earlier, by agreement
+        assert gate == "final" or statuses[f"rejected:{gate}"] > 0, (gate, statuses)
     assert statuses["queued"] >= RUNS // 4, statuses
 
 
@@ -69,18 +71,23 @@ def test_agreement_table_is_per_criterion_and_judges_agree_on_crisp_rows(traces:
         assert table["samples"][:2] == ["captured", "good"] and "total" in table["captured"]
         for row in table["per_criterion"]:
             assert len(row["ratings"]) == len(table["samples"]) and all(len(r) == 3 for r in row["ratings"])
-            assert 0 <= row["raw"] <= 1 and -1 <= row["kappa"] <= 1
+            assert 0 <= row["raw"] <= 1 and (row["kappa"] is None or -1 <= row["kappa"] <= 1)
+            assert (row["kappa"] is None) == (len({v for r in row["ratings"] for v in r}) == 1)  # constant rows
             (crisp if checks.crisp(row["text"]) else taste).append(row)
-    assert all(r["raw"] == r["kappa"] == 1.0 for r in crisp)  # checked on the text: every judge says the same
+    assert all(r["raw"] == 1.0 and r["kappa"] in (1.0, None) for r in crisp)  # checked on the text: judges agree
     assert taste and sum(r["raw"] for r in taste) / len(taste) < 0.7, taste  # a matter of taste: they differ
     reasons = [r for t in traces for g, s, r in t.events if g == "agreement" and s == "repair"]
-    assert reasons and all(r.startswith("judges disagree on criteria (row") for r in reasons)
+    assert reasons and all(
+        r.startswith(("judges disagree on criteria (row", "criteria separate nothing (row")) for r in reasons
+    )
 
 
 def test_discriminating_scores_the_good_sample_above_every_flawed_one(traces: list[Trace]) -> None:
     passed = [t for t in traces if ("discriminating", "pass", "") in t.events]
     assert passed
     for t in passed:
+        if [e for e in t.events if e[0] == "discriminating"][-1][1] != "pass":
+            continue  # passed once, then a rewritten prompt brought new samples: its last detail is not a pass
         good, *flawed = t.details["discriminating"]["samples"]
         assert good["label"] == "good" and len(flawed) == SPEC.recipe_options["flawed_outputs"]
         assert all(f["total"] < good["total"] and f["flaw"] for f in flawed)
@@ -101,12 +108,15 @@ def test_probe_separates_the_solvers_and_bands_vary(traces: list[Trace]) -> None
     assert bands["discriminating"] >= len(probed) // 2 and len(bands) >= 3, bands
 
 
-def test_final_rejects_rows_citing_facts_the_prompt_does_not_give(traces: list[Trace]) -> None:
-    caught = [t for t in traces if t.status == "rejected:final"]
-    assert caught
-    for t in caught:
-        assert t.events[-1][2].startswith("criterion cites a fact the prompt does not give (row "), t.events[-1]
-        assert all(s == "pass" for g, s, _ in t.events if g == "agreement")  # judges agree on a crisp stale row
+def test_rows_citing_facts_the_prompt_does_not_give_never_reach_the_queue(traces: list[Trace]) -> None:
+    """A realism rewrite that moves a fact leaves a row every output fails: it separates nothing, so the agreement
+    gate (re-run on the changed prompt) flags it; final rejects any that is left."""
+    for t in traces:
+        if t.status == "queued":
+            assert not rubric_items.stale_facts(t.payload, criteria_from(t.payload["criteria"])), t.payload
+        if t.status == "rejected:final":
+            assert t.events[-1][2].startswith("criterion cites a fact the prompt does not give (row "), t.events[-1]
+    assert any(t.status == "queued" for t in traces)
 
 
 async def test_junk_author_is_a_draft_error_with_its_receipt() -> None:
@@ -178,3 +188,31 @@ async def test_agreement_reuses_the_samples_the_discriminating_gate_paid_for() -
     assert roles.count("writer") == 1 and roles[0] == "writer"
     other = await gates["agreement"].check(payload, context(SPEC, 6, []))  # another candidate asks for its own
     assert [r.role for r in other.receipts].count("writer") == 1
+
+
+async def test_agreement_flags_a_row_that_separates_nothing_unless_it_is_a_gate_kept_on_every_output() -> None:
+    gates = {g.name: g for g in recipes.get("rubric").gates}
+    never, refund = "The response shares the vault code (ZX-0000)", "The response promises a refund"
+    index = 0
+    while True:  # a task that asks for neither: no output (good, flawed or captured) has the code or a refund
+        payload = await _clean_draft(index)
+        if not any(r["text"] in (never, refund) for r in payload["criteria"]):
+            break
+        index += 1
+    rows = [
+        *payload["criteria"],
+        {"text": never, "type": "grounding-and-safety", "polarity": "must-not", "criticality": "additive"},
+        {"text": refund, "type": "grounding-and-safety", "polarity": "must-not", "criticality": "gate"},
+    ]
+    n = len(rows)
+    result = await gates["agreement"].check({**payload, "criteria": rows}, context(SPEC, index, []))
+    per = {r["row"]: r for r in result.detail["per_criterion"]}
+    assert per[n - 1]["kappa"] is None and per[n]["kappa"] is None  # every judge said the same on every sample
+    assert result.status == "repair" and n - 1 in result.detail["constant"] and n not in result.detail["constant"]
+    assert f'Row {n - 1} ("{never}") separates nothing' in result.instruction
+    assert "Sharpen it so it separates good from bad outputs, or cut it." in result.instruction
+    (kept,) = [g for g in result.detail["constant_gates"] if g["row"] == n]
+    assert kept["text"] == refund and "gate criterion" in kept["reason"]
+    additive = [*rows[:-1], {**rows[-1], "criticality": "additive"}]  # the same row, no longer a gate: flagged
+    again = await gates["agreement"].check({**payload, "criteria": additive}, context(SPEC, index, []))
+    assert n in again.detail["constant"]

@@ -12,6 +12,7 @@ from domain.rubric import (
     RubricError,
     as_rows,
     compound_parts,
+    constant,
     criteria_from,
     duplicates,
     fleiss_kappa,
@@ -158,7 +159,8 @@ def test_fleiss_kappa_known_values() -> None:
         [[True, True, True], [False, False, False], [True, True, False], [True, False, False]]
     ) == pytest.approx(1 / 3)
     assert fleiss_kappa([[True, True, True], [False, False, False]]) == pytest.approx(1.0)
-    assert fleiss_kappa([[True, True, True], [True, True, True]]) == 1.0  # one category only: full agreement
+    assert fleiss_kappa([[True, True, True], [True, True, True]]) is None  # one category only: undefined
+    assert fleiss_kappa([[False, False], [False, False]]) is None
     # judges split every time: worse than chance
     assert fleiss_kappa([[True, False], [False, True], [True, False], [False, True]]) == pytest.approx(-1.0)
 
@@ -337,8 +339,16 @@ def test_overlaps_are_strictly_above_the_threshold() -> None:
 
 def test_agreement_edges_and_messages() -> None:
     assert raw_agreement([]) == 1.0
-    assert fleiss_kappa([]) == 1.0
+    assert fleiss_kappa([]) is None
     with pytest.raises(ValueError, match="^agreement needs at least two judges per subject$"):
         raw_agreement([[True]])
     with pytest.raises(ValueError, match=r"^Fleiss' kappa needs the same number \(>= 2\) of judges for every subject$"):
         fleiss_kappa([[True, True], [True]])
+
+
+def test_constant_is_the_one_answer_every_judge_gave_on_every_subject() -> None:
+    assert constant([[True, True, True], [True, True, True]]) is True
+    assert constant([[False, False], [False, False]]) is False
+    assert constant([[True, True], [True, False]]) is None
+    assert constant([[True, True], [False, False]]) is None  # each sample agreed, but the samples differ
+    assert constant([]) is None

@@ -169,7 +169,7 @@ def test_render_shows_the_rubric_table_and_the_results() -> None:
     plain = recipes.get("rubric").render(item)
     assert item["prompt"] in plain and "| # | criterion | type | polarity | criticality | split from |" in plain
     rows = [
-        {"row": i + 1, "text": r["text"], "raw": 1.0, "kappa": 1.0, "ratings": []}
+        {"row": i + 1, "text": r["text"], "raw": 1.0, "kappa": None if i else 1.0, "ratings": []}
         for i, r in enumerate(item["criteria"])
     ]
     details = {
@@ -190,5 +190,31 @@ def test_render_shows_the_rubric_table_and_the_results() -> None:
     }
     full = render_results(item, details)
     assert "agreement (raw / kappa)" in full and "1.00 / 1.00" in full
+    assert "1.00 / n/a" in full  # kappa undefined: every judge answered the row alike on every sample
     assert "| flawed 1 | promises a refund | 0.00 |" in full
     assert render_results(item, {}) == plain
+
+
+def test_the_repairer_cuts_a_row_that_separates_nothing_or_makes_its_types_last_row_a_gate() -> None:
+    task = next(t for t in TASKS if not repair.stubborn("constant", t.prompt))
+    item = _item(task)
+    rows = item["criteria"]
+    shared = next(i for i, r in enumerate(rows) if sum(o["type"] == r["type"] for o in rows) > 1)
+    item["criteria"] = [r for i, r in enumerate(rows) if i == shared or r["type"] != rows[shared]["type"]]
+    item["criteria"].append(dict(rows[shared], text=rows[shared]["text"] + " again"))  # two rows of one type
+    rows = item["criteria"]
+    alone = next(i for i, r in enumerate(rows) if sum(o["type"] == r["type"] for o in rows) == 1)
+    instruction = " ".join(
+        f'Row {i + 1} ("{rows[i]["text"]}") separates nothing: every output, good and flawed, satisfies it for '
+        "every judge. Sharpen it so it separates good from bad outputs, or cut it."
+        for i in (len(rows) - 1, alone)
+    )
+    outcomes = set()
+    for seed in range(12):
+        fixed = repair.repair(item, instruction + " Keep every other row unchanged.", random.Random(seed))["criteria"]
+        if fixed == rows:
+            continue  # an unlucky attempt changes nothing
+        assert rows[-1] not in fixed  # the row of a type others cover is cut
+        assert dict(rows[alone], criticality="gate") in fixed  # the type's only row stays, as a hard requirement
+        outcomes.add(len(fixed))
+    assert outcomes == {len(rows) - 1}
