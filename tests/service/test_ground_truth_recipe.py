@@ -68,7 +68,7 @@ def test_final_rejects_a_solution_that_contradicts_a_right_reference(traces: lis
     for t in caught:
         reason = t.events[-1][2]
         assert reason.startswith("worked solution contradicts the reference answer (solution ends with "), reason
-        assert [s for g, s, _ in t.events if g == "oracle"] == ["pass"]  # the oracle checks the reference only
+        assert {s for g, s, _ in t.events if g == "oracle"} == {"pass"}  # the oracle checks the reference only
         truth = tasks.solve(flaws.strip_flaws(t.payload["prompt"]))
         assert truth is not None and items.accepts(t.payload, truth.answer)
 
