@@ -6,6 +6,7 @@ import json
 import random
 import re
 
+from domain.graders import grade
 from panel import flaws, tasks
 from panel.protocol import handles, json_reply, p_correct, repair_request, user_text
 
@@ -74,8 +75,11 @@ def _solve(model: str, messages: list[dict[str, str]], rng: random.Random) -> st
             note = f"Taking '{tasks.unclear(reading)[0]}' into account changes the result."
             return f"{note}\nANSWER: {styled(target, prompt, rng)}"
         return f"{item.solution}\nANSWER: {styled(target, prompt, rng)}"
-    slips = [m for m in tasks.mistakes(item.prompt) if m != target]
-    wrong = rng.choice(slips or [target])
+    # Half the slips are a common mistake (solvers share those), half an idiosyncratic one (they scatter).
+    common = [m for m in tasks.mistakes(item.prompt) if m != target]
+    wrong = rng.choice(common) if common and rng.random() < 0.5 else tasks.slip(target, rng)
+    if grade(item.payload(), f"ANSWER: {flaws.fmt(wrong)}").ok:
+        wrong = rng.choice(common or [target])  # a slip that lands inside the tolerance is no slip
     return f"Working through the steps carefully.\nANSWER: {styled(wrong, prompt, rng)}"
 
 

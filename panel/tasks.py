@@ -264,3 +264,17 @@ def alternative(reading: Reading) -> Any:
         return None
     key = "|".join((" ".join(reading.core.split()), *vague))
     return wrong[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(wrong)]
+
+
+def slip(answer: Any, rng: random.Random) -> Any:
+    """An idiosyncratic wrong value near ``answer`` (a carried digit, a dropped term): unlike ``mistakes``, which
+    solvers share, these scatter, as the slips of a skilled-but-fallible model on a long calculation do."""
+    if isinstance(answer, dict):
+        key = rng.choice(sorted(answer))
+        return {**answer, key: slip(answer[key], rng)}
+    if isinstance(answer, str):
+        return str(slip(int(answer), rng)) if answer.lstrip("-").isdigit() else answer
+    step = rng.choice((-1, 1)) * rng.randint(2, 97)
+    if isinstance(answer, int):
+        return answer + step
+    return round(float(answer) * (1 + step / 1000), 2)
