@@ -70,7 +70,7 @@ def split(
     same: Same = same_text,
     *,
     min_support: int = 2,
-    min_share: float = 0.2,
+    min_share: float = 0.25,
     min_coverage: float = 0.75,
     oracle_share: float = 0.6,
 ) -> Split:

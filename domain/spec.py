@@ -51,7 +51,7 @@ class Probe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Ambiguity measured from the capable half's answers (domain.ambiguity; docs/ambiguity.md).
     ambiguity: bool = True  # reject items whose capable solvers split between readings
     split_min_support: int = 2  # samples each reading's cluster needs
-    split_min_share: float = 0.2  # share of the capable samples each reading's cluster needs
+    split_min_share: float = 0.25  # share of the capable samples each reading's cluster needs
     split_min_coverage: float = 0.75  # share of the capable samples the two largest clusters must hold together
     oracle_min_share: float = 0.6  # share of a wrong modal cluster that counts as settling against the oracle
 
