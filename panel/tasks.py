@@ -176,7 +176,7 @@ def sentences(text: str) -> list[str]:
 class Reading:
     """How a family reads a prompt: the task it parses to, the sentences that carry that task (``core``) and
     the ones it does not consume (``extra``: dropping one leaves the family and parameters unchanged, and it is
-    none of the template's own wording, such as its closing question)."""
+    neither the template's own wording nor the closing question)."""
 
     family: Family | None
     params: Params | None
@@ -228,6 +228,8 @@ def read(prompt: str) -> Reading:
     if kept is None or parsed is None:
         return Reading(None, None, prompt)
     for i in list(kept):
+        if i == len(parts) - 1 and parts[i].endswith("?"):
+            continue  # the closing question is what the task asks, in whatever words
         rest = [j for j in kept if j != i]
         if rest and _parse(" ".join(parts[j] for j in rest)) == parsed and parts[i] not in _template(*parsed):
             kept = rest

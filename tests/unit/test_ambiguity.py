@@ -48,6 +48,8 @@ def test_a_prompt_that_only_parses_without_a_sentence_drops_it() -> None:
     assert reading.extra == ("Nobody checked the 3 stone scale.",) and reading.item is not None
     assert reading.item.answer == 19.3
     assert tasks.read("Hello there. Nothing to see.").item is None
+    hand = "A bakery starts the day with 48 bread rolls. Then it sells 19 bread rolls. How many are left?"
+    assert tasks.read(hand).extra == ()  # a closing question in other words is still the question
 
 
 def _o(model: str, answers: list[str], right: str = "412") -> ModelOutcome:
