@@ -52,6 +52,17 @@ class ModelOutcome(msgspec.Struct, frozen=True):
     answers: list[str] = []
 
 
+class AnswerCluster(msgspec.Struct, frozen=True):
+    """Probe answers the recipe's grader treats as one answer: a representative, how many capable samples gave
+    it (and their share), whether it is graded correct, and which models gave it."""
+
+    answer: str
+    count: int
+    share: float
+    correct: bool = False
+    models: list[str] = []
+
+
 # --- Run facts -------------------------------------------------------------------------------
 
 
@@ -180,6 +191,9 @@ class Probed(Fact, frozen=True):
     suspect: bool = False  # nobody on the panel solved it: beyond the frontier or quietly broken
     receipts: list[Receipt] = []
     carried_from: str = ""
+    clusters: list[AnswerCluster] = []  # the capable half's answers, clustered (domain.ambiguity)
+    ambiguous: bool = False  # capable solvers split between readings, or settle on another answer than the oracle
+    ambiguity: str = ""  # why, naming the answers ("" when not ambiguous)
 
 
 class Rejected(Fact, frozen=True):

@@ -153,3 +153,19 @@ def grade(item: dict[str, Any], response: str) -> Verdict:
     if kind == "json":
         return grade_json(response, item.get("answer") or {}, item.get("schema") or {})
     return Verdict(False, final_answer(response), f"unknown answer type {kind!r}")
+
+
+def equivalent(item: dict[str, Any], a: str, b: str) -> bool:
+    """Whether the item's grader would treat two stated answers (as ``Verdict.parsed`` gives them) as the same
+    answer: numbers within the item's tolerance, JSON objects equal on the schema's keys, else the same text."""
+    kind = item.get("answer_type")
+    if kind == "numeric":
+        x, y = parse_number(a), parse_number(b)
+        if x is not None and y is not None:
+            return within(x, y, float(item.get("tolerance") or 0), float(item.get("rel_tolerance") or 0))
+    if kind == "json":
+        da, db = extract_json(a), extract_json(b)
+        if isinstance(da, dict) and isinstance(db, dict):
+            keys = list(schema_fields(item.get("schema") or {})) or sorted(set(da) | set(db))
+            return all(k in da and k in db and same_value(da[k], db[k]) for k in keys)
+    return normalise(a) == normalise(b)

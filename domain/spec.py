@@ -48,6 +48,12 @@ class Probe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     temperature: float = 0.8
     easy_pass_at_1: float = 0.9
     min_spread: float = 0.3
+    # Ambiguity measured from the capable half's answers (domain.ambiguity; docs/ambiguity.md).
+    ambiguity: bool = True  # reject items whose capable solvers split between readings
+    split_min_support: int = 2  # samples each reading's cluster needs
+    split_min_share: float = 0.25  # share of the capable samples each reading's cluster needs
+    split_min_coverage: float = 0.75  # share of the capable samples the two largest clusters must hold together
+    oracle_min_share: float = 0.6  # share of a wrong modal cluster that counts as settling against the oracle
 
 
 class Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -143,6 +149,11 @@ def _check(spec: Spec, text: str, source: str) -> None:
         fail(["probe", "easy_pass_at_1"], "must be in (0, 1]")
     if not 0 <= spec.probe.min_spread <= 1:
         fail(["probe", "min_spread"], "must be in [0, 1]")
+    if spec.probe.split_min_support < 1:
+        fail(["probe", "split_min_support"], "must be at least 1")
+    for name in ("split_min_share", "split_min_coverage", "oracle_min_share"):
+        if not 0 < getattr(spec.probe, name) <= 1:
+            fail(["probe", name], "must be in (0, 1]")
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:

@@ -1,4 +1,9 @@
-"""The realistic mistakes the panel's author makes, and how its repairer (usually) undoes them."""
+"""The realistic mistakes the panel's author makes, and how its repairer (usually) undoes them.
+
+The author plants flaws from its own lists (AMBIGUOUS, LEAKS); everything that reads a prompt afterwards
+(solvers, judge, repairer, the helpers below) goes by the family's generic reading (``tasks.read``) instead,
+so a sentence in any wording is treated the same as a planted one.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,6 @@ LEAKS = (
     "The expected result is {a}.",
     "Note that the result should come to {a}.",
 )
-_LEAK = re.compile("|".join(re.escape(t).replace(r"\{a\}", r".+?") for t in LEAKS))
-_SENTENCE = re.compile(r"(?<=[.?!)])\s+(?=[A-Z(\"$])")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 # Base rates per author draft (exclusive). "favorite" is mode collapse: the author's pet item for a
@@ -63,7 +66,7 @@ def pick_flaw(rng: random.Random, checklist: list[str]) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text.strip()) if s]
+    return tasks.sentences(text)
 
 
 def insert_before_question(prompt: str, sentence: str) -> str:
@@ -72,13 +75,14 @@ def insert_before_question(prompt: str, sentence: str) -> str:
 
 
 def strip_flaws(prompt: str) -> str:
-    """The prompt without injected ambiguity or leaked answers."""
-    kept = [s for s in sentences(prompt) if s not in AMBIGUOUS and not _LEAK.fullmatch(s)]
-    return " ".join(kept)
+    """The prompt without the sentences its task does not consume (vague asides, leaked answers)."""
+    reading = tasks.read(prompt)
+    return reading.core if reading.item is not None else prompt
 
 
 def has_ambiguity(prompt: str) -> bool:
-    return any(s in prompt for s in AMBIGUOUS)
+    """Whether the prompt carries a sentence its task does not consume and that does not state the answer."""
+    return bool(tasks.unclear(tasks.read(prompt)))
 
 
 def inject(flaw: str, item: tasks.Item, rng: random.Random) -> dict[str, Any]:
@@ -167,7 +171,7 @@ def repair(payload: dict[str, Any], instruction: str, rng: random.Random) -> dic
             fixed["prompt"] = insert_before_question(strip_leaks(prompt), rng.choice(LEAKS).format(a=fmt(truth.answer)))
     elif "ambiguous" in text or "unrealistic" in text or "one reading" in text:
         clean = reword(truth.prompt, rng)
-        kept = [s for s in AMBIGUOUS if s in prompt]  # a failed rewrite keeps the vague sentence
+        kept = list(tasks.unclear(tasks.read(prompt)))  # a failed rewrite keeps the vague sentence
         ok = lucky and not stubborn("ambiguity", prompt)
         fixed["prompt"] = clean if ok or not kept else insert_before_question(clean, kept[0])
     elif "invalid" in text or "field" in text:
@@ -190,4 +194,10 @@ def reword(prompt: str, rng: random.Random) -> str:
 
 
 def strip_leaks(prompt: str) -> str:
-    return " ".join(s for s in sentences(prompt) if not _LEAK.fullmatch(s))
+    """The prompt without the extra sentences that state the answer."""
+    reading = tasks.read(prompt)
+    item = reading.item
+    if item is None:
+        return prompt
+    gone = {s for s in reading.extra if tasks.states_answer(item, s)}
+    return " ".join(s for s in sentences(prompt) if s not in gone)

@@ -6,6 +6,7 @@ import json
 import random
 import re
 
+from domain.graders import grade
 from panel import flaws, tasks
 from panel.protocol import handles, json_reply, p_correct, repair_request, user_text
 
@@ -59,13 +60,26 @@ def styled(answer: object, prompt: str, rng: random.Random) -> str:
 
 
 def _solve(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    """Solve as a model does: a prompt with a sentence the task does not consume (and that does not give the
+    answer away) is not pinned down, so each sample takes one of two readings, about half each: the plain one
+    or the one that sentence opens (the same other answer for every solver). Skill applies within a reading."""
     prompt = user_text(messages)
-    item = tasks.solve(flaws.strip_flaws(prompt))
+    reading = tasks.read(prompt)
+    item = reading.item
     if item is None:
         return "I could not work out what is being asked.\nANSWER: unknown"
+    other = tasks.alternative(reading)
+    target = other if other is not None and rng.random() < 0.5 else item.answer
     if rng.random() < p_correct(model, item.latent):
-        return f"{item.solution}\nANSWER: {styled(item.answer, prompt, rng)}"
-    wrong = rng.choice(tasks.mistakes(item.prompt) or [item.answer])
+        if target is other:
+            note = f"Taking '{tasks.unclear(reading)[0]}' into account changes the result."
+            return f"{note}\nANSWER: {styled(target, prompt, rng)}"
+        return f"{item.solution}\nANSWER: {styled(target, prompt, rng)}"
+    # Half the slips are a common mistake (solvers share those), half an idiosyncratic one (they scatter).
+    common = [m for m in tasks.mistakes(item.prompt) if m != target]
+    wrong = rng.choice(common) if common and rng.random() < 0.5 else tasks.slip(target, rng)
+    if grade(item.payload(), f"ANSWER: {flaws.fmt(wrong)}").ok:
+        wrong = rng.choice(common or [target])  # a slip that lands inside the tolerance is no slip
     return f"Working through the steps carefully.\nANSWER: {styled(wrong, prompt, rng)}"
 
 
@@ -75,15 +89,27 @@ handles("ground_truth", "solve")(_solve)
 
 @handles("ground_truth", "judge-realism")
 def judge(model: str, messages: list[dict[str, str]], rng: random.Random) -> str:
+    """List the task's readings: two when a sentence is not consumed by the task (found nine times in ten, as a
+    model would), one otherwise, with a small rate of false alarms on clear tasks."""
     prompt = user_text(messages).removeprefix("Task:").strip()
     if rng.random() < 0.01:
         return "Overall this looks like a reasonable task to me."  # prose instead of the requested JSON
-    marker = next((s for s in flaws.AMBIGUOUS if s in prompt), None)
-    if marker is not None and rng.random() < 0.9:
-        return json.dumps({"realistic": False, "reason": f"The sentence '{marker}' leaves more than one reading."})
-    if marker is None and rng.random() < 0.03:
-        return json.dumps({"realistic": False, "reason": rng.choice(JUDGE_FALSE_ALARMS)})
-    return json.dumps({"realistic": True, "reason": "Clear, plausible, and has exactly one reading."})
+    reading = tasks.read(prompt)
+    vague = tasks.unclear(reading)
+    item, other = reading.item, tasks.alternative(reading)
+    if vague and item is not None and rng.random() < 0.9:
+        readings = [
+            f"Ignoring '{vague[0]}', the answer is {flaws.fmt(item.answer)}.",
+            f"Applying '{vague[0]}', the answer becomes {flaws.fmt(item.answer if other is None else other)}.",
+        ]
+        reason = f"The sentence '{vague[0]}' leaves more than one reading."
+        return json.dumps({"realistic": False, "readings": readings, "reason": reason})
+    plain = ["The task as stated, read literally."]
+    if not vague and rng.random() < 0.03:
+        return json.dumps({"realistic": False, "readings": plain, "reason": rng.choice(JUDGE_FALSE_ALARMS)})
+    return json.dumps(
+        {"realistic": True, "readings": plain, "reason": "Clear, plausible, and has exactly one reading."}
+    )
 
 
 @handles("ground_truth", "repair")

@@ -45,10 +45,13 @@ class NoveltyGate:
 
 
 class RealismGate:
-    """The spec's judge model answers ``{"realistic": bool, "reason": str}`` about the item.
+    """The spec's judge model answers ``{"realistic": bool, "readings": [str, ...], "reason": str}`` about the
+    item: whether it is realistic, and each distinct reading a careful expert could take.
 
-    Unrealistic: repair with the judge's reason (``instruction`` says what to keep). A reply that is not that
-    JSON is a final reject marked ``unusable_output``: the judge failed, not the item.
+    More than one reading, or unrealistic: repair with the judge's readings and reason (``instruction`` says what
+    to keep); the detail records the readings. A reply without "readings" is judged on "realistic" alone (older
+    prompts, terse hosted models). A reply that is not that JSON is a final reject marked ``unusable_output``:
+    the judge failed, not the item.
     """
 
     def __init__(
@@ -79,15 +82,40 @@ class RealismGate:
                 unusable_output=True,
             )
         why = short(data.get("reason", ""), 160)
+        readings = readings_of(data)
+        detail: dict[str, Any] = {"reason": why, "readings": readings}
+        if len(readings) > 1:
+            named = "; ".join(f"({i}) {r}" for i, r in enumerate(readings, 1))
+            return GateOutcome(
+                "repair",
+                f"{self.subject} judged ambiguous or unrealistic ({len(readings)} readings)",
+                instruction=f"A reviewer found the {self.subject} ambiguous or unrealistic: it can be read "
+                f"{len(readings)} ways: {named}. Make exactly one of them the only reading. {self.instruction}",
+                detail=detail,
+                receipts=[reply.receipt],
+            )
         if data["realistic"]:
-            return GateOutcome("pass", detail={"reason": why}, receipts=[reply.receipt])
+            return GateOutcome("pass", detail=detail, receipts=[reply.receipt])
         return GateOutcome(
             "repair",
             f"{self.subject} judged ambiguous or unrealistic ({why})",
             instruction=f"A reviewer found the {self.subject} ambiguous or unrealistic: {why} {self.instruction}",
-            detail={"reason": why},
+            detail=detail,
             receipts=[reply.receipt],
         )
+
+
+def readings_of(data: dict[str, Any]) -> list[str]:
+    """The distinct readings a judge listed (shortened, blanks and repeats dropped); [] when it listed none."""
+    raw = data.get("readings")
+    if not isinstance(raw, list):
+        return []
+    out: list[str] = []
+    for r in raw:
+        text = short(str(r), 200) if isinstance(r, (str, int, float)) else ""
+        if text.strip() and text not in out:
+            out.append(text)
+    return out
 
 
 class ProbeGate:

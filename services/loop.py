@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from domain import facts as f
+from domain.ambiguity import Split, split
 from domain.candidate import Candidate
 from domain.passk import band, outcome
 from domain.spec import Spec
@@ -124,6 +125,7 @@ async def run_probe(
         for p, attempts in zip(plan, per_model, strict=True)
     ]
     placed = band(outcomes, probe.easy_pass_at_1, probe.min_spread)
+    found = _ambiguity(recipe, candidate.payload, outcomes, spec)
     candidate.record_probe(
         f.Probed(
             gate=gate,
@@ -135,6 +137,9 @@ async def run_probe(
             teeth=placed.teeth,
             suspect=placed.suspect,
             receipts=[r for attempts in per_model for a in attempts for r in a.receipts],
+            clusters=found.clusters,
+            ambiguous=found.ambiguous,
+            ambiguity=found.reason,
         )
     )
     detail = {
@@ -143,8 +148,15 @@ async def run_probe(
         "passed_models": placed.passed_models,
         "teeth": placed.teeth,
         "suspect": placed.suspect,
+        "ambiguous": found.ambiguous,
+        "clusters": [
+            {"answer": c.answer, "count": c.count, "share": c.share, "correct": c.correct} for c in found.clusters
+        ],
     }
-    if placed.in_band:
+    if found.ambiguous:
+        candidate.fail_gate(gate, found.reason, "", detail, [], version)
+        candidate.reject(gate, found.reason)
+    elif placed.in_band:
         candidate.pass_gate(gate, detail, [], version)
     else:
         reason = f"out of band: {placed.name}"
@@ -153,4 +165,21 @@ async def run_probe(
         candidate.fail_gate(gate, reason, "", detail, [], version)
         candidate.reject(gate, reason)
     await save()
-    log.info("probed", band=placed.name, solve_rate=placed.solve_rate)
+    log.info("probed", band=placed.name, solve_rate=placed.solve_rate, ambiguous=found.ambiguous)
+
+
+def _ambiguity(recipe: Any, payload: dict[str, Any], outcomes: list[f.ModelOutcome], spec: Spec) -> Split:
+    """The capable half's answer clusters, for recipes whose probe answers are answers (a ``same_answer(payload,
+    a, b)`` hook says when two are one); a recipe whose ``Attempt.answer`` is a score leaves the hook out."""
+    same = getattr(recipe, "same_answer", None)
+    probe = spec.probe
+    if same is None or not probe.ambiguity:
+        return Split(False)
+    return split(
+        outcomes,
+        lambda a, b: bool(same(payload, a, b)),
+        min_support=probe.split_min_support,
+        min_share=probe.split_min_share,
+        min_coverage=probe.split_min_coverage,
+        oracle_share=probe.oracle_min_share,
+    )

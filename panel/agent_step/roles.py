@@ -84,7 +84,9 @@ def judge(model: str, messages: list[dict[str, str]], rng: random.Random) -> str
         return "This looks like a sensible support ticket to me."  # prose instead of the requested JSON
     marker = next((s for s in AMBIGUOUS if s in text), None)
     if marker is not None and rng.random() < 0.9:
-        return json.dumps({"realistic": False, "reason": f"The goal says '{marker}', so more than one action fits."})
+        readings = [f"The goal without '{marker}': one next action.", f"The goal with '{marker}': another action."]
+        reason = f"The goal says '{marker}', so more than one action fits."
+        return json.dumps({"realistic": False, "readings": readings, "reason": reason})
     if marker is None and rng.random() < 0.03:
         return json.dumps({"realistic": False, "reason": "A real customer would not phrase the request this way."})
     return json.dumps({"realistic": True, "reason": "A plausible ticket with exactly one right next action."})

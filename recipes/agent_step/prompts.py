@@ -28,7 +28,9 @@ ACTION: <action name> <JSON object of arguments>"""
 JUDGE = """[assay:agent_step:judge-realism]
 You review one step of an agent workflow before it is used to test agents. Decide whether it is realistic and
 unambiguous: the goal is clear, the transcript is plausible, and a careful expert would pick exactly one of the
-available actions. Reply with only a JSON object: {"realistic": true or false, "reason": "<one short sentence>"}"""
+available actions. List every distinct reading of the goal a careful expert could take (one entry when it has a
+single reading; for each, the action it leads to). Reply with only a JSON object:
+{"realistic": true or false, "readings": ["<reading>", ...], "reason": "<one short sentence>"}"""
 
 REPAIR = """[assay:agent_step:repair]
 You fix one agent-step evaluation item. Apply the instruction, change nothing else, and reply with only the

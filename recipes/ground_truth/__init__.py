@@ -15,7 +15,7 @@ from typing import Any
 
 import recipes
 from domain.facts import Receipt
-from domain.graders import extract_json
+from domain.graders import equivalent, extract_json
 from recipes.base import Attempt, Context, Draft, DraftError, Gate
 from recipes.ground_truth import gates, items, prompts
 from recipes.shared_gates import NoveltyGate, ProbeGate, RealismGate, repair_by_model
@@ -85,6 +85,10 @@ class GroundTruth:
         )
         verdict = items.grade(payload, reply.text)
         return Attempt(correct=verdict.ok, answer=verdict.parsed[:200], receipt=reply.receipt)
+
+    def same_answer(self, payload: dict[str, Any], a: str, b: str) -> bool:
+        """Two probe answers are one when the item's grader would treat them alike (domain.ambiguity)."""
+        return equivalent(payload, a, b)
 
     def novelty_text(self, payload: dict[str, Any]) -> str:
         prompt = payload.get("prompt", "")

@@ -26,8 +26,10 @@ For a JSON answer, put the JSON object on that line."""
 
 JUDGE = """[assay:ground_truth:judge-realism]
 You review an evaluation task before it is used. Decide whether it is realistic and unambiguous: a careful
-expert would read it exactly one way and reach exactly one answer. Reply with only a JSON object:
-{"realistic": true or false, "reason": "<one short sentence>"}"""
+expert would read it exactly one way and reach exactly one answer. List every distinct reading a careful expert
+could take (one entry when the task has a single reading; for each, a short sentence saying how it is read and
+what answer it leads to). Reply with only a JSON object:
+{"realistic": true or false, "readings": ["<reading>", ...], "reason": "<one short sentence>"}"""
 
 REPAIR = """[assay:ground_truth:repair]
 You fix one evaluation item. Apply the instruction, change nothing else, and reply with only the corrected

@@ -38,8 +38,9 @@ Complete the writing task below. Reply with only the text of your response."""
 
 REALISM = """[assay:rubric:judge-realism]
 You review a writing task before it is used to evaluate models. Decide whether it is realistic and not
-contrived: a real person could plausibly send this brief, and it has one sensible reading. Reply with only a
-JSON object: {"realistic": true or false, "reason": "<one short sentence>"}"""
+contrived: a real person could plausibly send this brief, and it has one sensible reading. List every distinct
+reading a careful writer could take (one entry when it has a single reading). Reply with only a JSON object:
+{"realistic": true or false, "readings": ["<reading>", ...], "reason": "<one short sentence>"}"""
 
 REPAIR = """[assay:rubric:repair]
 You fix one rubric evaluation item. Apply the instruction, change nothing else, and reply with only the

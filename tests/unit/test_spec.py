@@ -263,6 +263,30 @@ PANEL = 'panel = ["local/solver-strong", "local/solver-weak"]'
         ("k = [1, 5]", "k = [1, 5]\nmin_spread = -0.1", "min_spread", "probe.min_spread: must be in [0, 1]"),
         ("k = [1, 5]", "k = [1, 5]\nmin_spread = 1.5", "min_spread", "probe.min_spread: must be in [0, 1]"),
         (
+            "k = [1, 5]",
+            "k = [1, 5]\nsplit_min_support = 0",
+            "split_min_support",
+            "probe.split_min_support: must be at least 1",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\nsplit_min_share = 0.0",
+            "split_min_share",
+            "probe.split_min_share: must be in (0, 1]",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\nsplit_min_coverage = 1.2",
+            "split_min_coverage",
+            "probe.split_min_coverage: must be in (0, 1]",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\noracle_min_share = -1",
+            "oracle_min_share",
+            "probe.oracle_min_share: must be in (0, 1]",
+        ),
+        (
             PANEL,
             "panel = []",
             "panel =",
