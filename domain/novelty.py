@@ -134,6 +134,12 @@ def shares_numbers(a: Profile, b: Profile) -> bool:
     return len(a.numbers & b.numbers) * 2 >= min(len(a.numbers), len(b.numbers))
 
 
+def same_numbers(a: Profile, b: Profile) -> bool:
+    """Neither text has numbers, or they share at least half of the smaller number set: the same task as far as
+    its numbers tell (the semantic stage's condition)."""
+    return (not a.numbers and not b.numbers) or shares_numbers(a, b)
+
+
 def nearest(text: str, corpus_texts: Sequence[str]) -> tuple[int, float]:
     """Index and raw similarity of the most similar corpus text; (-1, 0.0) for an empty corpus."""
     mine = profile(text)

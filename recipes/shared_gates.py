@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.facts import Receipt
 from domain.graders import extract_json
-from domain.novelty import compare, judge
+from domain.novelty import compare, judge, profile, same_numbers
 from recipes.base import Context, CorpusEntry, GateOutcome
 from recipes.text import short
 
@@ -67,11 +67,20 @@ class NoveltyGate:
             pool = [e for e in ctx.corpus if self._in_pool(e, ctx)]
             scores = ctx.novelty.semantic(text, pool) if pool else []
             best = max(range(len(scores)), key=scores.__getitem__, default=-1)
-            score = round(float(scores[best]), 6) if best >= 0 else 0.0
-            detail.update(semantic_score=score, semantic_nearest=pool[best].candidate_id if best >= 0 else None)
-            detail.update(semantic_threshold=gates.semantic_threshold, semantic_compared=len(pool))
-            if score >= gates.semantic_threshold:
-                detail.update(rule="semantic", nearest=pool[best].candidate_id)
+            detail.update(
+                semantic_score=round(float(scores[best]), 6) if best >= 0 else 0.0,
+                semantic_nearest=pool[best].candidate_id if best >= 0 else None,
+                semantic_threshold=gates.semantic_threshold,
+                semantic_compared=len(pool),
+            )
+            # The embedding barely sees numbers: a same-task item with other numbers scores as high as a
+            # paraphrase. A paraphrase keeps its numbers; other numbers make it a variant (the template rule's job).
+            hits = sorted((i for i, s in enumerate(scores) if s >= gates.semantic_threshold), key=lambda i: -scores[i])
+            mine = profile(text)
+            same_task = [i for i in hits if same_numbers(mine, profile(pool[i].text))]
+            if same_task:
+                score = round(float(scores[same_task[0]]), 6)
+                detail.update(rule="semantic", nearest=pool[same_task[0]].candidate_id, semantic_score=score)
                 return GateOutcome(
                     "fail", f"paraphrase of an earlier item (semantic similarity {score:.2f})", detail=detail
                 )
