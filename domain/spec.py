@@ -29,8 +29,14 @@ class Models(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Gates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Gate settings; the novelty ones are described in docs/novelty.md."""
+
     max_repairs: int = 2
-    novelty_threshold: float = 0.6
+    novelty_threshold: float = 0.6  # raw similarity above this: a near-duplicate
+    template_threshold: float = 0.9  # number-masked similarity at or above this: the same template
+    variants_per_template: int = 0  # earlier items that may share a candidate's template
+    semantic: bool = False  # the embedding stage (paraphrases)
+    semantic_threshold: float = 0.9  # cosine similarity at or above this: a paraphrase
 
 
 class PanelModel(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -130,6 +136,11 @@ def _check(spec: Spec, text: str, source: str) -> None:
                 fail(["axes", name, "weights"], "weights must be positive")
     if spec.gates.max_repairs < 0:
         fail(["gates", "max_repairs"], "must be 0 or more")
+    for name in ("novelty_threshold", "template_threshold", "semantic_threshold"):
+        if not 0 < getattr(spec.gates, name) <= 1:
+            fail(["gates", name], f"must be in (0, 1], got {getattr(spec.gates, name)}")
+    if spec.gates.variants_per_template < 0:
+        fail(["gates", "variants_per_template"], "must be 0 or more")
     if spec.probe.n < 1:
         fail(["probe", "n"], "must be at least 1")
     for k in spec.probe.k:

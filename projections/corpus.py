@@ -1,4 +1,8 @@
-"""The novelty corpus: every candidate's current text and status, for the novelty gate and id lookup."""
+"""The novelty corpus: every candidate's current text and status, for the novelty gate and id lookup.
+
+It also keeps LSH indexes of the texts (projections.novelty_index), built on first use and then updated with every
+fact: one of the queued and approved points (a point enters when queued or approved, leaves when rejected or
+declined) and one per run of its drafts (whatever became of them), which is the novelty gate's pool."""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from typing import Any, ClassVar, Self
 
 import recipes
 from domain import facts as f
+from projections.novelty_index import LshIndex
 from projections.runner import dumps
 from recipes.base import CorpusEntry
 
 STATUSES = ("drafting", "failed_draft", "queued", "rejected", "approved", "declined")
+POOL = ("queued", "approved")  # statuses every candidate is compared with (its own run's drafts are too)
 
 _RECIPES: dict[str, Any] = {}  # recipe name -> recipe object, or None when it cannot be built here
 
@@ -44,6 +50,8 @@ class Corpus:
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         self.candidates: dict[str, dict[str, Any]] = (state or {}).get("candidates", {})
+        self._pool: LshIndex | None = None  # queued/approved points; None until first used
+        self._runs: dict[str, LshIndex] = {}  # run id -> its drafts (valid while _pool is not None)
 
     @classmethod
     def load(cls, state: str | None) -> Self:
@@ -53,6 +61,11 @@ class Corpus:
         return dumps({"candidates": self.candidates})
 
     def apply(self, env: f.Envelope) -> None:
+        self._apply(env)
+        if self._pool is not None:
+            self._reindex(env.originator_id)
+
+    def _apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id
         if isinstance(fact, (f.Drafted, f.DraftFailed)):
             drafted = isinstance(fact, f.Drafted)
@@ -79,6 +92,55 @@ class Corpus:
             if fact.payload is not None and fact.verdict == "edit":
                 entry["text"] = novelty_text(entry["recipe"], fact.payload)
 
+    # --- the LSH indexes ---------------------------------------------------------------------
+
+    def _reindex(self, cid: str) -> None:
+        """Bring ``cid``'s place in the indexes in line with its entry (text and status)."""
+        assert self._pool is not None
+        entry = self.candidates.get(cid)
+        if entry is None:
+            return
+        text = entry["text"]
+        run = self._runs.setdefault(entry["run_id"], LshIndex())
+        if text and run.texts.get(cid) != text:
+            run.add(cid, text)
+        if text and entry["status"] in POOL:
+            if self._pool.texts.get(cid) != text:
+                self._pool.add(cid, text)
+        else:
+            self._pool.remove(cid)
+
+    def _indexes(self) -> LshIndex:
+        if self._pool is None:
+            self._pool = LshIndex()
+            for cid in sorted(self.candidates, key=lambda c: self.candidates[c]["position"]):
+                self._reindex(cid)
+        return self._pool
+
+    def neighbours(self, text: str, *, run_id: str | None = None, before: int | None = None) -> list[CorpusEntry]:
+        """Queued/approved points and drafts of ``run_id`` that may be near ``text`` (LSH, not a scan), drafted
+        before ledger position ``before`` when given, in draft order. Callers still apply their own filter."""
+        found = self._indexes().query(text)
+        if run_id is not None and run_id in self._runs:
+            found |= self._runs[run_id].query(text)
+        rows = [(cid, self.candidates[cid]) for cid in found]
+        return [
+            self._entry(cid, e)
+            for cid, e in sorted(rows, key=lambda kv: kv[1]["position"])
+            if before is None or e["position"] < before
+        ]
+
+    @staticmethod
+    def _entry(cid: str, e: dict[str, Any]) -> CorpusEntry:
+        return CorpusEntry(
+            candidate_id=cid,
+            run_id=e["run_id"],
+            index=e["index"],
+            text=e["text"],
+            status=e["status"],
+            position=e["position"],
+        )
+
     # --- queries -----------------------------------------------------------------------------
 
     def entries(self, *, run_id: str | None = None, statuses: tuple[str, ...] | None = None) -> list[CorpusEntry]:
@@ -87,7 +149,7 @@ class Corpus:
         The candidate being gated is among them (status "drafting"): the gate skips its own id."""
         rows = sorted(self.candidates.items(), key=lambda kv: kv[1]["position"])
         return [
-            CorpusEntry(candidate_id=cid, run_id=e["run_id"], index=e["index"], text=e["text"], status=e["status"])
+            self._entry(cid, e)
             for cid, e in rows
             if e["text"] and (run_id is None or e["run_id"] == run_id) and (statuses is None or e["status"] in statuses)
         ]

@@ -45,6 +45,19 @@ class CorpusEntry:
     index: int
     text: str
     status: str
+    position: int = 0  # ledger position of its draft: replays compare only with what was drafted before
+
+
+class NoveltyTools(Protocol):
+    """What the services give the novelty gate besides ``Context.corpus`` (services.novelty_tools)."""
+
+    def neighbours(self, text: str) -> list[CorpusEntry]:
+        """Corpus points that may be near ``text`` (an LSH lookup, not a scan), in draft order."""
+        ...
+
+    def semantic(self, text: str, entries: list[CorpusEntry]) -> list[float]:
+        """Cosine similarity of ``text``'s embedding to each entry's (the spec's semantic stage)."""
+        ...
 
 
 @dataclass
@@ -60,6 +73,7 @@ class Context:
     seed: int
     checklist: list[str] = field(default_factory=list)
     corpus: list[CorpusEntry] = field(default_factory=list)
+    novelty: NoveltyTools | None = None  # without it the novelty gate scans ``corpus`` and skips the semantic stage
 
 
 @dataclass(frozen=True)

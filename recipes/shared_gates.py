@@ -8,39 +8,82 @@ from typing import Any
 
 from domain.facts import Receipt
 from domain.graders import extract_json
-from domain.novelty import nearest
-from recipes.base import Context, GateOutcome
+from domain.novelty import compare, judge, profile, same_numbers
+from recipes.base import Context, CorpusEntry, GateOutcome
 from recipes.text import short
 
 Messages = list[dict[str, str]]
 
 
 class NoveltyGate:
-    """Too similar to a queued/approved point or to an earlier draft of this run: a final reject."""
+    """Too similar to a queued/approved point or to an earlier draft of this run: a final reject.
+
+    Lexical rules first (domain.novelty.judge: raw similarity, or the same number-masked template beyond the
+    allowed variants), on the LSH neighbours the services give (``ctx.novelty``) or on the whole pool without
+    them; then, when the spec turns it on, the embedding stage against the whole pool. docs/novelty.md."""
 
     def __init__(self, text_of: Callable[[dict[str, Any]], str], reads: frozenset[str]) -> None:
         self.name = "novelty"
         self.reads = reads
         self.text_of = text_of
 
-    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
-        pool = [
-            e
-            for e in ctx.corpus
-            if e.candidate_id != ctx.candidate_id
-            and e.text
+    @staticmethod
+    def _in_pool(e: CorpusEntry, ctx: Context) -> bool:
+        return (
+            e.candidate_id != ctx.candidate_id
+            and bool(e.text)
             and (e.status in ("queued", "approved") or (e.run_id == ctx.run_id and e.index < ctx.index))
-        ]
-        index, score = nearest(self.text_of(payload), [e.text for e in pool])
-        limit = ctx.spec.gates.novelty_threshold
-        detail = {
-            "nearest": pool[index].candidate_id if index >= 0 else None,
-            "score": score,
-            "threshold": limit,
-            "compared": len(pool),
+        )
+
+    async def check(self, payload: dict[str, Any], ctx: Context) -> GateOutcome:
+        gates, text = ctx.spec.gates, self.text_of(payload)
+        found = ctx.novelty.neighbours(text) if ctx.novelty is not None else ctx.corpus
+        near = [e for e in found if self._in_pool(e, ctx)]
+        decision = judge(
+            compare(text, [(e.candidate_id, e.text) for e in near]),
+            novelty_threshold=gates.novelty_threshold,
+            template_threshold=gates.template_threshold,
+            variants_per_template=gates.variants_per_template,
+        )
+        detail: dict[str, Any] = {
+            "nearest": decision.nearest,
+            "score": decision.raw,
+            "template_score": decision.template,
+            "same_template": decision.same_template,
+            "rule": decision.rule,
+            "threshold": gates.novelty_threshold,
+            "template_threshold": gates.template_threshold,
+            "compared": len(near),
+            "indexed": ctx.novelty is not None,
         }
-        if score > limit:
-            return GateOutcome("fail", f"near-duplicate of an earlier item (similarity {score:.2f})", detail=detail)
+        if decision.rule == "raw":
+            return GateOutcome(
+                "fail", f"near-duplicate of an earlier item (similarity {decision.raw:.2f})", detail=detail
+            )
+        if decision.rule == "template":
+            reason = f"near-duplicate of an earlier item (template similarity {decision.template:.2f})"
+            return GateOutcome("fail", reason, detail=detail)
+        if gates.semantic and ctx.novelty is not None:
+            pool = [e for e in ctx.corpus if self._in_pool(e, ctx)]
+            scores = ctx.novelty.semantic(text, pool) if pool else []
+            best = max(range(len(scores)), key=scores.__getitem__, default=-1)
+            detail.update(
+                semantic_score=round(float(scores[best]), 6) if best >= 0 else 0.0,
+                semantic_nearest=pool[best].candidate_id if best >= 0 else None,
+                semantic_threshold=gates.semantic_threshold,
+                semantic_compared=len(pool),
+            )
+            # The embedding barely sees numbers: a same-task item with other numbers scores as high as a
+            # paraphrase. A paraphrase keeps its numbers; other numbers make it a variant (the template rule's job).
+            hits = sorted((i for i, s in enumerate(scores) if s >= gates.semantic_threshold), key=lambda i: -scores[i])
+            mine = profile(text)
+            same_task = [i for i in hits if same_numbers(mine, profile(pool[i].text))]
+            if same_task:
+                score = round(float(scores[same_task[0]]), 6)
+                detail.update(rule="semantic", nearest=pool[same_task[0]].candidate_id, semantic_score=score)
+                return GateOutcome(
+                    "fail", f"paraphrase of an earlier item (semantic similarity {score:.2f})", detail=detail
+                )
         return GateOutcome("pass", detail=detail)
 
 

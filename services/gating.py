@@ -13,9 +13,11 @@ from eventsourcing.persistence import IntegrityError
 import recipes
 from domain import facts as f
 from domain.candidate import Candidate
+from projections.corpus import Corpus
 from services.follower import Follower
 from services.llm import LLM
 from services.loop import run_gates
+from services.novelty_tools import CorpusNovelty
 from services.roles import context, drafted_before, gate_seed, seeded_as
 from services.store import Store
 
@@ -39,10 +41,14 @@ class Gating:
             return  # settled, waiting for the probe, or a duplicate delivery
         spec, seed = await self.store.spec_and_seed(candidate.run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
-        corpus = (await self.corpus.current()).entries()
+        view: Corpus = await self.corpus.current()
+        corpus = view.entries()
         run_id, candidate_id = seeded_as(candidate)  # a replayed candidate's source's ids (services.roles)
+        before = None
         if candidate_id != str(candidate.id):
             corpus = drafted_before(corpus, candidate_id)
+            source = view.get(candidate_id)
+            before = source["position"] if source else None
         ctx = context(
             self.llm,
             spec,
@@ -52,6 +58,7 @@ class Gating:
             coordinate=candidate.coordinate,
             seed=gate_seed(seed, candidate.index),
             corpus=corpus,
+            novelty=CorpusNovelty(view, run_id, before),
         )
         log = structlog.get_logger("assay.gating").bind(
             run_id=candidate.run_id, candidate_id=str(candidate.id), event_id=env.event_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.spec import Spec
-from recipes.base import Context, CorpusEntry
+from recipes.base import Context, CorpusEntry, NoveltyTools
 from services.llm import LLM, Completion
 
 _FALLBACK = {"repairer": "author", "judge": "author", "writer": "author"}
@@ -55,6 +55,7 @@ def context(
     seed: int,
     checklist: list[str] | None = None,
     corpus: list[CorpusEntry] | None = None,
+    novelty: NoveltyTools | None = None,
 ) -> Context:
     return Context(
         spec=spec,
@@ -66,6 +67,7 @@ def context(
         seed=seed,
         checklist=list(checklist or []),
         corpus=list(corpus or []),
+        novelty=novelty,
     )
 
 

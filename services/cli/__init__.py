@@ -27,6 +27,7 @@ def _register() -> None:
     from services.cli import checklist_cmds  # noqa: F401
     from services.cli import asyncapi_cmds  # noqa: F401
     from services.cli import export_cmds  # noqa: F401
+    from services.cli import dedup_cmds  # noqa: F401
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ from domain.novelty import nearest, similarity, tokens
 @pytest.fixture(autouse=True)
 def cold_profile_cache() -> Iterator[None]:
     """Profiles are cached per process: start each test cold, so it runs the code rather than a cached result."""
-    novelty._profile.cache_clear()
+    novelty.profile.cache_clear()
     yield
-    novelty._profile.cache_clear()
+    novelty.profile.cache_clear()
 
 
 BASE = (

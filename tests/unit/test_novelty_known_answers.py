@@ -17,9 +17,9 @@ from domain.novelty import char_grams, jaccard, nearest, similarity, word_shingl
 @pytest.fixture(autouse=True)
 def cold_profile_cache() -> Iterator[None]:
     """Every test computes its profiles afresh, whatever ran before it in this process."""
-    novelty._profile.cache_clear()
+    novelty.profile.cache_clear()
     yield
-    novelty._profile.cache_clear()
+    novelty.profile.cache_clear()
 
 
 def test_word_shingles_are_bigrams() -> None:
