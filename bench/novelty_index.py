@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from typing import Any
 
 from domain.novelty import compare, judge
 from panel import flaws, tasks
@@ -42,7 +43,7 @@ def main(n: int = 100_000, queries: int = 200) -> None:
         f" built in {t2 - t1:.1f}s ({(t2 - t1) / n * 1e6:.0f} us/point)"
     )
     asks = [rng.choice(texts).replace("1", "4") for _ in range(queries // 2)] + corpus(queries - queries // 2, rng)
-    rules = dict(novelty_threshold=0.6, template_threshold=0.9)
+    rules: dict[str, Any] = {"novelty_threshold": 0.6, "template_threshold": 0.9}
     lsh_time = scan_time = 0.0
     lsh_cmp = scan_cmp = agree = 0
     scan_queries = max(1, queries // 10)  # the scan is slow: time it on a tenth of the queries
