@@ -1,6 +1,6 @@
 """How well the gates hold up on drafts the offline panel never wrote: Assay's own planted-flaw benchmark.
 
-    python bench/validity.py [--attempts 400] [--rate 0.5] [--concurrency 4] [--seed 1] [--json]
+    python bench/validity.py [--attempts 400] [--rate 0.5] [--concurrency 4] [--seed 1] [--json] [--keep DIR]
 
 The author is bench/validity_author.py, a litellm provider of its own; every other role is the stock
 ``local/*`` panel of specs/arithmetic.toml. It runs the real ``assay run`` (embedded nats-server, a SQLite
@@ -309,9 +309,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-semantic", action="store_true", help="leave the embedding stage off")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--keep", type=Path, help="keep the run here (an empty folder): ledger, spec, plant log")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        report = run(args, Path(tmp))
+    if args.keep is not None:
+        if args.keep.exists() and any(args.keep.iterdir()):
+            raise SystemExit(f"--keep {args.keep}: the folder is not empty")
+        args.keep.mkdir(parents=True, exist_ok=True)
+        report = run(args, args.keep.resolve())
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run(args, Path(tmp))
     print(json.dumps(report, sort_keys=True) if args.json else render(report))
 
 

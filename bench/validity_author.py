@@ -332,7 +332,8 @@ def write(messages: list[dict[str, str]], seed: Any) -> str:
     with _lock:
         if family == "clean":
             _emitted.append(payload["prompt"])
-        _templates.append(bigrams(payload["prompt"]))
+        # The task under a planted sentence counts too: a repair that removes the sentence leaves it bare.
+        _templates.extend({bigrams(payload["prompt"]), bigrams(item.prompt)})
         with open(os.environ["ASSAY_VALIDITY_LOG"], "a", encoding="utf-8") as fh:
             row = {"key": key(payload["prompt"]), "family": family, "payload": payload, **detail}
             fh.write(json.dumps(row, default=str) + "\n")

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from domain.numbers import mentions
+
 _WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 
 PLACEHOLDER = "#"
@@ -94,8 +96,33 @@ class Profile:
         return sorted({"w:" + " ".join(w) for w in self.masked_words} | {"c:" + g for g in self.masked_grams})
 
 
+def _digits(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def spelled_as_digits(text: str) -> str:
+    """Cardinal numbers written in words rewritten in digits ("three hundred and forty boxes" -> "340 boxes"), so
+    a number compares the same however it is written: a copy that spells its numbers out is still a copy."""
+    spans = sorted(
+        (
+            (m.start, m.end, m.value)
+            for m in mentions(text)
+            if m.form == "words" and not any(c.isdigit() for c in m.text)
+        ),
+        key=lambda span: (span[0], -span[1]),
+    )
+    out, last = [], 0
+    for start, end, value in spans:
+        if start < last:
+            continue  # inside a longer span already rewritten
+        out += [text[last:start], _digits(value)]
+        last = end
+    return "".join([*out, text[last:]])
+
+
 @lru_cache(maxsize=65536)
 def profile(text: str) -> Profile:
+    text = spelled_as_digits(text)
     masked = masked_tokens(text)
     return Profile(
         word_shingles(text), char_grams(text), _numbers(text), _shingles(masked, 2), _grams(" ".join(masked), 5)

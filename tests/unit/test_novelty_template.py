@@ -99,3 +99,22 @@ def test_ties_go_to_the_earliest_item() -> None:
     tmpl = [Match("first", 0.3, 0.95), Match("second", 0.3, 0.95)]
     decision = judge(tmpl, novelty_threshold=0.6, template_threshold=0.9)
     assert (decision.nearest, decision.same_template) == ("first", 2)
+
+
+SPELLED = (
+    "A warehouse starts the day with one thousand two hundred and forty boxes. Then it receives three crates of "
+    "eighty-five boxes each. Later it ships four hundred and twelve boxes. How many boxes does it have at the end "
+    "of the day?"
+)
+
+
+def test_a_copy_with_its_numbers_spelled_out_is_the_same_text() -> None:
+    assert similarity(BASE, SPELLED) == 1.0
+    assert template_similarity(RENAMED, SPELLED) == 1.0
+    assert judge(compare(SPELLED, [("p1", BASE)]), novelty_threshold=0.6, template_threshold=0.9).rule == "raw"
+
+
+def test_small_number_words_read_as_numbers_the_same_on_both_sides() -> None:
+    words = "A shop sells twelve pens on Monday and thirty pens on Tuesday. How many pens did it sell in total?"
+    assert similarity(TWO_NUMBERS, words) == 1.0
+    assert similarity(TWO_NUMBERS.replace("12", "13"), words) < 1.0
