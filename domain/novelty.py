@@ -96,18 +96,23 @@ class Profile:
         return sorted({"w:" + " ".join(w) for w in self.masked_words} | {"c:" + g for g in self.masked_grams})
 
 
+SPELLED_FROM = 10  # number words from this value on are read as digits (see spelled_as_digits)
+
+
 def _digits(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
 def spelled_as_digits(text: str) -> str:
-    """Cardinal numbers written in words rewritten in digits ("three hundred and forty boxes" -> "340 boxes"), so
-    a number compares the same however it is written: a copy that spells its numbers out is still a copy."""
+    """Cardinal numbers of 10 and more written in words rewritten in digits ("three hundred and forty boxes" ->
+    "340 boxes"), so a quantity compares the same however it is written: a copy that spells its numbers out is
+    still a copy. Small number words stay words: "two decimal places" or "three crates" are as often wording as
+    data, and reading them as numbers would make unrelated tasks share numbers."""
     spans = sorted(
         (
             (m.start, m.end, m.value)
             for m in mentions(text)
-            if m.form == "words" and not any(c.isdigit() for c in m.text)
+            if m.form == "words" and not any(c.isdigit() for c in m.text) and abs(m.value) >= SPELLED_FROM
         ),
         key=lambda span: (span[0], -span[1]),
     )

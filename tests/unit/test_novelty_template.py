@@ -108,13 +108,18 @@ SPELLED = (
 )
 
 
-def test_a_copy_with_its_numbers_spelled_out_is_the_same_text() -> None:
-    assert similarity(BASE, SPELLED) == 1.0
-    assert template_similarity(RENAMED, SPELLED) == 1.0
+def test_a_copy_with_its_numbers_spelled_out_is_a_copy() -> None:
+    # Every quantity of 10 and more reads as its digits; only "three crates" stays a word.
+    assert similarity(BASE, SPELLED) > 0.8
+    assert similarity(BASE.replace("3 crates", "three crates"), SPELLED) == 1.0
+    assert template_similarity(RENAMED.replace("7 crates", "three crates"), SPELLED) == 1.0
     assert judge(compare(SPELLED, [("p1", BASE)]), novelty_threshold=0.6, template_threshold=0.9).rule == "raw"
 
 
-def test_small_number_words_read_as_numbers_the_same_on_both_sides() -> None:
+def test_small_number_words_stay_words() -> None:
+    # "two decimal places" is wording: read as 2 it would give unrelated tasks a shared number.
+    a = "Convert 150.98 litres to US gallons, rounded to two decimal places."
+    b = "Convert 15.1 litres to US gallons, rounded to two decimal places."
+    assert similarity(a, b) < similarity(a.replace("two", "2"), b.replace("two", "2"))
     words = "A shop sells twelve pens on Monday and thirty pens on Tuesday. How many pens did it sell in total?"
     assert similarity(TWO_NUMBERS, words) == 1.0
-    assert similarity(TWO_NUMBERS.replace("12", "13"), words) < 1.0
