@@ -166,10 +166,15 @@ def shares_numbers(a: Profile, b: Profile) -> bool:
     return len(a.numbers & b.numbers) * 2 >= min(len(a.numbers), len(b.numbers))
 
 
+SAME_NUMBERS = 0.75  # number-set Jaccard from which two texts state the same task's numbers
+
+
 def same_numbers(a: Profile, b: Profile) -> bool:
-    """Neither text has numbers, or they share at least half of the smaller number set: the same task as far as
-    its numbers tell (the semantic stage's condition)."""
-    return (not a.numbers and not b.numbers) or shares_numbers(a, b)
+    """Neither text has numbers, or their number sets are nearly the same (Jaccard >= 0.75): the same task as far
+    as its numbers tell (the semantic stage's condition). Sharing half is not enough: tasks of one family in
+    different wordings share their small numbers ("the first 5 terms", "the 10th term") and the embedding sees
+    them as close, so a looser rule rejects clean items as paraphrases."""
+    return (not a.numbers and not b.numbers) or jaccard(a.numbers, b.numbers) >= SAME_NUMBERS
 
 
 def nearest(text: str, corpus_texts: Sequence[str]) -> tuple[int, float]:

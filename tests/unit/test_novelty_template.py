@@ -123,3 +123,13 @@ def test_small_number_words_stay_words() -> None:
     assert similarity(a, b) < similarity(a.replace("two", "2"), b.replace("two", "2"))
     words = "A shop sells twelve pens on Monday and thirty pens on Tuesday. How many pens did it sell in total?"
     assert similarity(TWO_NUMBERS, words) == 1.0
+
+
+def test_the_semantic_stage_needs_nearly_the_same_numbers() -> None:
+    from domain.novelty import profile, same_numbers
+
+    a = "Look at this sequence: 10, 20, 40, 80, 160. Give the 10th term."
+    assert same_numbers(profile(a), profile("Consider the sequence 10, 20, 40, 80, 160; what is term 10?"))
+    # Half the numbers shared (the 10th term, two terms) is another task of the family, not a paraphrase.
+    assert not same_numbers(profile(a), profile("Consider the sequence 20, 40, 60, 90, 130; what is term 10?"))
+    assert same_numbers(profile("No numbers at all."), profile("None here either."))
