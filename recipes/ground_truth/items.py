@@ -113,7 +113,9 @@ def counters(item: dict[str, Any]) -> list[Any]:
         return [f"{ref}s", f"not {ref}"]
     ints = item.get("answer_type") == "exact"
     raw = [number + 1, number - 1, number * 10, number / 10, -number, round(number), number * 1.05, number * 0.95]
-    floor = max(0.01 * abs(number), 0.05)  # a real mistake, not a rounding difference
+    # A real mistake, not a rounding difference. A relative tolerance claims precision relative to the answer's
+    # size, so then a 5% slip of a small answer (0.36 -> 0.378) is a mistake too, however small in absolute terms.
+    floor = 0.01 * abs(number) if item.get("rel_tolerance") else max(0.01 * abs(number), 0.05)
     out = []
     for c in raw:
         if abs(c - number) >= floor and c not in out:
