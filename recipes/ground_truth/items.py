@@ -100,7 +100,7 @@ def accepts(item: dict[str, Any], answer: Any) -> bool:
 
 
 def counters(item: dict[str, Any]) -> list[Any]:
-    """Plausible wrong answers: off by one, x10, /10, sign, rounding, a 5% slip, a wrong or missing key."""
+    """Plausible wrong answers: off by one, x10, /10, sign, rounding, a 2% or 5% slip, a wrong or missing key."""
     ref = item.get("answer")
     if item.get("answer_type") == "json" and isinstance(ref, dict):
         out: list[Any] = []
@@ -112,15 +112,27 @@ def counters(item: dict[str, Any]) -> list[Any]:
     if number is None:
         return [f"{ref}s", f"not {ref}"]
     ints = item.get("answer_type") == "exact"
-    raw = [number + 1, number - 1, number * 10, number / 10, -number, round(number), number * 1.05, number * 0.95]
+    raw = [number + 1, number - 1, number * 10, number / 10, -number, round(number)]
+    raw += [number * 1.05, number * 0.95, number * 1.02, number * 0.98]
     # A real mistake, not a rounding difference. A relative tolerance claims precision relative to the answer's
-    # size, so then a 5% slip of a small answer (0.36 -> 0.378) is a mistake too, however small in absolute terms.
-    floor = 0.01 * abs(number) if item.get("rel_tolerance") else max(0.01 * abs(number), 0.05)
+    # size, so then a 2% slip of a small answer (0.36 -> 0.367) is a mistake too, however small in absolute
+    # terms; and off by one from a whole-number answer (580 -> 581) is always a mistake.
+    floor = max(0.01 * abs(number), 0.05)
+    if item.get("rel_tolerance"):
+        floor = max(0.01 * abs(number), 0.5 * 10.0 ** -_decimals(number))  # a rounding step is not a slip
+    elif float(number).is_integer():
+        floor = min(floor, 0.5)
     out = []
     for c in raw:
         if abs(c - number) >= floor and c not in out:
             out.append(int(c) if ints and float(c).is_integer() else round(c, 6))
     return [str(c) for c in out] if ints else out
+
+
+def _decimals(number: float) -> int:
+    """Decimal places of a number as written (580.0 -> 0, 0.675 -> 3), at most 6."""
+    written = f"{number:.6f}".rstrip("0")
+    return len(written.split(".")[1]) if "." in written else 0
 
 
 def _nudge(value: Any) -> Any:

@@ -30,3 +30,15 @@ def test_a_tight_relative_tolerance_is_not(answer: float) -> None:
 def test_an_absolute_rounding_tolerance_of_a_small_answer_is_not_flagged(answer: float) -> None:
     # "to one decimal place" (tolerance 0.05): a 5% slip of 0.7 is within rounding, not a mistake to probe.
     assert not _loose(_numeric(answer, tolerance=0.05))
+
+
+def test_off_by_one_from_a_whole_number_answer_is_a_mistake_however_large_the_answer() -> None:
+    # A count of 580 with a tolerance of 23 accepts 581: loose, though 1 is well under 1% of 580.
+    assert _loose(_numeric(580.0, tolerance=23.2))
+    assert not _loose(_numeric(580.0, tolerance=0.5))
+
+
+def test_a_rounding_step_is_not_a_slip() -> None:
+    # 1.9, "to one decimal place", tolerance 0.05 and a 0.2% relative allowance for conversion constants.
+    assert not _loose(_numeric(1.9, tolerance=0.05, rel_tolerance=0.002))
+    assert _loose(_numeric(192.48, tolerance=7.7, rel_tolerance=0.002))  # 4%: a 2% slip gets through
