@@ -201,12 +201,13 @@ def _written(value: Any, form: str, prompt: str) -> str | None:
         return _fmt(value)
     if form == "separators":
         return f"{int(number):,}" if whole and abs(number) >= 1000 else None
-    if form == "words":
-        return str(num2words(int(number) if whole else number))
+    if form == "words":  # num2words drops the sign of a negative fraction (-0.07 -> "zero point zero seven")
+        words = str(num2words(int(abs(number)) if whole else abs(number)))
+        return f"minus {words}" if number < 0 else words
     if form == "currency":
         return f"${number:,.2f}" if "$" in prompt or "dollar" in prompt.lower() else None
     if form == "scaled":
-        return f"{number / 1000:g} thousand" if whole and abs(number) >= 1000 and number % 10 else None
+        return f"{_fmt(number / 1000)} thousand" if whole and abs(number) >= 1000 and number % 10 else None
     return None
 
 
