@@ -7,7 +7,7 @@ import random
 import re
 from typing import Any
 
-from panel.tasks import Params, num
+from panel.family import Params, num
 
 ITEMS = (
     "winter jacket",

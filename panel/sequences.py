@@ -8,7 +8,7 @@ import random
 import re
 from typing import Any
 
-from panel.tasks import Params
+from panel.family import Params
 
 SCHEMA = {"next_term": "integer", "term_10": "integer"}
 _TERMS = re.compile(r"(-?\d+(?:, -?\d+){3,})")

@@ -13,11 +13,11 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from domain.graders import extract_json, grade, numbers_in
+from panel.family import Family, Params
 
-Params = dict[str, Any]
 _SENTENCE = re.compile(r"(?<=[.?!)])\s+(?=[A-Z(\"$])")
 RENDERINGS = 48  # wordings drawn per task to learn its template's own sentences (each family has a few dozen)
 
@@ -48,31 +48,10 @@ class Item:
         }
 
 
-class Family(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def topics(self) -> tuple[str, ...]: ...
-
-    def params(self, rng: random.Random, difficulty: str, topic: str) -> Params: ...
-    def degenerate(self, rng: random.Random, difficulty: str, topic: str) -> Params | None: ...
-    def render(self, p: Params, rng: random.Random) -> str: ...
-    def parse(self, prompt: str) -> Params | None: ...
-    def answer(self, p: Params) -> Any: ...
-    def grading(self, p: Params) -> dict[str, Any]: ...
-    def latent(self, p: Params) -> float: ...
-    def mistakes(self, p: Params) -> list[Any]: ...
-    def solution(self, p: Params) -> str: ...
-
-
 def jitter(text: str, spread: float = 0.6) -> float:
     """A stable per-text offset in [-spread, spread]: items of one recipe still differ in difficulty."""
     h = int.from_bytes(hashlib.sha256(" ".join(text.split()).encode()).digest()[:4], "big")
     return (h / 0xFFFFFFFF * 2 - 1) * spread
-
-
-def num(text: str) -> float:
-    return float(text.replace(",", "").replace("$", ""))
 
 
 def _families() -> list[Family]:

@@ -7,7 +7,7 @@ import random
 import re
 from typing import Any
 
-from panel.tasks import Params, num
+from panel.family import Params, num
 
 # (category, from, to, factor, offset, tier): value_to = value_from * factor + offset; tier 0 common .. 2 obscure
 PAIRS: list[tuple[str, str, str, float, float, int]] = [

@@ -14,7 +14,7 @@ from rich.console import Console
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import session
-from services.cli.read_cmds import JSON_OPT, add_row, make_table, print_json
+from services.cli.output import JSON_OPT, add_row, make_table, print_json
 
 checklist_app = typer.Typer(
     help="The reflection checklist authors see, per recipe; reviewers curate it.", no_args_is_help=False

@@ -10,7 +10,7 @@ from rich.console import Console
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import resolve, session
-from services.cli.read_cmds import JSON_OPT, add_row, make_table, print_json
+from services.cli.output import JSON_OPT, add_row, make_table, print_json
 
 
 def _runs(dataset: str, specs: dict[str, str], ledger: object, tracking: object) -> set[str] | None:

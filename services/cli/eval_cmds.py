@@ -11,7 +11,7 @@ from rich.console import Console
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import session
-from services.cli.read_cmds import JSON_OPT, add_row, make_table, money, print_json
+from services.cli.output import JSON_OPT, add_row, make_table, money, print_json
 
 
 def _ci(c: dict[str, float], places: int = 3) -> str:

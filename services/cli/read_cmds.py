@@ -3,53 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import resolve, session
-
-JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
-
-
-def print_json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def money(x: float) -> str:
-    return f"${x:.4f}"
-
-
-def coord(c: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(c.items()))
-
-
-def make_table(title: str, columns: str, wrap: str = "", right: str = "") -> Table:
-    """A table of space-separated ``columns`` (``_`` for a space); only those in ``wrap`` may wrap, so ids,
-    numbers and money are never cut on a narrow terminal."""
-    # Light borders: on an 80-column terminal every character of width counts.
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left", title_style="bold")
-    for name in columns.split():
-        wraps = name in wrap.split()
-        table.add_column(
-            name.replace("_", " "),
-            no_wrap=not wraps,
-            overflow="fold" if wraps else "ellipsis",
-            justify="right" if name in right.split() else "left",
-            min_width=6 if wraps else None,
-        )
-    return table
-
-
-def add_row(table: Table, *cells: object) -> None:
-    """Cells as plain text: prompts and reasons may hold [brackets] that rich would read as markup."""
-    table.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in cells))
+from services.cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 
 
 @app.command()

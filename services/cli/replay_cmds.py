@@ -12,7 +12,7 @@ import typer
 
 from services.cli import app
 from services.cli.errors import UserError
-from services.cli.read_cmds import JSON_OPT, print_json
+from services.cli.output import JSON_OPT, print_json
 from services.cli.replay_view import print_report, report
 from services.cli.run_cmds import MODEL_FAILURE_EXIT, _load_spec, _started_runtime, _watch, console
 

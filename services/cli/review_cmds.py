@@ -16,7 +16,7 @@ from rich.console import Console
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import candidate_history, resolve, run_history, session
-from services.cli.read_cmds import JSON_OPT, add_row, coord, make_table, money, print_json
+from services.cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 from services.cli.trace import change_lines
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from services.cli import app
 from services.cli.errors import UserError
 from services.cli.lookup import session
-from services.cli.read_cmds import JSON_OPT, add_row, make_table, print_json
+from services.cli.output import JSON_OPT, add_row, make_table, print_json
 
 reviewer_app = typer.Typer(
     help="Reviewers and their access tokens for the review page (`assay serve review`).", no_args_is_help=True

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from services.cli import app
 from services.cli.lookup import session
-from services.cli.read_cmds import JSON_OPT, print_json
+from services.cli.output import JSON_OPT, print_json
 
 
 @app.command()
