@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from validity_author import FAMILIES, bigrams, key, masked, template_similarity  # noqa: E402
 
 from domain import facts as f  # noqa: E402
-from domain.graders import grade  # noqa: E402
+from recipes.ground_truth import items  # noqa: E402
 
 MEANT = {
     "wrong_reference": ("oracle",),
@@ -83,21 +83,13 @@ def stories(store_url: str) -> dict[str, Story]:
     return {cid: s for cid, s in out.items() if s.first_prompt}
 
 
-def accepts(payload: dict[str, Any], value: Any) -> bool:
-    shown = json.dumps(value) if isinstance(value, dict) else str(value)
-    try:
-        return grade(payload, f"ANSWER: {shown}").ok
-    except (TypeError, ValueError):
-        return False
-
-
 def still_flawed(family: str, plant: dict[str, Any], payload: dict[str, Any]) -> bool:
     """Whether a queued point still carries the flaw that was planted in its draft."""
     prompt = str(payload.get("prompt", ""))
     if family == "wrong_reference":
-        return accepts(payload, plant["wrong"]) or not accepts(payload, plant["truth"])
+        return items.accepts(payload, plant["wrong"]) or not items.accepts(payload, plant["truth"])
     if family == "lenient_grader":
-        return any(accepts(payload, w) for w in plant["wrongs"])
+        return any(items.accepts(payload, w) for w in plant["wrongs"])
     if family in ("leak", "ambiguity"):
         return plant["sentence"] in prompt
     return True  # a duplicate stays one; whether its source is queued decides (see tally)

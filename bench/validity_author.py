@@ -1,7 +1,8 @@
 """The planted-flaw author of bench/validity.py: a litellm custom provider "validity", apart from the demo panel.
 
 ``validity/author`` answers the ground-truth recipe's author requests. It draws a task from the offline
-panel's families (so the stock ``local/*`` solvers, oracle and judge can work on it) and, at a known rate,
+panel's families (so the stock ``local/*`` solvers, oracle and judge can work on it; it borrows the panel's
+text surgery too: where a sentence goes, how a solution's last number changes) and, at a known rate,
 plants one flaw in wording of its own that appears nowhere in the gates' or the panel's code
 (tests/unit/test_validity_wording.py checks that). Each draft's plant is appended as one JSON line to the file
 named by ``ASSAY_VALIDITY_LOG``, keyed by the hash of the prompt it wrote, so the bench can tell afterwards
@@ -25,8 +26,8 @@ from typing import Any
 
 from num2words import num2words
 
-from domain.graders import grade
-from panel import tasks
+from panel import flaws, tasks
+from recipes.ground_truth import items
 
 PROVIDER = "validity"
 FAMILIES = (
@@ -69,7 +70,6 @@ LEAK_FORMS = ("digits", "separators", "words", "currency", "scaled")
 WRONG_KINDS = ("little", "rounding", "units")
 
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
-_SENTENCE = re.compile(r"(?<=[.?!)])\s+(?=[A-Z(\"$])")
 _lock = threading.Lock()
 _emitted: list[str] = []  # prompts of earlier clean drafts this process wrote: the duplicates' sources
 _templates: list[frozenset[tuple[str, str]]] = []  # masked bigrams of every prompt already written
@@ -94,15 +94,6 @@ def template_similarity(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, s
 def _field(text: str, name: str) -> str:
     found = re.search(rf"(?im)^\s*{name}\s*:\s*(.+?)\s*$", text)
     return found.group(1) if found else ""
-
-
-def _fmt(value: Any) -> str:
-    return tasks.fmt(value)
-
-
-def _before_question(prompt: str, sentence: str) -> str:
-    parts = [p for p in _SENTENCE.split(prompt.strip()) if p]
-    return " ".join(parts[:-1] + [sentence] + parts[-1:]) if len(parts) > 1 else f"{sentence} {prompt}"
 
 
 def _number(value: Any) -> float | None:
@@ -134,17 +125,6 @@ def _off(value: float, kind: str, rng: random.Random, integral: bool) -> float:
     return value * rng.choice((1000, 100, 0.01))
 
 
-def _rewrite_solution(solution: str, value: Any) -> str:
-    if isinstance(value, dict):
-        start = solution.rfind("{")
-        head = solution[:start] if start >= 0 else f"{solution.rstrip(' .')}. So: "
-        return f"{head}{json.dumps(value)}."
-    last = list(_NUMBER.finditer(solution))
-    if not last:
-        return f"{solution} That gives {_fmt(value)}.".strip()
-    return solution[: last[-1].start()] + _fmt(value) + solution[last[-1].end() :]
-
-
 def wrong_reference(item: tasks.Item, rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]] | None:
     payload, kind = item.payload(), rng.choice(WRONG_KINDS)
     if isinstance(item.answer, dict):
@@ -158,9 +138,9 @@ def wrong_reference(item: tasks.Item, rng: random.Random) -> tuple[dict[str, Any
         if old is None:
             return None
         wrong = _like(item.answer, _off(old, kind, rng, item.answer_type != "numeric"))
-    if grade(payload, f"ANSWER: {_fmt(wrong)}").ok:
+    if items.accepts(payload, wrong):
         return None  # the change hides inside the tolerance: not a wrong reference
-    payload.update(answer=wrong, solution=_rewrite_solution(item.solution, wrong))
+    payload.update(answer=wrong, solution=flaws.conclude(item.solution, wrong))
     return payload, {"variant": kind, "wrong": wrong, "truth": item.answer}
 
 
@@ -186,8 +166,8 @@ def lenient_grader(item: tasks.Item, rng: random.Random) -> tuple[dict[str, Any]
         else:
             payload["rel_tolerance"] = 0.12
         wrongs = [value + 1, value * 1.05, value - 1]
-    wrongs = [w for w in wrongs if not grade(item.payload(), f"ANSWER: {_fmt(w)}").ok]
-    if not any(grade(payload, f"ANSWER: {_fmt(w)}").ok for w in wrongs):
+    wrongs = [w for w in wrongs if not items.accepts(item.payload(), w)]
+    if not any(items.accepts(payload, w) for w in wrongs):
         return None
     return payload, {"variant": variant, "wrongs": wrongs}
 
@@ -198,7 +178,7 @@ def _written(value: Any, form: str, prompt: str) -> str | None:
         return None
     whole = number.is_integer()
     if form == "digits":
-        return _fmt(value)
+        return tasks.fmt(value)
     if form == "separators":
         return f"{int(number):,}" if whole and abs(number) >= 1000 else None
     if form == "words":  # num2words drops the sign of a negative fraction (-0.07 -> "zero point zero seven")
@@ -207,7 +187,7 @@ def _written(value: Any, form: str, prompt: str) -> str | None:
     if form == "currency":
         return f"${number:,.2f}" if "$" in prompt or "dollar" in prompt.lower() else None
     if form == "scaled":
-        return f"{_fmt(number / 1000)} thousand" if whole and abs(number) >= 1000 and number % 10 else None
+        return f"{tasks.fmt(number / 1000)} thousand" if whole and abs(number) >= 1000 and number % 10 else None
     return None
 
 
@@ -217,13 +197,13 @@ def leak(item: tasks.Item, rng: random.Random) -> tuple[dict[str, Any], dict[str
     forms = [f for f in LEAK_FORMS if _written(value, f, item.prompt)]
     form = rng.choice(forms)
     sentence = rng.choice(LEAK).format(a=_written(value, form, item.prompt))
-    payload["prompt"] = _before_question(item.prompt, sentence)
+    payload["prompt"] = flaws.insert_before_question(item.prompt, sentence)
     return payload, {"variant": form, "sentence": sentence}
 
 
 def ambiguity(item: tasks.Item, rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]] | None:
     payload, sentence = item.payload(), rng.choice(AMBIGUITY)
-    payload["prompt"] = _before_question(item.prompt, sentence)
+    payload["prompt"] = flaws.insert_before_question(item.prompt, sentence)
     return payload, {"sentence": sentence}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from panel import tasks
 from panel.protocol import choose_flaw
-from panel.tasks import fmt
+from panel.tasks import fmt, sentences
 
 AMBIGUOUS = (
     "Some of the figures may be estimates.",
@@ -63,10 +63,6 @@ STUBBORN = {"reference": 0.45, "grading": 0.7, "ambiguity": 0.75, "leak": 0.7}
 
 def pick_flaw(rng: random.Random, checklist: list[str]) -> str:
     return choose_flaw(rng, " ".join(checklist).lower(), RATES, CHECKLIST_WORDS)
-
-
-def sentences(text: str) -> list[str]:
-    return tasks.sentences(text)
 
 
 def insert_before_question(prompt: str, sentence: str) -> str:
