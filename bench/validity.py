@@ -65,7 +65,7 @@ class Story:
 
 
 def stories(store_url: str) -> dict[str, Story]:
-    from services.ledger import iter_envelopes, open_ledger
+    from adapters.ledger import iter_envelopes, open_ledger
 
     out: dict[str, Story] = defaultdict(Story)
     for env in iter_envelopes(open_ledger(store_url)):

@@ -2,7 +2,7 @@
 
 ``link = sha256(previous link, aggregate id, version, fact tag, fact)`` over a canonical encoding (sorted
 keys). Altering any recorded fact, or removing or reordering an event, breaks the chain at that event;
-``services.audit`` walks the whole ledger and names the first broken link of each aggregate.
+``app.audit`` walks the whole ledger and names the first broken link of each aggregate.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Two lexical views of a text:
 
 A candidate is a duplicate when its raw similarity to an earlier item is above ``novelty_threshold`` or its
 masked similarity is at least ``template_threshold`` for more than ``variants_per_template`` earlier items
-(``judge``). An embedding stage for paraphrases lives in services (services.embeddings).
+(``judge``). An embedding stage for paraphrases lives in services (adapters.embeddings).
 """
 
 from __future__ import annotations

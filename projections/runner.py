@@ -1,7 +1,7 @@
 """Run projections over the ledger: load the tracked view, apply what is new, save view and position together.
 
 SQLite has no subscribe() in eventsourcing 9.5, so following the ledger means polling
-``select_notifications`` from the tracked position (``services.ledger.iter_envelopes``); the same
+``select_notifications`` from the tracked position (``adapters.ledger.iter_envelopes``); the same
 projection classes would work under a subscription on PostgreSQL.
 """
 
@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
+from adapters.ledger import AssayLedger, iter_envelopes
+from adapters.tracking import TrackingStore
 from domain.facts import Envelope, Receipt
-from services.ledger import AssayLedger, iter_envelopes
-from services.tracking import TrackingStore
 
 SAVE_EVERY = 10_000  # envelopes between intermediate saves, so a long catch-up keeps its progress
 

@@ -13,7 +13,7 @@ from domain.spec import Spec
 
 
 class Completion(Protocol):
-    """A model's reply and its receipt (read-only: services.llm's is a frozen dataclass)."""
+    """A model's reply and its receipt (read-only: adapters.llm's is a frozen dataclass)."""
 
     @property
     def text(self) -> str: ...
@@ -62,7 +62,7 @@ class NoveltyTools(Protocol):
 
 @dataclass
 class Context:
-    """Everything a recipe step may use. ``call`` raises services.llm.ModelError on a failed call."""
+    """Everything a recipe step may use. ``call`` raises adapters.llm.ModelError on a failed call."""
 
     spec: Spec
     call: ModelCaller

@@ -1,1 +1,1 @@
-"""Adapters around the pure domain: ledger, bus, model calls, services and the CLI."""
+"""The event-driven services: orchestrator, generation, gating, probing, publisher and relay, and the gated loop."""

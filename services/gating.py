@@ -11,18 +11,18 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 import recipes
+from adapters.follower import Follower
+from adapters.llm import LLM
+from adapters.store import Store
 from domain import facts as f
 from domain.candidate import Candidate
 from projections.corpus import Corpus
-from services.follower import Follower
-from services.llm import LLM
 from services.loop import run_gates
 from services.novelty_tools import CorpusNovelty
 from services.roles import context, drafted_before, gate_seed, seeded_as
-from services.store import Store
 
 if TYPE_CHECKING:
-    from services.bus import Consumers
+    from adapters.bus import Consumers
 
 
 class Gating:

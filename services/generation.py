@@ -9,17 +9,17 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 import recipes
+from adapters import logs
+from adapters.follower import Follower
+from adapters.llm import LLM, ModelError
+from adapters.store import Store
 from domain import facts as f
 from domain.candidate import Candidate
 from recipes.base import DraftError
-from services import logs
-from services.follower import Follower
-from services.llm import LLM, ModelError
 from services.roles import context, draft_seed
-from services.store import Store
 
 if TYPE_CHECKING:
-    from services.bus import Consumers
+    from adapters.bus import Consumers
 
 log = logs.get("assay.generation")
 

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from adapters.llm import ModelError
 from domain import facts as f
 from domain.ambiguity import Split, split
 from domain.candidate import Candidate
@@ -17,7 +18,6 @@ from domain.passk import band, outcome
 from domain.spec import Spec
 from recipes.base import Context, GateOutcome
 from recipes.versions import gate_versions
-from services.llm import ModelError
 from services.roles import sample_seed
 
 Save = Callable[[], Awaitable[None]]

@@ -3,9 +3,9 @@ projection and, for the spec's semantic stage, cached embeddings."""
 
 from __future__ import annotations
 
+from adapters.embeddings import EmbeddingCache
 from projections.corpus import Corpus
 from recipes.base import CorpusEntry
-from services.embeddings import EmbeddingCache
 
 _cache = EmbeddingCache()  # one per process: a corpus point is embedded once, whichever candidate asks
 

@@ -14,18 +14,18 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import IntegrityError
 
+from adapters import logs
+from adapters.store import Store
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.coordinates import coordinates
 from domain.ids import candidate_uuid, run_uuid
 from domain.policy import RunState, attempt_ceiling, decide
 from domain.run import Run
-from services import logs
 from services.replay import Planned, carried, gate_order, plan
-from services.store import Store
 
 if TYPE_CHECKING:
-    from services.bus import Consumers
+    from adapters.bus import Consumers
 
 log = logs.get("assay.orchestrator")
 CONFLICT_RETRIES = 20

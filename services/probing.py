@@ -9,14 +9,14 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 import recipes
+from adapters.llm import LLM
+from adapters.store import Store
 from domain import facts as f
-from services.llm import LLM
 from services.loop import run_probe
 from services.roles import context, seeded_as
-from services.store import Store
 
 if TYPE_CHECKING:
-    from services.bus import Consumers
+    from adapters.bus import Consumers
 
 
 class Probing:

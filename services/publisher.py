@@ -20,13 +20,13 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from adapters.bus import Bus
+from adapters.ledger import AssayLedger, event_id
 from domain import facts as f
 from domain.chain import FactEvent, fact_event
 from domain.ids import run_uuid
 from domain.published import SUBJECT_V1, AcceptedPointV1, Difficulty, ReceiptsSummary
 from projections.dataset import Dataset
-from services.bus import Bus
-from services.ledger import AssayLedger, event_id
 
 log = structlog.get_logger(__name__)
 

@@ -14,9 +14,9 @@ import threading
 
 import structlog
 
-from services.bus import Bus
-from services.ledger import AssayLedger, envelopes
-from services.tracking import TrackingStore
+from adapters.bus import Bus
+from adapters.ledger import AssayLedger, envelopes
+from adapters.tracking import TrackingStore
 
 log = structlog.get_logger(__name__)
 

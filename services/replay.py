@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from adapters.ledger import AssayLedger
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.chain import fact_event
@@ -17,7 +18,6 @@ from domain.ids import candidate_uuid
 from domain.replay import Carry, Outcome, carry
 from domain.run import Run
 from domain.spec import Spec
-from services.ledger import AssayLedger
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from services.nats_embedded import EmbeddedNats
+from adapters.nats_embedded import EmbeddedNats
 
 POSTGRES_ADMIN_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 _postgres_skips: list[str] = []

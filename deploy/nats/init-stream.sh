@@ -1,7 +1,7 @@
 #!/bin/sh
 # Create Assay's JetStream stream with 3 replicas, or raise an existing one (e.g. made R1 by a service
 # that started first) to 3. Idempotent; run with the `nats` CLI (natsio/nats-box) and NATS_URL set.
-# The subjects and the 10 m duplicate window are what services/bus.py relies on; it keeps the rest.
+# The subjects and the 10 m duplicate window are what adapters/bus.py relies on; it keeps the rest.
 set -eu
 : "${NATS_URL:?set NATS_URL, e.g. nats://nats:4222}"
 STREAM="${ASSAY_STREAM:-ASSAY}"

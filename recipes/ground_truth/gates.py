@@ -1,7 +1,7 @@
 """The ground-truth recipe's gates, cheap structural checks first, model-graded ones once worth the spend.
 
 Reasons are short sentences (they feed the rejects-by-reason report and the reflection checklist); any
-variable part sits in parentheses at the end. Model failures (services.llm.ModelError) propagate.
+variable part sits in parentheses at the end. Model failures (adapters.llm.ModelError) propagate.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ones?) and agreement (do independent judges answer each row the same way?), with the calls they share.
 
 Reasons are short sentences with any variable part in parentheses at the end. Model failures
-(services.llm.ModelError) propagate.
+(adapters.llm.ModelError) propagate.
 """
 
 from __future__ import annotations

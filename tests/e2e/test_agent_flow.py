@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.ledger import iter_envelopes, open_ledger
 from domain.flows import step_profile
 from domain.spec import parse_spec
-from services.ledger import iter_envelopes, open_ledger
 from tests.e2e.helpers import ROOT, assay
 
 SPEC = ROOT / "specs" / "support-agent.toml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.ledger import open_ledger
+from adapters.ledger import open_ledger
 from tests.e2e.helpers import SPEC, assay
 
 

@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from adapters.ledger import iter_envelopes, open_ledger
 from domain import facts as f
-from services.ledger import iter_envelopes, open_ledger
 from tests.e2e.helpers import ASSAY, SPEC, assay, env_for
 
 
@@ -32,8 +32,8 @@ def _candidates(path: Path) -> int:
 
 
 def _stream_count(home: Path) -> int:
-    from services.bus import Bus
-    from services.nats_embedded import EmbeddedNats
+    from adapters.bus import Bus
+    from adapters.nats_embedded import EmbeddedNats
 
     async def count() -> int:
         server = EmbeddedNats(home / "nats")

@@ -7,9 +7,9 @@ import itertools
 import json
 from pathlib import Path
 
+from adapters.ledger import iter_envelopes, open_ledger
 from domain.novelty import similarity, template_similarity
 from projections.corpus import Corpus
-from services.ledger import iter_envelopes, open_ledger
 from tests.e2e.helpers import ROOT, assay
 
 LOOSE = "[gates]\nmax_repairs = 2\nnovelty_threshold = 0.99\ntemplate_threshold = 1.0\nvariants_per_template = 1000\n"

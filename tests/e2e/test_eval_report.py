@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from services.ledger import iter_envelopes, open_ledger
-from services.report import build_report, write
+from adapters.ledger import iter_envelopes, open_ledger
+from app.report import build_report, write
 from tests.e2e.helpers import SPEC, assay
 
 STRONG, WEAK, MID = "local/solver-strong", "local/solver-weak", "local/solver-mid"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.export.rows import NAMES
+from app.export.rows import NAMES
 from tests.e2e.helpers import ROOT, SPEC, assay
 
 PANEL = ["local/solver-strong", "local/solver-mid", "local/solver-weak"]
@@ -108,7 +108,7 @@ def test_hf_folder_loads_with_datasets(
         monkeypatch.setenv(var, "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     datasets = pytest.importorskip("datasets", reason="the `datasets` test extra is not installed")
-    from services.export.parquet import schema
+    from app.export.parquet import schema
 
     home, ids = world
     folder = _export(home, "hf", tmp_path / "assay-points")

@@ -11,13 +11,13 @@ from uuid import UUID
 import pytest
 
 import recipes
+from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.passk import band
 from domain.run import Run
 from domain.spec import parse_spec
 from recipes.versions import gate_versions
-from services.ledger import AssayLedger, open_ledger
 from tests.e2e.helpers import SPEC, assay
 
 RERUN = ["difficulty", "gameability", "final"]

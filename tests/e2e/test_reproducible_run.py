@@ -11,8 +11,8 @@ from typing import Any
 
 import msgspec
 
+from adapters.ledger import iter_envelopes, open_ledger
 from domain import facts as f
-from services.ledger import iter_envelopes, open_ledger
 from tests.e2e.helpers import ASSAY, SPEC, assay, env_for
 
 VARIES = {"latency_ms", "run_id", "candidate_id", "queued_at", "position"}  # ids, clocks, ledger positions

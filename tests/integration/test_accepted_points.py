@@ -17,15 +17,15 @@ from uuid import UUID, uuid4
 import nats
 import pytest
 
+from adapters.config import Settings
+from adapters.ledger import AssayLedger, iter_envelopes
+from app.runtime import Runtime
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.published import SCHEMA_V1, AcceptedPointV1, decode
 from domain.run import Run
 from domain.spec import parse_spec, spec_to_dict
-from services.config import Settings
-from services.ledger import AssayLedger, iter_envelopes
 from services.publisher import POINTS_STREAM
-from services.runtime import Runtime
 from tests.e2e.helpers import ROOT, SPEC
 
 CONSUMER = ROOT / "examples" / "accepted_points_consumer.py"

@@ -7,9 +7,9 @@ from pathlib import Path
 import msgspec
 import yaml
 
+from app.asyncapi import REF, document, render
 from domain import facts as f
 from domain.published import SUBJECT_V1, AcceptedPointV1
-from services.asyncapi import REF, document, render
 from tests.e2e.helpers import ROOT, assay
 
 COMMITTED = ROOT / "docs" / "asyncapi.yaml"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from nats.js.api import ConsumerInfo, StorageType
 
+from adapters import bus as bus_module
+from adapters.bus import SUBJECT_PREFIX, Bus, BusUnavailable, subject_for, subject_of
+from adapters.nats_embedded import EmbeddedNats, nats_server_binary
 from domain import facts as f
-from services import bus as bus_module
-from services.bus import SUBJECT_PREFIX, Bus, BusUnavailable, subject_for, subject_of
-from services.nats_embedded import EmbeddedNats, nats_server_binary
 
 
 def envelope(i: int, fact: f.Fact | None = None) -> f.Envelope:
@@ -203,7 +203,7 @@ async def test_slow_handler_is_not_redelivered(
 def test_embedded_server_dies_with_its_killed_parent(tmp_path: Path) -> None:
     store = tmp_path / "nats"
     code = (
-        "import sys; from pathlib import Path; from services.nats_embedded import EmbeddedNats; "
+        "import sys; from pathlib import Path; from adapters.nats_embedded import EmbeddedNats; "
         f"EmbeddedNats(Path({str(store)!r})).start(); print('up', flush=True); sys.stdin.read()"
     )
     parent = subprocess.Popen(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from services.runtime import ALL_SERVICES
+from app.runtime import ALL_SERVICES
 from tests.e2e.helpers import ROOT
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services import ledger as ledger_module
-from services.ledger import LedgerUnavailable, open_ledger
+from adapters import ledger as ledger_module
+from adapters.ledger import LedgerUnavailable, open_ledger
 
 REAL = ledger_module.AssayLedger
 

@@ -9,15 +9,15 @@ from uuid import uuid4
 
 import pytest
 
+from adapters.config import Settings
+from adapters.ledger import iter_envelopes
+from app.runtime import Runtime
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.run import Run
 from domain.spec import parse_spec, spec_to_dict
 from projections.run_stats import RunStats
 from projections.runner import catch_up, rebuild
-from services.config import Settings
-from services.ledger import iter_envelopes
-from services.runtime import Runtime
 from tests.e2e.helpers import SPEC
 
 

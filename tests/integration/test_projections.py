@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from adapters.ledger import AssayLedger, open_ledger
+from adapters.tracking import TrackingStore
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.ids import candidate_uuid, run_uuid
@@ -15,8 +17,6 @@ from projections.dataset import Dataset
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 from projections.runner import all_projections, catch_up, rebuild, rebuild_all, tracking_name
-from services.ledger import AssayLedger, open_ledger
-from services.tracking import TrackingStore
 
 
 def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100) -> f.Receipt:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
 from domain.ids import candidate_uuid
-from services.ledger import AssayLedger, open_ledger
 from tests.integration.test_projections import History, build_scenario
 
 ASSAY = str(Path(sys.executable).with_name("assay"))
@@ -161,8 +161,8 @@ def test_a_concurrent_verdict_wins_and_ours_is_refused(
 ) -> None:
     from typer.testing import CliRunner
 
-    from services.cli import app, review_cmds  # noqa: F401  (registers the commands)
-    from services.cli.errors import UserError
+    from cli import app, review_cmds  # noqa: F401  (registers the commands)
+    from cli.errors import UserError
 
     h = History(sqlite_url)
     h.start("r1")

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.ledger import open_ledger
+from adapters.tracking import TrackingStore
+from app import checklist_admin as admin
+from app.reflection import reflection_view
 from domain.checklist_book import checklist_uuid
 from domain.errors import ChecklistError, UnknownChecklistItem
 from projections.checklist import Checklist
 from projections.reflection import Reflection
 from projections.runner import catch_up, rebuild
-from services import checklist_admin as admin
-from services.ledger import open_ledger
-from services.reflection import reflection_view
-from services.tracking import TrackingStore
 from tests.integration.test_projections import History
 
 GT = "ground_truth"

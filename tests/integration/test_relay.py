@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from adapters.bus import Bus
+from adapters.ledger import AssayLedger, envelopes, open_ledger
+from adapters.tracking import TrackingStore
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
 from services import relay as relay_module
-from services.bus import Bus
-from services.ledger import AssayLedger, envelopes, open_ledger
 from services.relay import Relay
-from services.tracking import TrackingStore
 
 
 @pytest.fixture

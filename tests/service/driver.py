@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import recipes
+from adapters.llm import LLM, _load_litellm
 from domain.coordinates import coordinates
 from domain.passk import band, outcome
 from domain.spec import Spec
 from recipes.base import Context, CorpusEntry, DraftError, Recipe
 from services import roles
-from services.llm import LLM, _load_litellm
 from services.roles import stable_seed as seed
 
 __all__ = ["Trace", "context", "run", "seed", "tally"]

@@ -18,10 +18,10 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
+from adapters.llm import ModelError
 from domain.spec import parse_spec
 from panel import protocol
 from recipes.base import Context, DraftError
-from services.llm import ModelError
 from tests.service.driver import Trace, context, run, tally
 
 SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "support-agent.toml").read_text(), "support-agent.toml")

@@ -7,8 +7,8 @@ import socket
 import numpy as np
 import pytest
 
-from services import embeddings
-from services.embeddings import Embedder, EmbeddingCache
+from adapters import embeddings
+from adapters.embeddings import Embedder, EmbeddingCache
 
 
 @pytest.fixture(scope="module")

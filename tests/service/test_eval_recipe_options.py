@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 import recipes
+from adapters.llm import LLM
+from app.evaluate import Plan, sample_all
 from domain.spec import Models, Spec, spec_to_dict
 from recipes.base import Attempt
 from recipes.shared_gates import ProbeGate
-from services.evaluate import Plan, sample_all
-from services.llm import LLM
 
 
 class Strict:

@@ -18,13 +18,13 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
+from adapters.llm import ModelError, _load_litellm
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.spec import parse_spec
 from panel import flaws, tasks
 from recipes.base import CorpusEntry, DraftError
 from recipes.ground_truth import items
-from services.llm import ModelError, _load_litellm
 from services.loop import run_probe
 from tests.service.driver import Trace, context, run, tally
 

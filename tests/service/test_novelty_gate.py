@@ -10,12 +10,12 @@ import numpy as np
 from msgspec.structs import replace
 
 import recipes
+from adapters.embeddings import EmbeddingCache
 from domain import facts as f
 from domain.spec import parse_spec
 from panel import flaws, tasks
 from projections.corpus import Corpus
 from recipes.base import CorpusEntry
-from services.embeddings import EmbeddingCache
 from services.novelty_tools import CorpusNovelty
 from tests.service.driver import context
 
@@ -92,7 +92,7 @@ async def test_the_lsh_path_decides_as_the_scan_does_with_fewer_comparisons() ->
 
 def _fake_cache() -> EmbeddingCache:
     """Embeddings from the real model, counting how many texts it was asked to embed."""
-    from services.embeddings import embedder
+    from adapters.embeddings import embedder
 
     cache = EmbeddingCache()
     cache.calls = 0  # type: ignore[attr-defined]

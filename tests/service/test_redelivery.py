@@ -12,20 +12,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from uuid import uuid4
 
+from adapters.follower import Follower
+from adapters.ledger import envelopes, iter_envelopes, open_ledger
+from adapters.llm import LLM
+from adapters.store import Store
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.run import Run
 from domain.spec import parse_spec, spec_to_dict
 from projections.checklist import Checklist
 from projections.corpus import Corpus
-from services.follower import Follower
 from services.gating import Gating
 from services.generation import Generation
-from services.ledger import envelopes, iter_envelopes, open_ledger
-from services.llm import LLM
 from services.orchestrator import Orchestrator
 from services.probing import Probing
-from services.store import Store
 from tests.e2e.helpers import SPEC
 
 Handler = Callable[[f.Envelope], Awaitable[None]]

@@ -9,6 +9,11 @@ from uuid import uuid4
 
 import pytest
 
+from adapters.follower import Follower
+from adapters.ledger import envelopes, open_ledger
+from adapters.llm import LLM, Completion, _sha
+from adapters.store import Store
+from app import checklist_admin
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.coordinates import coordinates
@@ -17,12 +22,7 @@ from domain.run import Run
 from domain.spec import Spec, parse_spec, spec_to_dict
 from projections.checklist import Checklist
 from recipes.ground_truth import prompts as gt_prompts
-from services import checklist_admin
-from services.follower import Follower
 from services.generation import Generation
-from services.ledger import envelopes, open_ledger
-from services.llm import LLM, Completion, _sha
-from services.store import Store
 
 SPECS = Path(__file__).parents[2] / "specs"
 ITEM = "Name the unit the answer is given in"

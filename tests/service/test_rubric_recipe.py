@@ -17,12 +17,12 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
+from adapters.llm import ModelError
 from domain.rubric import compound_parts, criteria_from
 from domain.spec import parse_spec
 from panel.rubric import checks
 from recipes.base import DraftError
 from recipes.rubric import items as rubric_items
-from services.llm import ModelError
 from tests.service.driver import Trace, context, run, tally
 
 SPEC = parse_spec((Path(__file__).parents[2] / "specs" / "writing-rubrics.toml").read_text(), "writing-rubrics.toml")

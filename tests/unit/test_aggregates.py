@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from adapters.ledger import AssayLedger
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.errors import CandidateClosed, DomainError, NotReviewable, RunClosed
 from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
-from services.ledger import AssayLedger
 
 GATES = ["schema", "oracle", "novelty", "probe", "quality"]
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from adapters.ledger import AssayLedger
 from domain import checklist_book as cb
 from domain import facts as f
 from domain.errors import ChecklistError, DomainError, UnknownChecklistItem
-from services.ledger import AssayLedger
 
 OBSERVED = ["oracle: answer '…' does not match oracle '…'", "novelty: too similar to ID (N)"]
 

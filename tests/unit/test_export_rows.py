@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from services.export import ExportError, render
-from services.export.atomic import write_file, write_folder
-from services.export.rows import NAMES, row, rows
+from app.export import ExportError, render
+from app.export.atomic import write_file, write_folder
+from app.export.rows import NAMES, row, rows
 
 
 def point(position: int, recipe: str = "ground_truth", **payload: object) -> dict:

@@ -7,9 +7,9 @@ import math
 import pytest
 from rich.console import Console
 
+from app.report.flow_plot import plot_profile
+from app.report.flow_text import print_profiles, summary_line
 from domain.flows import step_profile
-from services.report.flow_plot import plot_profile
-from services.report.flow_text import print_profiles, summary_line
 
 ROWS = [("tool call", 2, 4, 1), ("plan", 0, 4, 4), ("retrieve", 1, 4, 4), ("plan", 0, 4, 2)]
 

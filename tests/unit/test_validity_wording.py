@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import validity_author  # noqa: E402
 
-SOURCES = ("domain", "recipes", "panel", "services", "projections")
+SOURCES = ("domain", "recipes", "panel", "projections", "adapters", "services", "app", "cli", "web")
 
 
 def source_text(root: Path) -> str:

@@ -19,14 +19,14 @@ from uuid import UUID, uuid4
 
 import uvicorn
 
+from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
-from services.ledger import AssayLedger, open_ledger
-from services.web.app import create_app
-from services.web.server import _Server, bind, url_of
 from tests.e2e.helpers import SPEC, assay
+from web.app import create_app
+from web.server import _Server, bind, url_of
 
 REVIEWERS = ("ana", "bob", "old")  # "old" is revoked
 EVIL = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
@@ -133,7 +133,7 @@ class Served:
 
     def checklist_facts(self, after: int = 0) -> list[Any]:
         """The checklist facts (added, edited, retired) recorded after position ``after``."""
-        from services.ledger import iter_envelopes
+        from adapters.ledger import iter_envelopes
 
         return [e.fact for e in iter_envelopes(self.ledger, after=after) if isinstance(e.fact, f.CHECKLIST_FACTS)]
 

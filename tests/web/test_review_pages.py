@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
-from services.ledger import AssayLedger, open_ledger
-from services.web import verdicts
-from services.web.errors import WebError
 from tests.web.helpers import EVIL, Browser, Served, craft_point, csrf
+from web import verdicts
+from web.errors import WebError
 
 
 def test_pages_need_a_session_and_a_valid_token(served: Served) -> None:

@@ -1,0 +1,79 @@
+"""Durable positions (and small serialized views) for the relay and projections.
+
+SQLite: a file beside the ledger. PostgreSQL: a table in the ledger's database. A save writes the
+position and the view together, and refuses to move a position backwards.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from adapters.ledger import store_env
+
+_DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
+
+
+class TrackingStore:
+    """Positions by name, each optionally with a serialized view written in the same transaction."""
+
+    def __init__(self, store_url: str) -> None:
+        self._kind = urlparse(store_url).scheme
+        self._lock = threading.Lock()
+        env = store_env(store_url)
+        if self._kind == "sqlite":
+            path = Path(env["SQLITE_DBNAME"]).with_name("tracking.sqlite")
+            self._conn: Any = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._ph = "?"
+        else:
+            import psycopg
+
+            self._conn = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                connect_timeout=5,
+            )
+            self._ph = "%s"
+        with self._lock:
+            self._conn.execute(_DDL)
+            self._conn.commit()
+
+    def load(self, name: str) -> tuple[int, str | None]:
+        """The stored position and view for ``name`` (0 and None when nothing is stored)."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT position, state FROM assay_tracking WHERE name = {self._ph}", (name,)
+            ).fetchone()
+            self._conn.commit()
+        return (int(row[0]), row[1]) if row else (0, None)
+
+    def position(self, name: str) -> int:
+        return self.load(name)[0]
+
+    def save(self, name: str, position: int, state: str | None = None) -> None:
+        """Store ``position`` (and ``state``) for ``name``; a position lower than the stored one is ignored."""
+        p = self._ph
+        with self._lock:
+            self._conn.execute(
+                f"INSERT INTO assay_tracking (name, position, state) VALUES ({p}, {p}, {p}) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state "
+                "WHERE assay_tracking.position <= excluded.position",
+                (name, position, state),
+            )
+            self._conn.commit()
+
+    def reset(self, name: str) -> None:
+        with self._lock:
+            self._conn.execute(f"DELETE FROM assay_tracking WHERE name = {self._ph}", (name,))
+            self._conn.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,133 @@
+"""One Assay process: the ledger, the bus (embedded nats-server by default), the relay and any services.
+
+Services are stateless; run any subset here and as many processes as you like against one NATS and one
+store. ``Runtime`` is the bootstrap that wires them (cosmicpython style): handlers get their dependencies
+here, never by importing globals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from adapters import bootstrap, logs
+from adapters.bus import Bus, BusUnavailable
+from adapters.config import Settings
+from adapters.follower import Follower
+from adapters.llm import LLM
+from adapters.store import Store
+
+if TYPE_CHECKING:
+    from adapters.nats_embedded import EmbeddedNats
+
+ALL_SERVICES = ("relay", "orchestrator", "generation", "gating", "probing", "publisher")
+
+log = logs.get("assay.runtime")
+
+
+class Runtime:
+    """Start with ``await rt.start()``, stop with ``await rt.stop()``; or ``async with Runtime(...)``."""
+
+    def __init__(self, settings: Settings, only: tuple[str, ...] = ALL_SERVICES, max_workers: int = 8) -> None:
+        unknown = set(only) - set(ALL_SERVICES)
+        if unknown:
+            raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(ALL_SERVICES)}")
+        self.settings = settings
+        self.only = only
+        self.max_workers = max_workers
+        self.embedded: EmbeddedNats | None = None
+        self.bus: Bus | None = None
+        self.relay: Any = None
+        self.publisher: Any = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        # Ledger calls run in threads; the default pool (cores + 4) would queue them behind each other.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="ledger"))
+        self.ledger = await asyncio.to_thread(bootstrap.ledger, self.settings)
+        self.tracking = await asyncio.to_thread(bootstrap.tracking, self.settings)
+        self.store = Store(self.ledger)
+        url = self.settings.nats_url
+        if url is None:
+            from adapters.nats_embedded import EmbeddedNats
+
+            self.embedded = EmbeddedNats(self.settings.home / "nats")
+            url = await asyncio.to_thread(self.embedded.start)
+        self.bus = Bus(url, self.settings.stream)
+        try:
+            await self.bus.connect()
+        except BusUnavailable:
+            await self._stop_embedded()
+            raise
+        self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
+        if self.publisher is not None:
+            await self.publisher.prepare()  # its stream exists before any subscriber looks for it
+        await self.bus.start()
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        log.info("runtime started", services=",".join(self.only), nats=url)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        if self.bus is not None:
+            await self.bus.stop()
+        await self._stop_embedded()
+        if getattr(self, "tracking", None) is not None:
+            self.tracking.close()
+
+    async def _stop_embedded(self) -> None:
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+            self.embedded = None
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def wire(bus: Bus, only: tuple[str, ...], ledger: Any, tracking: Any, store: Store) -> tuple[Any, Any]:
+    """Register the chosen services' consumers on ``bus``; return (relay, publisher), each None if not chosen.
+
+    Nothing here touches the ledger or NATS, so ``app.asyncapi`` wires the same services to document them.
+    """
+    llm = LLM()
+    relay = publisher = None
+    if "relay" in only:
+        from services.relay import Relay
+
+        relay = Relay(ledger, bus, tracking)
+        store.on_save.append(relay.poke)
+    if "orchestrator" in only:
+        from services.orchestrator import Orchestrator
+
+        Orchestrator(store).register(bus)
+    if "generation" in only:
+        from projections.checklist import Checklist
+        from services.generation import Generation
+
+        Generation(store, llm, Follower(ledger, Checklist.load(None))).register(bus)
+    if "gating" in only:
+        from projections.corpus import Corpus
+        from services.gating import Gating
+
+        Gating(store, llm, Follower(ledger, Corpus.load(None))).register(bus)
+    if "probing" in only:
+        from services.probing import Probing
+
+        Probing(store, llm).register(bus)
+    if "publisher" in only:
+        from services.publisher import Publisher
+
+        publisher = Publisher(ledger)
+        publisher.register(bus)
+    return relay, publisher

@@ -1,0 +1,185 @@
+"""`assay checklist`: the reflection checklist per recipe, and reviewers' add / edit / retire commands."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from cli import app
+from cli.errors import UserError
+from cli.lookup import session
+from cli.output import JSON_OPT, add_row, make_table, print_json
+
+checklist_app = typer.Typer(
+    help="The reflection checklist authors see, per recipe; reviewers curate it.", no_args_is_help=False
+)
+app.add_typer(checklist_app, name="checklist")
+
+ITEM_ARG = typer.Argument(..., metavar="ITEM_ID", help="A reviewer item's id, or an observed item's text.")
+REVIEWER_OPT = typer.Option(None, "--reviewer", help="Who makes the change (default: $ASSAY_REVIEWER or your user).")
+
+
+def percent(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def print_reflection(console: Console, view: dict[str, dict[str, Any]], last: int = 8) -> None:
+    """The "Checklist versions" table: per recipe and checklist version, gate survival and approval. Versions
+    before the ``last`` few are merged into one row (`status --json` has every version)."""
+    rows = [(recipe, r) for recipe, v in view.items() for r in _merged(v["rates"], last)]
+    if not rows:
+        return
+    table = make_table(
+        "Checklist versions", "recipe version drafted survived approved", right="version drafted survived approved"
+    )
+    table.caption, table.caption_justify = "survived: queued of settled drafts; approved: of decided", "left"
+    for i, (recipe, r) in enumerate(rows):
+        add_row(
+            table,
+            recipe if i == 0 or rows[i - 1][0] != recipe else "",
+            r["label"],
+            r["drafted"],
+            f"{percent(r['survival_rate'])} ({r['survived']}/{r['settled']})",
+            f"{percent(r['approval_rate'])} ({r['approved']}/{r['decided']})",
+        )
+    console.print(table)
+
+
+def _merged(rates: list[dict[str, Any]], last: int) -> list[dict[str, Any]]:
+    """Rates with a label; all but the ``last - 1`` newest versions summed into one row when there are more."""
+    from projections.reflection import rate
+
+    rows = [dict(r, label=f"v{r['version']}") for r in rates]
+    if len(rows) <= last:
+        return rows
+    early, rows = rows[: -(last - 1)], rows[-(last - 1) :]
+    keys = ("drafted", "survived", "settled", "approved", "decided")
+    merged: dict[str, Any] = {k: sum(r[k] for r in early) for k in keys}
+    merged.update(
+        label=f"v{early[0]['version']}-v{early[-1]['version']}",
+        survival_rate=rate(merged["survived"], merged["settled"]),
+        approval_rate=rate(merged["approved"], merged["decided"]),
+    )
+    return [merged, *rows]
+
+
+@checklist_app.callback(invoke_without_command=True)
+def checklist(
+    ctx: typer.Context,
+    recipe: str = typer.Option(None, "--recipe", help="Only this recipe's checklist."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Show each recipe's checklist: reviewer items, observed items with counts, retired items."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from app.reflection import reflection_view
+
+    with session() as (ledger, tracking):
+        view = reflection_view(ledger, tracking)
+    if recipe is not None:
+        _known(recipe)
+        view = {recipe: view.get(recipe, {"version": 0, "checklist": [], "rates": []})}
+    if as_json:
+        print_json(view)
+        return
+    console = Console()
+    shown = {r: v for r, v in view.items() if v["checklist"]}
+    if not shown:
+        console.print("no checklist items yet: they come from rejections, or `assay checklist add RECIPE TEXT`")
+        return
+    for name, v in shown.items():
+        table = make_table(
+            f"Checklist {name} (version {v['version']})", "id source count state text", wrap="id text", right="count"
+        )
+        for e in v["checklist"]:
+            state = "retired" if e["retired"] else "active"
+            state += f", edited by {e['edited_by']}" if e["edited_by"] else ""
+            add_row(table, e["id"], e["source"], e["count"] if e["source"] == "observed" else "-", state, e["text"])
+        console.print(table)
+    console.print("authors see the active items: reviewer items first, then the most common observed ones")
+
+
+@checklist_app.command("add")
+def add(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    text: str = typer.Argument(..., help="The criterion, as authors should read it."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
+    """Add a criterion to a recipe's checklist."""
+    from app import checklist_admin
+
+    who = _who(reviewer)
+    with _admin() as ledger:
+        item_id = checklist_admin.add_item(ledger, recipe, text, who)
+        version = checklist_admin.checklist_view(ledger).version(recipe)
+    typer.echo(f"added {item_id} to the {recipe} checklist by {who} (now version {version})")
+
+
+@checklist_app.command("edit")
+def edit(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    item_id: str = ITEM_ARG,
+    text: str = typer.Argument(..., help="The new wording."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
+    """Reword an active item (reviewer or observed)."""
+    from app import checklist_admin
+
+    who = _who(reviewer)
+    with _admin() as ledger:
+        checklist_admin.edit_item(ledger, recipe, item_id, text, who)
+        version = checklist_admin.checklist_view(ledger).version(recipe)
+    typer.echo(f"edited {item_id!r} in the {recipe} checklist by {who} (now version {version})")
+
+
+@checklist_app.command("retire")
+def retire(
+    recipe: str = typer.Argument(..., help="Recipe name."),
+    item_id: str = ITEM_ARG,
+    reason: str = typer.Option("", "--reason", help="Why it no longer belongs."),
+    reviewer: str = REVIEWER_OPT,
+) -> None:
+    """Take an item off the list authors see (it stays in the ledger)."""
+    from app import checklist_admin
+
+    who = _who(reviewer)
+    with _admin() as ledger:
+        checklist_admin.retire_item(ledger, recipe, item_id, who, reason)
+        version = checklist_admin.checklist_view(ledger).version(recipe)
+    typer.echo(f"retired {item_id!r} from the {recipe} checklist by {who} (now version {version})")
+
+
+@contextmanager
+def _admin() -> Iterator[Any]:
+    """The ledger, with refused checklist commands turned into one-line user errors."""
+    from domain.errors import DomainError
+
+    with session() as (ledger, _tracking):
+        try:
+            yield ledger
+        except DomainError as exc:
+            raise UserError(str(exc)) from None
+
+
+def _known(recipe: str) -> None:
+    import recipes
+
+    if recipe not in recipes.names():
+        raise UserError(f"unknown recipe {recipe!r}; known: {', '.join(recipes.names())}")
+
+
+def _who(reviewer: str | None, user: Callable[[], str] = getpass.getuser) -> str:
+    if reviewer is None:
+        try:
+            reviewer = os.environ.get("ASSAY_REVIEWER") or user()
+        except Exception:  # no login name in some containers
+            reviewer = "unknown"
+    if not reviewer.strip():
+        raise UserError("--reviewer must not be empty")
+    return reviewer.strip()

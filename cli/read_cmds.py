@@ -1,0 +1,130 @@
+"""`assay status`, `queue` and `rebuild`: read models built from the ledger (`export` is in export_cmds)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from cli import app
+from cli.errors import UserError
+from cli.lookup import resolve, session
+from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
+
+
+@app.command()
+def status(as_json: bool = JSON_OPT) -> None:
+    """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
+    from app.reflection import reflection_view
+    from cli.checklist_cmds import print_reflection
+    from projections.run_stats import RunStats
+    from projections.runner import catch_up
+
+    with session() as (ledger, tracking):
+        stats = catch_up(ledger, tracking, RunStats)
+        reflection = reflection_view(ledger, tracking)
+    rows, totals = stats.rows(), stats.totals()
+    if as_json:
+        print_json({"runs": rows, "totals": totals, "reflection": reflection})
+        return
+    console = Console()
+    if not rows:
+        console.print("no runs yet: start one with `assay run SPEC`")
+        return
+    table = make_table(
+        "Runs",
+        "run spec status pulls queued rejected approved teeth suspect spend",
+        wrap="spec status",
+        right="pulls queued rejected approved teeth suspect spend",
+    )
+    for r in rows:
+        state = r["status"] + (f": {r['reason']}" if r["reason"] else "")
+        spec = r["spec_name"] + (f" (replay of {r['replay_of']} from {r['from_gate']})" if r.get("replay_of") else "")
+        add_row(
+            table,
+            r["run_id"],
+            spec,
+            state,
+            r["attempts"],
+            r["queued"],
+            r["rejected"],
+            r["approved"],
+            r["teeth"],
+            r["suspect"],
+            money(r["cost_usd"]),
+        )
+    console.print(table)
+    if totals["rejects_by_gate"]:
+        rejects = make_table("Rejects by gate and reason", "gate count reason n", wrap="reason", right="count n")
+        for gate, n in sorted(totals["rejects_by_gate"].items(), key=lambda kv: (-kv[1], kv[0])):
+            reasons = sorted(totals["rejects_by_reason"].get(gate, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            for i, (reason, m) in enumerate(reasons or [("", 0)]):
+                add_row(rejects, gate if i == 0 else "", n if i == 0 else "", reason, m)
+        console.print(rejects)
+    print_reflection(console, reflection)
+    console.print(
+        f"totals: {totals['runs']} runs ({totals['running']} running), {totals['attempts']} attempts, "
+        f"{totals['queued']} queued, {totals['rejected']} rejected, {totals['approved']} approved, "
+        f"{totals['declined']} declined, {totals['teeth']} with teeth (the strongest model never solved them), "
+        f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "
+        f"spend {money(totals['cost_usd'])}"
+    )
+
+
+@app.command()
+def queue(
+    as_json: bool = JSON_OPT,
+    run: str = typer.Option(None, "--run", help="Only candidates of this run (id or unique prefix)."),
+) -> None:
+    """The review queue: candidates waiting for a human verdict, oldest first."""
+    from projections.review_queue import ReviewQueue
+    from projections.runner import catch_up
+
+    with session() as (ledger, tracking):
+        run_id = None
+        if run is not None:
+            ref = resolve(ledger, tracking, run)
+            if ref.kind != "run":
+                raise UserError(f"--run {run!r} names a candidate, not a run")
+            run_id = ref.id
+        items = catch_up(ledger, tracking, ReviewQueue).items(run_id)
+    if as_json:
+        print_json(items)
+        return
+    console = Console()
+    if not items:
+        console.print("the review queue is empty")
+        return
+    table = make_table(
+        f"Review queue ({len(items)}, oldest first)",
+        "id run band solve cost prompt_/_coordinate",
+        wrap="band prompt_/_coordinate",
+        right="solve cost",
+    )
+    for q in items:
+        solve = "-" if q["solve_rate"] is None else f"{q['solve_rate']:.2f}"
+        what = Text(q["preview"])
+        what.append(f"\n{q['recipe']}: {coord(q['coordinate'])}", style="dim")
+        add_row(table, q["candidate_id"][:8], q["run_id"], q["band"] or "-", solve, money(q["cost_usd"]), what)
+    console.print(table)
+    console.print("review one with: assay show ID, then assay review ID --approve | --reject --reason TEXT")
+
+
+@app.command()
+def rebuild(as_json: bool = JSON_OPT) -> None:
+    """Rebuild every projection from the start of the ledger and show what each holds."""
+    from projections.runner import position_of, rebuild_all
+
+    with session() as (ledger, tracking):
+        views = rebuild_all(ledger, tracking)
+        report = {name: {"position": position_of(tracking, type(v)), **v.summary()} for name, v in views.items()}
+    if as_json:
+        print_json(report)
+        return
+    table = make_table("Projections rebuilt from zero", "projection position holds", wrap="holds", right="position")
+    for name, info in report.items():
+        holds = ", ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in info.items() if k != "position")
+        add_row(table, name, info["position"], holds)
+    Console().print(table)

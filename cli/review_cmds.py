@@ -1,0 +1,239 @@
+"""`assay show` (a point's full audit record, or a run's summary) and `assay review` (a human verdict)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from cli import app
+from cli.errors import UserError
+from cli.lookup import candidate_history, resolve, run_history, session
+from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
+from cli.trace import change_lines
+
+
+def _detail(row: dict[str, Any]) -> str:
+    """One line saying what a fact recorded."""
+    t = row["type"]
+    if row.get("carried_from"):  # a replay took this result over from its source: say where from
+        return f"{_detail({**row, 'carried_from': ''})} (carried from {row['carried_from']})"
+    if t == "Drafted" and row.get("origin"):
+        o = row["origin"]
+        return (
+            f"replay of candidate {o['candidate_id']} as of its fact #{o['version']} (no generation call); "
+            f"gates from {o['from_gate']} on run again"
+        )
+    if t == "Drafted":
+        return f"drafted at {coord(row['coordinate'])} (checklist v{row['checklist_version']})"
+    if t == "DraftFailed":
+        return f"draft failed: {row['reason']}"
+    if t in ("GatePassed", "ProbeRequested"):
+        return row["gate"]
+    if t == "GateFailed":
+        return f"{row['gate']}: {row['reason']}" + (f" -> repair: {row['repair']}" if row["repair"] else "")
+    if t == "Repaired":
+        return (
+            f"repair {row['attempt']} for {row['gate']}: changed {', '.join(row['diff']) or 'nothing'}; "
+            f"re-run {', '.join(row['invalidated']) or 'none'}"
+        )
+    if t == "Probed":
+        passed = ", ".join(row["passed_models"]) or "-"
+        return f"band {row['band']}, solve rate {row['solve_rate']:.2f}, passed: {passed}"
+    if t == "Rejected":
+        return f"rejected at {row['gate']}: {row['reason']}"
+    if t == "Queued":
+        return f"queued for review (band {row['band'] or '-'}, cost {money(row['cost_usd'])})"
+    if t == "VerdictGiven":
+        return f"{row['verdict']} by {row['reviewer']}" + (f": {row['reason']}" if row["reason"] else "")
+    return ""
+
+
+def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> str:
+    """The recipe's view of the point, with the latest detail of each passed gate where the recipe shows them."""
+    details = {row["gate"]: row.get("detail") or {} for row in facts or [] if row["type"] == "GatePassed"}
+    try:
+        import recipes
+        from recipes.conformance import render_point
+
+        return render_point(recipes.get(recipe), payload, details)
+    except Exception:  # unknown recipe or a payload it cannot render: show the JSON
+        return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _show_candidate(h: dict[str, Any], console: Console) -> None:
+    console.print(
+        f"candidate {h['candidate_id']}  status {h['status']}  cost {money(h['cost_usd'])}", style="bold", markup=False
+    )
+    console.print(
+        f"run {h['run_id']}  spec {h['spec_name'] or '?'}  recipe {h['recipe']}  pull #{h['index']}", markup=False
+    )
+    console.print(f"coordinate: {coord(h['coordinate'])}   first fact: {h['facts'][0]['timestamp'][:19]}", markup=False)
+    spec = h.get("spec") or {}
+    parts = {
+        "models": spec.get("models", {}),
+        "gates": spec.get("gates", {}),
+        "probe": spec.get("probe", {}),
+        "recipe args": h.get("recipe_args") or {},
+    }
+    console.print("spec: " + "; ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in parts.items()), markup=False)
+    facts = make_table("History", "# time fact detail", wrap="detail", right="#")
+    errors = any(r["error"] for row in h["facts"] for r in row.get("receipts", []))
+    receipts = make_table(
+        "Receipts (# = the fact that made the call)",
+        "# role model prompt response tokens cost ms" + (" error" if errors else ""),
+        wrap="error",
+        right="# tokens cost ms",
+    )
+    for row in h["facts"]:
+        add_row(
+            facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([_detail(row), *change_lines(row)])
+        )
+        for r in row.get("receipts", []):
+            add_row(
+                receipts,
+                row["version"],
+                r["role"],
+                r["model"],
+                r["prompt_sha256"][:8],
+                r["response_sha256"][:8],
+                f"{r['prompt_tokens']}+{r['completion_tokens']}",
+                money(r["cost_usd"]),
+                f"{r['latency_ms']:.0f}",
+                *([r["error"]] if errors else []),
+            )
+    console.print(facts)
+    console.print(receipts)
+    for row in (r for r in h["facts"] if r["type"] == "Probed"):
+        probe = make_table(
+            f"Probe (fact #{row['version']}, band {row['band']})", "model n c pass@k", wrap="pass@k", right="n c"
+        )
+        for o in row["outcomes"]:
+            ks = ", ".join(f"pass@{k}={v:.2f}" for k, v in sorted(o["pass_at_k"].items(), key=lambda kv: int(kv[0])))
+            add_row(probe, o["model"], o["n"], o["c"], ks)
+        console.print(probe)
+    console.print("payload", style="bold")
+    console.print(_render(h["recipe"], h["payload"], h["facts"]), markup=False, highlight=False)
+
+
+def _show_run(h: dict[str, Any], console: Console) -> None:
+    r = h["run"]
+    console.print(
+        f"run {h['run_id']}  spec {r.get('spec_name')}  recipe {r.get('recipe')}  "
+        f"{r.get('status')}{' (' + r['reason'] + ')' if r.get('reason') else ''}",
+        style="bold",
+        markup=False,
+    )
+    console.print(f"policy: {json.dumps(r.get('policy', {}), sort_keys=True)}", markup=False)
+    console.print(
+        f"attempts {r.get('attempts', 0)}, queued {r.get('queued', 0)}, rejected {r.get('rejected', 0)}, "
+        f"approved {r.get('approved', 0)}, declined {r.get('declined', 0)}; "
+        f"{r.get('calls', 0)} calls, {r.get('tokens', 0)} tokens, spend {money(r.get('cost_usd', 0.0))}"
+    )
+    table = make_table("Candidates", "# id status", right="#")
+    for c in h["candidates"]:
+        add_row(table, c["index"], c["candidate_id"], c["status"])
+    console.print(table)
+
+
+@app.command()
+def show(
+    ident: str = typer.Argument(..., metavar="ID", help="Candidate or run id (or a unique prefix)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """A candidate's full history from the ledger (spec, coordinate, facts, receipts, probe, verdicts), or a run."""
+    with session() as (ledger, tracking):
+        ref = resolve(ledger, tracking, ident)
+        h = candidate_history(ledger, ref.id) if ref.kind == "candidate" else run_history(ledger, tracking, ref.id)
+    if as_json:
+        print_json(h)
+    elif ref.kind == "candidate":
+        _show_candidate(h, Console())
+    else:
+        _show_run(h, Console())
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    """A whole edited payload from a JSON or TOML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read edit file {path}: {exc.strerror or exc}") from None
+    as_toml = path.suffix.lower() == ".toml"
+    try:
+        data = tomllib.loads(text) if as_toml else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path}: not valid {'TOML' if as_toml else 'JSON'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: the edit file must hold the whole payload as an object")
+    return data
+
+
+def validate_payload(recipe: str, payload: dict[str, Any], current: dict[str, Any], path: Path) -> None:
+    from recipes.conformance import payload_problems
+
+    if errors := payload_problems(recipe, payload, current):
+        raise UserError(f"{path}: invalid payload for recipe {recipe}: {'; '.join(errors)}")
+
+
+@app.command()
+def review(
+    ident: str = typer.Argument(..., metavar="ID", help="Candidate id (or a unique prefix)."),
+    approve: bool = typer.Option(False, "--approve", help="Accept the point as it is."),
+    reject: bool = typer.Option(False, "--reject", help="Decline the point (needs --reason)."),
+    edit: Path = typer.Option(None, "--edit", help="Accept with this edited payload (a JSON or TOML file)."),
+    reason: str = typer.Option("", "--reason", help="Why; required with --reject."),
+    reviewer: str = typer.Option(None, "--reviewer", help="Who decides (default: $ASSAY_REVIEWER or your user)."),
+) -> None:
+    """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
+    from eventsourcing.persistence import IntegrityError
+
+    from domain.candidate import Candidate
+    from domain.errors import NotReviewable
+    from domain.facts import Verdict, VerdictGiven
+
+    if approve + reject + (edit is not None) != 1:
+        raise UserError("give exactly one of --approve, --reject or --edit FILE")
+    if reject and not reason.strip():
+        raise UserError("--reject needs a --reason saying what is wrong")
+    who = (reviewer or os.environ.get("ASSAY_REVIEWER") or _os_user()).strip()
+    if not who:
+        raise UserError("--reviewer must not be empty")
+    edited = read_payload(edit) if edit is not None else None
+    with session() as (ledger, tracking):
+        ref = resolve(ledger, tracking, ident)
+        if ref.kind != "candidate":
+            raise UserError(f"{ident!r} is run {ref.id}; review takes a candidate id (see `assay queue`)")
+        candidate: Candidate = ledger.repository.get(UUID(ref.id))
+        if candidate.status in ("approved", "declined"):
+            last = candidate.verdicts[-1]
+            raise UserError(f"candidate {ref.id} was already decided: {last.verdict} by {last.reviewer}")
+        if edited is not None:
+            validate_payload(candidate.recipe, edited, candidate.payload, edit)
+        verdict: Verdict = "edit" if edited is not None else ("reject" if reject else "approve")
+        try:
+            candidate.give_verdict(VerdictGiven(verdict=verdict, reviewer=who, reason=reason.strip(), payload=edited))
+        except NotReviewable:
+            raise UserError(
+                f"candidate {ref.id} is {candidate.status}, not in the review queue; "
+                "only queued candidates take a verdict"
+            ) from None
+        try:
+            ledger.save(candidate)
+        except IntegrityError:
+            raise UserError(f"someone else decided this candidate first; see `assay show {ref.id[:8]}`") from None
+    typer.echo(f"{verdict} recorded for candidate {ref.id} by {who}")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"

@@ -1,0 +1,267 @@
+"""`assay run`, `resume`, `serve` and `demo`: start the services and drive a run to completion."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+from pathlib import Path
+from uuid import uuid4
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli import app
+from cli.errors import UserError
+
+console = Console()
+DEMO_SPEC = Path(__file__).resolve().parents[1] / "specs" / "arithmetic.toml"
+
+
+def _load_spec(path: Path):  # noqa: ANN202
+    import recipes
+    from domain.errors import SpecError
+    from domain.spec import parse_spec
+
+    if not path.is_file():
+        raise UserError(f"spec file not found: {path}")
+    try:
+        spec = parse_spec(path.read_text(encoding="utf-8"), source=str(path))
+        recipes.get(spec.recipe, **spec.recipe_options)
+    except SpecError as exc:
+        message = str(exc)
+        raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
+    return spec
+
+
+def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
+    from domain.facts import Policy
+
+    if attempts is not None and until_accepted is not None:
+        raise UserError("choose one of --attempts and --until-accepted, not both")
+    for name, value in (("--attempts", attempts), ("--until-accepted", until_accepted), ("--concurrency", concurrency)):
+        if value is not None and value < 1:
+            raise UserError(f"{name} must be at least 1 (got {value})")
+    if max_cost is not None and max_cost <= 0:
+        raise UserError(f"--max-cost must be positive (got {max_cost})")
+    if until_accepted is not None:
+        return Policy(mode="until_accepted", target=until_accepted, concurrency=concurrency, max_cost=max_cost)
+    return Policy(mode="attempts", target=attempts or 10, concurrency=concurrency, max_cost=max_cost)
+
+
+async def _started_runtime():  # noqa: ANN202
+    from adapters.bus import BusUnavailable
+    from adapters.config import load_settings
+    from adapters.ledger import LedgerUnavailable
+    from app.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    try:
+        await runtime.start()
+    except (LedgerUnavailable, BusUnavailable) as exc:
+        raise UserError(str(exc)) from None
+    return runtime
+
+
+async def _watch(runtime, run_id: str, quiet: bool):  # noqa: ANN001, ANN202
+    """Show progress until the run completes (or Ctrl-C / SIGTERM, after which `assay resume` continues)."""
+    from domain.ids import run_uuid
+    from domain.policy import attempt_ceiling
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    run = await runtime.store.run(run_uuid(run_id))
+    total = run.policy.target if run.policy.mode == "until_accepted" else attempt_ceiling(run.policy)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
+        label = "accepted" if run.policy.mode == "until_accepted" else "settled"
+        task = progress.add_task(f"run {run_id} {label}", total=total, stats="")
+        while not stop.is_set():
+            run = await runtime.store.run(run_uuid(run_id))
+            done = run.queued if run.policy.mode == "until_accepted" else len(run.settled)
+            stats = f"queued {run.queued}  rejected {run.rejected}  in flight {run.in_flight}  ${run.cost_usd:.4f}"
+            progress.update(task, completed=done, stats=stats)
+            if run.completed is not None:
+                break
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=0.25)
+            except TimeoutError:
+                pass
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
+    return run
+
+
+MODEL_FAILURE_EXIT = 3
+
+
+def _summary(run) -> int:  # noqa: ANN001
+    """Print how the run ended; the exit code is non-zero if it was interrupted or models failed."""
+    if run.completed is None:
+        console.print(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}")
+        return 130
+    console.print(
+        f"run {run.run_id} completed: {run.completed.reason}. attempts {run.attempts}, "
+        f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}, seed {run.seed}"
+    )
+    by_gate = Counter(s.gate for s in run.settled.values() if s.outcome == "rejected")
+    if by_gate:
+        table = Table(title="rejects by gate")
+        table.add_column("gate")
+        table.add_column("rejects", justify="right")
+        table.add_column("most common reason")
+        for gate, count in by_gate.most_common():
+            reasons = Counter(s.reason for s in run.settled.values() if s.gate == gate and s.outcome == "rejected")
+            table.add_row(gate, str(count), reasons.most_common(1)[0][0][:90])
+        console.print(table)
+    errors = [s for s in run.settled.values() if s.cause == "model_error"]
+    junk = [s for s in run.settled.values() if s.cause == "unusable_output"]
+    if errors or (junk and len(junk) == run.attempts):
+        first = (errors or junk)[0]
+        Console(stderr=True).print(
+            f"[red]error:[/red] {len(errors)} attempts hit a model error and {len(junk)} got unusable output "
+            f"(gate {first.gate}: {first.reason[:200]}). They are logged as rejects; check the spec's models."
+        )
+        return MODEL_FAILURE_EXIT
+    if junk:
+        plural = "attempt was" if len(junk) == 1 else "attempts were"
+        console.print(f"note: {len(junk)} {plural} rejected because a model's reply was unusable")
+    return 0
+
+
+async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
+    import recipes
+    from domain import facts as f
+    from domain.ids import run_uuid
+    from domain.run import Run
+    from domain.spec import spec_to_dict
+    from services.roles import stable_seed
+
+    recipe_args = recipes.recipe_info(recipes.get(spec.recipe, **spec.recipe_options)).args
+    runtime = await _started_runtime()
+    try:
+        run_id = uuid4().hex[:12]
+        started = f.RunStarted(
+            run_id=run_id,
+            spec_name=spec.name,
+            recipe=spec.recipe,
+            spec=spec_to_dict(spec),
+            policy=policy,
+            seed=seed if seed is not None else stable_seed(spec.seed, run_id),  # unseeded: every run its own
+            recipe_args=recipe_args,
+        )
+        await runtime.store.save(Run.start(run_uuid(run_id), started))
+        if not quiet:
+            console.print(
+                f"run {run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
+                f"seed {started.seed}"
+            )
+        return await _watch(runtime, run_id, quiet)
+    finally:
+        await runtime.stop()
+
+
+@app.command()
+def run(
+    spec_path: Path = typer.Argument(..., metavar="SPEC", help="Input spec file (TOML)."),
+    attempts: int | None = typer.Option(None, "--attempts", help="Pull the lever N times (default 10)."),
+    until_accepted: int | None = typer.Option(None, "--until-accepted", help="Pull until N are queued."),
+    concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
+    max_cost: float | None = typer.Option(None, "--max-cost", help="Stop pulling once spend reaches USD."),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Seed every model call from S: at --concurrency 1 the same S gives the same run."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Run SPEC through the gated loop until the policy is met; candidates wait in the review queue."""
+    from adapters import logs
+
+    logs.configure()
+    spec = _load_spec(spec_path)
+    policy = _policy(attempts, until_accepted, concurrency, max_cost)
+    raise typer.Exit(_summary(asyncio.run(_run_to_completion(spec, policy, seed, quiet))))
+
+
+@app.command()
+def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet: bool = False) -> None:
+    """Continue an interrupted run: in-flight work is redelivered, nothing is pulled twice."""
+    from adapters import logs
+
+    logs.configure()
+
+    async def go():  # noqa: ANN202
+        from domain.ids import run_uuid
+
+        runtime = await _started_runtime()
+        try:
+            if await runtime.store.find(run_uuid(run_id)) is None:
+                raise UserError(f"no run with id {run_id!r}")
+            return await _watch(runtime, run_id, quiet)
+        finally:
+            await runtime.stop()
+
+    raise typer.Exit(_summary(asyncio.run(go())))
+
+
+@app.command()
+def serve(
+    names: list[str] | None = typer.Argument(
+        None,
+        metavar="SERVICE",
+        help="Services to run here: relay, orchestrator, generation, gating, probing, publisher, review "
+        "(default: all but review).",
+    ),
+    only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address the review page listens on."),
+    port: int = typer.Option(8765, "--port", help="Port of the review page."),
+) -> None:
+    """Run services until SIGINT/SIGTERM (scale out by starting more processes against one NATS and store)."""
+    from adapters import logs
+    from cli.review_page import chosen_services
+    from cli.review_page import serve as serve_here
+
+    logs.configure()
+    serve_here(chosen_services(names, only), host, port)
+
+
+@app.command()
+def demo(
+    attempts: int = typer.Option(80, "--attempts", help="Lever pulls in the demo run."),
+    spec_path: Path = typer.Option(DEMO_SPEC, "--spec", help="Spec to demo."),
+    open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
+    port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed the run (default: a fresh seed, printed)."),
+) -> None:
+    """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
+    from adapters import logs
+
+    logs.configure()
+    spec = _load_spec(spec_path)
+    console.print(
+        "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
+        "(a deterministic stand-in for hosted models).\n"
+    )
+    run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False))
+    code = _summary(run)
+    if not open_page:
+        console.print(
+            "\nnext: [bold]assay reviewer add NAME[/bold] then [bold]assay serve review[/bold] to review on the "
+            "page (or run the demo with --open), [bold]assay queue[/bold], [bold]assay show ID[/bold] for a point's "
+            "full history, "
+            "[bold]assay status[/bold], [bold]assay export --format parquet -o points.parquet[/bold]"
+        )
+    else:
+        from cli.review_page import open_review_page
+
+        open_review_page("127.0.0.1", port)
+    raise typer.Exit(code)

@@ -1,0 +1,207 @@
+"""The review page: login, the queue with filters, one point with its verdict forms, the reflection checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from domain.checklist_book import MAX_TEXT as MAX_ITEM_TEXT
+from web import auth, checklist, reads, verdicts
+from web.errors import WebError
+from web.render import as_json
+
+FLASH = "assay_flash"
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    flash = unquote(request.cookies.get(FLASH, ""))
+    context = {"flash": flash, "csrf": auth.csrf_token(request), **context}
+    response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+    if flash:
+        response.delete_cookie(FLASH, path="/")
+    return response
+
+
+def _redirect(url: str, flash: str = "") -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(FLASH, quote(flash[:300]), httponly=True, samesite="strict", path="/", max_age=60)
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return _redirect(f"/login?next={quote(request.url.path + ('?' + request.url.query if request.url.query else ''))}")
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return _page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
+    form = await request.form()
+    target = _safe_next(str(form.get("next", "/")))
+    if not auth.same_origin(request):
+        raise WebError(403, "refused: this form was posted from another site")
+    token = str(form.get("token", "")).strip()
+    name = await auth.reviewer_for(request, token)
+    if name is None:
+        error = "that token is not valid (unknown or revoked); " + auth.LOGIN_HINT
+        return _page(request, "login.html", {"next": target, "error": error}, status=401)
+    response = _redirect(target, f"signed in as {name}")
+    auth.set_session(response, token)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    auth.check_form(request, str(form.get("csrf", "")))
+    response = _redirect("/login", "signed out")
+    auth.clear_session(response)
+    return response
+
+
+async def queue_page(request: Request) -> Response:
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    filters = reads.Filters.of(request.query_params)
+    state = request.app.state
+    data = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
+    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    return _page(
+        request,
+        "queue.html",
+        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist.summary(reflection)},
+    )
+
+
+def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
+    """(previous, next) of ``current`` in the filtered queue; a point not in it leads to the first."""
+    if current not in ids:
+        return None, (ids[0] if ids else None)
+    i = ids.index(current)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
+
+
+async def _point_context(request: Request, point_id: str, filters: reads.Filters) -> dict[str, Any]:
+    state = request.app.state
+    data = await run_in_threadpool(reads.point, state.ledger, point_id)
+    listed = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
+    ids = [q["candidate_id"] for q in listed["items"]]
+    prev_id, next_id = _neighbours(ids, point_id)
+    return {
+        "p": data,
+        "query": filters.query(),
+        "prev_id": prev_id,
+        "next_id": next_id,
+        "position": (ids.index(point_id) + 1) if point_id in ids else None,
+        "queued": len(ids),
+        "edit_text": as_json(data["payload"]),
+        "reason_text": "",
+        "open_form": "",
+    }
+
+
+async def point_page(request: Request) -> Response:
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    filters = reads.Filters.of(request.query_params)
+    context = await _point_context(request, request.path_params["point_id"], filters)
+    return _page(request, "point.html", {"reviewer": who, **context})
+
+
+async def verdict_form(request: Request) -> Response:
+    """Record the posted verdict, then go on to the next point; on a refusal, show the page again with why."""
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    form = await request.form()
+    auth.check_form(request, str(form.get("csrf", "")))
+    point_id = request.path_params["point_id"]
+    filters = reads.Filters.of(form)
+    verdict, reason, payload = (str(form.get(k, "")) for k in ("verdict", "reason", "payload"))
+    context = await _point_context(request, point_id, filters)
+    try:
+        await run_in_threadpool(
+            verdicts.record,
+            request.app.state.ledger,
+            point_id,
+            who,
+            verdict,
+            reason,
+            payload if verdict == "edit" else None,
+        )
+    except WebError as exc:
+        if exc.status == 404:
+            raise
+        context.update(
+            error=exc.message,
+            reason_text=reason,
+            open_form=verdict,
+            edit_text=payload if verdict == "edit" else context["edit_text"],
+        )
+        return _page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
+    query = f"?{context['query']}" if context["query"] else ""
+    done = f"{verdict} recorded for {point_id[:8]} by {who}"
+    upcoming = context["next_id"] or context["prev_id"]
+    return _redirect(f"/points/{upcoming}{query}" if upcoming else f"/{query}", done)
+
+
+async def _checklist_page(
+    request: Request, who: str, status: int = 200, error: str = "", posted: dict[str, str] | None = None
+) -> Response:
+    state = request.app.state
+    data = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    context = {
+        "reviewer": who,
+        "recipes": checklist.page(data),
+        "error": error,
+        "posted": posted or {},
+        "max_text": MAX_ITEM_TEXT,
+    }
+    return _page(request, "checklist.html", context, status=status)
+
+
+async def checklist_page(request: Request) -> Response:
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    return await _checklist_page(request, who)
+
+
+async def checklist_form(request: Request) -> Response:
+    """Add, edit or retire an item as the signed-in reviewer; on a refusal, show the page again with why."""
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _redirect("/login?next=/checklist")
+    form = await request.form()
+    auth.check_form(request, str(form.get("csrf", "")))
+    recipe, action = request.path_params["recipe"], request.path_params["action"]
+    checklist.check_target(recipe, action)  # else the error page: there is no form to show again
+    posted = {k: str(form.get(k, "")) for k in ("item_id", "text", "reason")}
+    try:
+        done = await run_in_threadpool(checklist.change, request.app.state.ledger, recipe, action, who, **posted)
+    except WebError as exc:
+        return await _checklist_page(
+            request, who, exc.status, exc.message, {"recipe": recipe, "action": action, **posted}
+        )
+    return _redirect(f"/checklist#recipe-{recipe}", done["message"])
+
+
+routes = [
+    Route("/", queue_page),
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/points/{point_id}", point_page),
+    Route("/points/{point_id}/verdict", verdict_form, methods=["POST"]),
+    Route("/checklist", checklist_page),
+    Route("/checklist/{recipe}/{action}", checklist_form, methods=["POST"]),
+]
