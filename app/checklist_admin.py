@@ -6,20 +6,16 @@ Used by `assay checklist` and the review page. Refusals raise ``domain.errors.Ch
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 
 import recipes
-from adapters.ledger import AssayLedger, change_and_save, find, iter_envelopes
+from adapters.ledger import AssayLedger, change_and_save, find
+from adapters.views import kept
 from domain import checklist_book as cb
 from domain.errors import ChecklistBusy, ChecklistError
 from projections.checklist import Checklist
 
 ATTEMPTS = 5  # a concurrent change to the same book is re-validated and retried this often
-
-_views: weakref.WeakKeyDictionary[AssayLedger, tuple[int, Checklist]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 def add_item(ledger: AssayLedger, recipe: str, text: str, reviewer: str) -> str:
@@ -47,13 +43,7 @@ def retire_item(ledger: AssayLedger, recipe: str, item_id: str, reviewer: str, r
 
 def checklist_view(ledger: AssayLedger) -> Checklist:
     """The checklist projection, kept in memory per ledger and advanced to the ledger's end."""
-    with _lock:
-        position, view = _views.get(ledger, (0, Checklist()))
-        for env in iter_envelopes(ledger, after=position):
-            view.apply(env)
-            position = env.position
-        _views[ledger] = (position, view)
-        return view
+    return kept(ledger, Checklist)
 
 
 def _save(

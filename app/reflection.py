@@ -6,9 +6,9 @@ from typing import Any
 
 from adapters.ledger import AssayLedger
 from adapters.tracking import TrackingStore
+from adapters.views import catch_up
 from projections.checklist import Checklist
 from projections.reflection import Reflection
-from projections.runner import catch_up
 
 
 def reflection_view(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, dict[str, Any]]:

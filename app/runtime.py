@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from adapters import bootstrap, logs
 from adapters.bus import Bus, BusUnavailable
 from adapters.config import Settings
-from adapters.follower import Follower
 from adapters.llm import LLM
 from adapters.store import Store
+from adapters.views import View
 
 if TYPE_CHECKING:
     from adapters.nats_embedded import EmbeddedNats
@@ -115,12 +115,12 @@ def wire(bus: Bus, only: tuple[str, ...], ledger: Any, tracking: Any, store: Sto
         from projections.checklist import Checklist
         from services.generation import Generation
 
-        Generation(store, llm, Follower(ledger, Checklist.load(None))).register(bus)
+        Generation(store, llm, View(ledger, Checklist)).register(bus)
     if "gating" in only:
         from projections.corpus import Corpus
         from services.gating import Gating
 
-        Gating(store, llm, Follower(ledger, Corpus.load(None))).register(bus)
+        Gating(store, llm, View(ledger, Corpus)).register(bus)
     if "probing" in only:
         from services.probing import Probing
 

@@ -46,10 +46,10 @@ def dedup(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Near-duplicate pairs among queued and approved points, with raw and template similarity."""
+    from adapters.views import catch_up
     from projections.corpus import Corpus
     from projections.dedup import pairs
     from projections.run_stats import RunStats
-    from projections.runner import catch_up
 
     if not 0 < threshold <= 1:
         raise UserError(f"--threshold must be in (0, 1], got {threshold}")

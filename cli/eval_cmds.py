@@ -49,9 +49,9 @@ def eval_(
     from uuid import uuid4
 
     from adapters.llm import LLM
+    from adapters.views import catch_up
     from app import evaluate as ev
     from projections.dataset import Dataset
-    from projections.runner import catch_up
 
     if n < 1 or concurrency < 1 or temperature < 0:
         raise UserError("--n and --concurrency must be at least 1 and --temperature at least 0")
@@ -163,10 +163,10 @@ def report(
     as_json: bool = JSON_OPT,
 ) -> None:
     """pass@k with CIs, separability with confidence, the pairwise table and the difficulty distribution."""
+    from adapters.views import catch_up
     from app.report import ReportError, build_report, write
     from projections.dataset import Dataset
     from projections.evaluations import Evaluations
-    from projections.runner import catch_up
 
     with session() as (ledger, tracking):
         evals = _chosen(catch_up(ledger, tracking, Evaluations), eval_ids, dataset)

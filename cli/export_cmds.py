@@ -37,10 +37,10 @@ def export(
     dataset: str = typer.Option("all", "--dataset", help="A spec name, a run id (or unique prefix), or 'all'."),
 ) -> None:
     """Approved points in verdict order with payload, difficulty and receipts; the same ledger gives the same bytes."""
+    from adapters.views import catch_up
     from app.export import ExportError, check
     from app.export import export as write_export
     from projections.dataset import Dataset
-    from projections.runner import catch_up
 
     try:
         check(fmt, output)

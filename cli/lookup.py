@@ -51,9 +51,9 @@ class Ref:
 
 def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
     """A full id, or a unique prefix of at least MIN_PREFIX characters, of a candidate or a run."""
+    from adapters.views import catch_up
     from projections.corpus import Corpus
     from projections.run_stats import RunStats
-    from projections.runner import catch_up
 
     wanted = text.strip()
     low = wanted.lower()
@@ -123,9 +123,9 @@ def candidate_history(ledger: AssayLedger, candidate_id: str) -> dict[str, Any]:
 
 def run_history(ledger: AssayLedger, tracking: TrackingStore, run_id: str) -> dict[str, Any]:
     """A run's summary (from run stats), its spec, its facts and its candidates."""
+    from adapters.views import catch_up
     from projections.corpus import Corpus
     from projections.run_stats import RunStats
-    from projections.runner import catch_up
 
     stats = catch_up(ledger, tracking, RunStats).run(run_id) or {}
     run: Run = ledger.repository.get(run_uuid(run_id))

@@ -17,10 +17,10 @@ from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
+    from adapters.views import catch_up
     from app.reflection import reflection_view
     from cli.checklist_cmds import print_reflection
     from projections.run_stats import RunStats
-    from projections.runner import catch_up
 
     with session() as (ledger, tracking):
         stats = catch_up(ledger, tracking, RunStats)
@@ -79,8 +79,8 @@ def queue(
     run: str = typer.Option(None, "--run", help="Only candidates of this run (id or unique prefix)."),
 ) -> None:
     """The review queue: candidates waiting for a human verdict, oldest first."""
+    from adapters.views import catch_up
     from projections.review_queue import ReviewQueue
-    from projections.runner import catch_up
 
     with session() as (ledger, tracking):
         run_id = None
@@ -115,7 +115,7 @@ def queue(
 @app.command()
 def rebuild(as_json: bool = JSON_OPT) -> None:
     """Rebuild every projection from the start of the ledger and show what each holds."""
-    from projections.runner import position_of, rebuild_all
+    from adapters.views import position_of, rebuild_all
 
     with session() as (ledger, tracking):
         views = rebuild_all(ledger, tracking)

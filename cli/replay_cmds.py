@@ -35,9 +35,9 @@ class Prepared:
 
 def _find_run(ledger: Any, tracking: Any, text: str) -> str:
     """A run id from a full id or a unique prefix (4+ characters)."""
+    from adapters.views import catch_up
     from cli.lookup import MIN_PREFIX
     from projections.run_stats import RunStats
-    from projections.runner import catch_up
 
     runs = sorted(catch_up(ledger, tracking, RunStats).runs)
     wanted = text.strip()

@@ -1,31 +1,5 @@
-"""Read models rebuilt from the ledger (never from the bus), each tracked by its position.
+"""Read models folded from ledger facts (never from the bus): pure, no I/O.
 
-from projections import Checklist, catch_up
-view = catch_up(ledger, tracking, Checklist)   # resume at the tracked position
-view.items("ground_truth"), view.version("ground_truth")
+``projections.base`` holds what they share, ``projections.catalog`` lists them all, and
+``adapters.views`` keeps one current (``catch_up(ledger, tracking, Checklist)`` resumes at its tracked position).
 """
-
-from projections.checklist import Checklist
-from projections.corpus import Corpus
-from projections.dataset import Dataset
-from projections.reflection import Reflection
-from projections.review_queue import ReviewQueue
-from projections.run_stats import RunStats
-from projections.runner import Projection, all_projections, catch_up, rebuild, rebuild_all
-
-ALL: tuple[type[Projection], ...] = all_projections()
-
-__all__ = [
-    "ALL",
-    "Checklist",
-    "Corpus",
-    "Dataset",
-    "Projection",
-    "Reflection",
-    "ReviewQueue",
-    "RunStats",
-    "all_projections",
-    "catch_up",
-    "rebuild",
-    "rebuild_all",
-]

@@ -8,12 +8,11 @@ checklist versions (projections.reflection).
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from domain import facts as f
-from projections.runner import dumps
+from projections.base import JsonView
 
 TOP = 10  # how many items the author sees; the version follows this list
 
@@ -47,7 +46,7 @@ def item_text(gate: str, reason: str) -> str | None:
     return f"{gate}: {norm}" if norm else gate
 
 
-class Checklist:
+class Checklist(JsonView):
     """Per recipe: observed items with counts, plus reviewer items and reviewer changes (edits, retirements).
 
     ``items`` is what authors see; ``version`` bumps whenever that list changes."""
@@ -55,19 +54,11 @@ class Checklist:
     name: ClassVar[str] = "checklist"
     schema: ClassVar[int] = 2
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        # recipe -> {"items": {text: {"count", "first"}}, "curated": {id: {...}}, "shown": [text], "version": int}
-        self.recipes: dict[str, dict[str, Any]] = state.get("recipes", {})
-        # candidates still able to produce a rejection or verdict -> their recipe
-        self.open: dict[str, str] = state.get("open", {})
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"recipes": self.recipes, "open": self.open})
+    # recipe -> {"items": {text: {"count", "first"}}, "curated": {id: {...}}, "shown": [text], "version": int}
+    recipes: dict[str, dict[str, Any]]
+    # candidates still able to produce a rejection or verdict -> their recipe
+    open: dict[str, str]
+    fields: ClassVar[tuple[str, ...]] = ("recipes", "open")
 
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id

@@ -7,12 +7,12 @@ declined) and one per run of its drafts (whatever became of them), which is the 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import recipes
 from domain import facts as f
+from projections.base import JsonView
 from projections.novelty_index import LshIndex
-from projections.runner import dumps
 from recipes.base import CorpusEntry
 
 STATUSES = ("drafting", "failed_draft", "queued", "rejected", "approved", "declined")
@@ -42,23 +42,19 @@ def novelty_text(recipe: str, payload: dict[str, Any]) -> str:
     return prompt if isinstance(prompt, str) else json.dumps(prompt, sort_keys=True, default=str)
 
 
-class Corpus:
+class Corpus(JsonView):
     """Candidate id -> run id, index, recipe, novelty text, status, draft position."""
 
     name: ClassVar[str] = "corpus"
     schema: ClassVar[int] = 1
 
+    candidates: dict[str, dict[str, Any]]
+    fields: ClassVar[tuple[str, ...]] = ("candidates",)
+
     def __init__(self, state: dict[str, Any] | None = None) -> None:
-        self.candidates: dict[str, dict[str, Any]] = (state or {}).get("candidates", {})
+        super().__init__(state)
         self._pool: LshIndex | None = None  # queued/approved points; None until first used
         self._runs: dict[str, LshIndex] = {}  # run id -> its drafts (valid while _pool is not None)
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"candidates": self.candidates})
 
     def apply(self, env: f.Envelope) -> None:
         self._apply(env)

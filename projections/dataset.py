@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import msgspec
 
 from domain import facts as f
-from projections.runner import dumps, receipt_sums
+from projections.base import JsonView, receipt_sums
 
 
 def difficulty(probe: f.Probed) -> dict[str, Any]:
@@ -23,25 +22,17 @@ def difficulty(probe: f.Probed) -> dict[str, Any]:
     }
 
 
-class Dataset:
+class Dataset(JsonView):
     """Approved points by candidate id; ``points()`` lists them in verdict order."""
 
     name: ClassVar[str] = "dataset"
     schema: ClassVar[int] = 2  # 2: receipts name the models called
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        self.specs: dict[str, str] = state.get("specs", {})  # run id -> spec name
-        # Candidates that may still be approved: what a point needs, gathered as facts arrive.
-        self.pending: dict[str, dict[str, Any]] = state.get("pending", {})
-        self.approved: dict[str, dict[str, Any]] = state.get("approved", {})
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"specs": self.specs, "pending": self.pending, "approved": self.approved})
+    specs: dict[str, str]  # run id -> spec name
+    # Candidates that may still be approved: what a point needs, gathered as facts arrive.
+    pending: dict[str, dict[str, Any]]
+    approved: dict[str, dict[str, Any]]
+    fields: ClassVar[tuple[str, ...]] = ("specs", "pending", "approved")
 
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from domain import facts as f
-from projections.runner import dumps
+from projections.base import JsonView
 
 
-class Evaluations:
+class Evaluations(JsonView):
     """Evaluations by eval id; ``rows()`` lists them oldest first."""
 
     name: ClassVar[str] = "evaluations"
     schema: ClassVar[int] = 1
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        self.evals: dict[str, dict[str, Any]] = state.get("evals", {})
-        self.uuids: dict[str, str] = state.get("uuids", {})  # aggregate id -> eval id
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"evals": self.evals, "uuids": self.uuids})
+    evals: dict[str, dict[str, Any]]
+    uuids: dict[str, str]  # aggregate id -> eval id
+    fields: ClassVar[tuple[str, ...]] = ("evals", "uuids")
 
     def apply(self, env: f.Envelope) -> None:
         fact, oid = env.fact, env.originator_id

@@ -7,11 +7,10 @@ approved or edited / decided.
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from domain import facts as f
-from projections.runner import dumps
+from projections.base import JsonView
 
 _COUNTS = ("drafted", "survived", "rejected", "decided", "approved")
 
@@ -21,24 +20,16 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-class Reflection:
+class Reflection(JsonView):
     """Counts per (recipe, checklist version); open candidates remember theirs until decided or rejected."""
 
     name: ClassVar[str] = "reflection"
     schema: ClassVar[int] = 1
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        # recipe -> str(version) -> counts
-        self.recipes: dict[str, dict[str, dict[str, int]]] = state.get("recipes", {})
-        self.open: dict[str, list[Any]] = state.get("open", {})  # candidate id -> [recipe, version]
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"recipes": self.recipes, "open": self.open})
+    # recipe -> str(version) -> counts
+    recipes: dict[str, dict[str, dict[str, int]]]
+    open: dict[str, list[Any]]  # candidate id -> [recipe, version]
+    fields: ClassVar[tuple[str, ...]] = ("recipes", "open")
 
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from domain import facts as f
-from projections.runner import dumps
+from projections.base import JsonView
 
 PREVIEW = 80
 
@@ -20,23 +20,15 @@ def preview(payload: dict[str, Any], width: int = PREVIEW) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class ReviewQueue:
+class ReviewQueue(JsonView):
     """Queued candidates without a verdict, oldest first, with their gate history (what was repaired)."""
 
     name: ClassVar[str] = "review_queue"
     schema: ClassVar[int] = 2
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        self.open: dict[str, dict[str, Any]] = state.get("open", {})  # drafted, not yet settled
-        self.queue: dict[str, dict[str, Any]] = state.get("queue", {})
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"open": self.open, "queue": self.queue})
+    open: dict[str, dict[str, Any]]  # drafted, not yet settled
+    queue: dict[str, dict[str, Any]]
+    fields: ClassVar[tuple[str, ...]] = ("open", "queue")
 
     def apply(self, env: f.Envelope) -> None:
         fact, cid = env.fact, env.originator_id

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import msgspec
 
 from domain import facts as f
+from projections.base import JsonView, receipt_sums
 from projections.checklist import normalise
-from projections.runner import dumps, receipt_sums
 
 _COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
 _SPEND = ("calls", "prompt_tokens", "completion_tokens", "cost_usd")
@@ -37,26 +36,18 @@ def _new_run(run_id: str) -> dict[str, Any]:
     return row
 
 
-class RunStats:
+class RunStats(JsonView):
     """Per-run counters; candidate facts are attributed to runs through their Drafted/DraftFailed fact."""
 
     name: ClassVar[str] = "run_stats"
     schema: ClassVar[int] = 3  # 3: replay_of and from_gate
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        state = state or {}
-        self.runs: dict[str, dict[str, Any]] = state.get("runs", {})
-        self.uuids: dict[str, str] = state.get("uuids", {})  # run aggregate id -> run id
-        # Candidate facts after the draft carry no run id: remember it while the candidate is open.
-        self.open: dict[str, str] = state.get("open", {})
-        self.marked: dict[str, list[str]] = state.get("marked", {})  # open candidate -> flags counted
-
-    @classmethod
-    def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
-
-    def dump(self) -> str:
-        return dumps({"runs": self.runs, "uuids": self.uuids, "open": self.open, "marked": self.marked})
+    runs: dict[str, dict[str, Any]]
+    uuids: dict[str, str]  # run aggregate id -> run id
+    # Candidate facts after the draft carry no run id: remember it while the candidate is open.
+    open: dict[str, str]
+    marked: dict[str, list[str]]  # open candidate -> flags counted
+    fields: ClassVar[tuple[str, ...]] = ("runs", "uuids", "open", "marked")
 
     def apply(self, env: f.Envelope) -> None:
         fact, oid = env.fact, env.originator_id

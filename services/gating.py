@@ -11,9 +11,9 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 import recipes
-from adapters.follower import Follower
 from adapters.llm import LLM
 from adapters.store import Store
+from adapters.views import View
 from domain import facts as f
 from domain.candidate import Candidate
 from projections.corpus import Corpus
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class Gating:
-    def __init__(self, store: Store, llm: LLM, corpus: Follower) -> None:
+    def __init__(self, store: Store, llm: LLM, corpus: View[Corpus]) -> None:
         self.store = store
         self.llm = llm
         self.corpus = corpus
@@ -41,7 +41,7 @@ class Gating:
             return  # settled, waiting for the probe, or a duplicate delivery
         spec, seed = await self.store.spec_and_seed(candidate.run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
-        view: Corpus = await self.corpus.current()
+        view: Corpus = await self.corpus.follow()
         corpus = view.entries()
         run_id, candidate_id = seeded_as(candidate)  # a replayed candidate's source's ids (services.roles)
         before = None

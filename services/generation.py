@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import structlog
@@ -10,11 +10,12 @@ from eventsourcing.persistence import IntegrityError
 
 import recipes
 from adapters import logs
-from adapters.follower import Follower
 from adapters.llm import LLM, ModelError
 from adapters.store import Store
+from adapters.views import View
 from domain import facts as f
 from domain.candidate import Candidate
+from projections.checklist import Checklist
 from recipes.base import DraftError
 from services.roles import context, draft_seed
 
@@ -25,7 +26,7 @@ log = logs.get("assay.generation")
 
 
 class Generation:
-    def __init__(self, store: Store, llm: LLM, checklist: Follower) -> None:
+    def __init__(self, store: Store, llm: LLM, checklist: View[Checklist]) -> None:
         self.store = store
         self.llm = llm
         self.checklist = checklist
@@ -41,7 +42,7 @@ class Generation:
         run_id = pull.run_id
         spec, run_seed = await self.store.spec_and_seed(run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
-        view = await self.checklist.current()
+        view = await self.checklist.follow()
         items, version = view.items(spec.recipe), view.version(spec.recipe)
         seed = draft_seed(run_seed, pull.index)
         ctx = context(
@@ -57,13 +58,13 @@ class Generation:
         bound = structlog.get_logger("assay.generation").bind(
             run_id=run_id, candidate_id=pull.candidate_id, event_id=env.event_id
         )
-        common = dict(
-            run_id=run_id,
-            index=pull.index,
-            recipe=spec.recipe,
-            coordinate=pull.coordinate,
-            checklist_version=version,
-        )
+        common: dict[str, Any] = {
+            "run_id": run_id,
+            "index": pull.index,
+            "recipe": spec.recipe,
+            "coordinate": pull.coordinate,
+            "checklist_version": version,
+        }
         try:
             draft = await recipe.draft(ctx)
             drafted = f.Drafted(payload=draft.payload, receipts=draft.receipts, **common)

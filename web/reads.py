@@ -57,8 +57,8 @@ class Filters:
 
 def queue(ledger: AssayLedger, tracking: TrackingStore, filters: Filters) -> dict[str, Any]:
     """Waiting points (oldest first) matching ``filters``, and the values each filter can take."""
+    from adapters.views import catch_up
     from projections.review_queue import ReviewQueue
-    from projections.runner import catch_up
 
     everything = catch_up(ledger, tracking, ReviewQueue).items()
     gates = sorted({g for q in everything for g in q.get("repaired_gates", [])})

@@ -11,13 +11,13 @@ import pytest
 
 from adapters.config import Settings
 from adapters.ledger import iter_envelopes
+from adapters.views import catch_up, rebuild
 from app.runtime import Runtime
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.run import Run
 from domain.spec import parse_spec, spec_to_dict
 from projections.run_stats import RunStats
-from projections.runner import catch_up, rebuild
 from tests.e2e.helpers import SPEC
 
 

@@ -7,16 +7,18 @@ from uuid import UUID
 
 from adapters.ledger import AssayLedger, open_ledger
 from adapters.tracking import TrackingStore
+from adapters.views import catch_up, rebuild, rebuild_all
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
+from projections.base import tracking_name
+from projections.catalog import all_projections
 from projections.checklist import Checklist, normalise
 from projections.corpus import Corpus
 from projections.dataset import Dataset
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
-from projections.runner import all_projections, catch_up, rebuild, rebuild_all, tracking_name
 
 
 def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100) -> f.Receipt:

@@ -7,13 +7,13 @@ import pytest
 
 from adapters.ledger import open_ledger
 from adapters.tracking import TrackingStore
+from adapters.views import catch_up, rebuild
 from app import checklist_admin as admin
 from app.reflection import reflection_view
 from domain.checklist_book import checklist_uuid
 from domain.errors import ChecklistError, UnknownChecklistItem
 from projections.checklist import Checklist
 from projections.reflection import Reflection
-from projections.runner import catch_up, rebuild
 from tests.integration.test_projections import History
 
 GT = "ground_truth"

@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from uuid import uuid4
 
-from adapters.follower import Follower
 from adapters.ledger import envelopes, iter_envelopes, open_ledger
 from adapters.llm import LLM
 from adapters.store import Store
+from adapters.views import View
 from domain import facts as f
 from domain.ids import run_uuid
 from domain.run import Run
@@ -55,8 +55,8 @@ async def test_duplicate_deliveries_change_nothing(tmp_path: Path) -> None:
     ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     store, llm, bus = Store(ledger), LLM(), TwiceBus()
     Orchestrator(store).register(bus)
-    Generation(store, llm, Follower(ledger, Checklist.load(None))).register(bus)
-    Gating(store, llm, Follower(ledger, Corpus.load(None))).register(bus)
+    Generation(store, llm, View(ledger, Checklist)).register(bus)
+    Gating(store, llm, View(ledger, Corpus)).register(bus)
     Probing(store, llm).register(bus)
 
     spec = parse_spec(SPEC.read_text(), str(SPEC))

@@ -9,10 +9,10 @@ from uuid import uuid4
 
 import pytest
 
-from adapters.follower import Follower
 from adapters.ledger import envelopes, open_ledger
 from adapters.llm import LLM, Completion, _sha
 from adapters.store import Store
+from adapters.views import View
 from app import checklist_admin
 from domain import facts as f
 from domain.candidate import Candidate
@@ -58,7 +58,7 @@ async def pull_and_draft(store: Store, gen: Generation, spec: Spec, run_id: str,
 async def test_a_reviewer_item_reaches_the_next_author_prompt(tmp_path: Path, spec_file: str) -> None:
     ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     store, llm = Store(ledger), RecordingLLM()
-    gen = Generation(store, llm, Follower(ledger, Checklist.load(None)))
+    gen = Generation(store, llm, View(ledger, Checklist))
     spec = parse_spec((SPECS / spec_file).read_text(), spec_file)
     run_id = uuid4().hex[:12]
     await store.save(
