@@ -7,6 +7,7 @@ import sys
 import typer
 
 from cli.errors import UserError
+from domain.errors import DomainError
 
 app = typer.Typer(
     name="assay",
@@ -39,6 +40,9 @@ def main() -> None:
     except UserError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(exc.exit_code)
+    except DomainError as exc:  # a use case refused the input: nothing was recorded
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -13,8 +12,8 @@ from rich.console import Console
 
 from cli import app
 from cli.errors import UserError
-from cli.lookup import session
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.session import session
 
 checklist_app = typer.Typer(
     help="The reflection checklist authors see, per recipe; reviewers curate it.", no_args_is_help=False
@@ -78,7 +77,7 @@ def checklist(
     """Show each recipe's checklist: reviewer items, observed items with counts, retired items."""
     if ctx.invoked_subcommand is not None:
         return
-    from app.reflection import reflection_view
+    from app.checklist import reflection_view
 
     with session() as (ledger, tracking):
         view = reflection_view(ledger, tracking)
@@ -112,13 +111,7 @@ def add(
     reviewer: str = REVIEWER_OPT,
 ) -> None:
     """Add a criterion to a recipe's checklist."""
-    from app import checklist_admin
-
-    who = _who(reviewer)
-    with _admin() as ledger:
-        item_id = checklist_admin.add_item(ledger, recipe, text, who)
-        version = checklist_admin.checklist_view(ledger).version(recipe)
-    typer.echo(f"added {item_id} to the {recipe} checklist by {who} (now version {version})")
+    _change(recipe, "add", reviewer, text=text)
 
 
 @checklist_app.command("edit")
@@ -129,13 +122,7 @@ def edit(
     reviewer: str = REVIEWER_OPT,
 ) -> None:
     """Reword an active item (reviewer or observed)."""
-    from app import checklist_admin
-
-    who = _who(reviewer)
-    with _admin() as ledger:
-        checklist_admin.edit_item(ledger, recipe, item_id, text, who)
-        version = checklist_admin.checklist_view(ledger).version(recipe)
-    typer.echo(f"edited {item_id!r} in the {recipe} checklist by {who} (now version {version})")
+    _change(recipe, "edit", reviewer, item_id=item_id, text=text)
 
 
 @checklist_app.command("retire")
@@ -146,25 +133,17 @@ def retire(
     reviewer: str = REVIEWER_OPT,
 ) -> None:
     """Take an item off the list authors see (it stays in the ledger)."""
-    from app import checklist_admin
+    _change(recipe, "retire", reviewer, item_id=item_id, reason=reason)
+
+
+def _change(recipe: str, action: str, reviewer: str | None, **what: str) -> None:
+    """The page's checklist change, as the CLI's reviewer; refusals reach the user as one line (cli.main)."""
+    from app.checklist import change
 
     who = _who(reviewer)
-    with _admin() as ledger:
-        checklist_admin.retire_item(ledger, recipe, item_id, who, reason)
-        version = checklist_admin.checklist_view(ledger).version(recipe)
-    typer.echo(f"retired {item_id!r} from the {recipe} checklist by {who} (now version {version})")
-
-
-@contextmanager
-def _admin() -> Iterator[Any]:
-    """The ledger, with refused checklist commands turned into one-line user errors."""
-    from domain.errors import DomainError
-
     with session() as (ledger, _tracking):
-        try:
-            yield ledger
-        except DomainError as exc:
-            raise UserError(str(exc)) from None
+        done = change(ledger, recipe, action, who, **what)
+    typer.echo(done["message"])
 
 
 def _known(recipe: str) -> None:

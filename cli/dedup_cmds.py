@@ -7,10 +7,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from app.history import resolve
 from cli import app
 from cli.errors import UserError
-from cli.lookup import resolve, session
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.session import session
 
 
 def _runs(dataset: str, specs: dict[str, str], ledger: object, tracking: object) -> set[str] | None:

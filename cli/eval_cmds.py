@@ -10,8 +10,8 @@ from rich.console import Console
 
 from cli import app
 from cli.errors import UserError
-from cli.lookup import session
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
+from cli.session import session
 
 
 def _ci(c: dict[str, float], places: int = 3) -> str:

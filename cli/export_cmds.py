@@ -10,7 +10,7 @@ import typer
 
 from cli import app
 from cli.errors import UserError
-from cli.lookup import session
+from cli.session import session
 
 
 def _select(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> list[dict[str, Any]]:

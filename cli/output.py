@@ -11,19 +11,14 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from app.formats import coord as coord  # both faces write money and coordinates alike
+from app.formats import money as money
+
 JSON_OPT = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
 
 
 def print_json(obj: Any) -> None:
     typer.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str))
-
-
-def money(x: float) -> str:
-    return f"${x:.4f}"
-
-
-def coord(c: dict[str, str]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(c.items()))
 
 
 def make_table(title: str, columns: str, wrap: str = "", right: str = "") -> Table:

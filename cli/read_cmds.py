@@ -8,17 +8,18 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from app.history import resolve
 from cli import app
 from cli.errors import UserError
-from cli.lookup import resolve, session
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
+from cli.session import session
 
 
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
     from adapters.views import catch_up
-    from app.reflection import reflection_view
+    from app.checklist import reflection_view
     from cli.checklist_cmds import print_reflection
     from projections.run_stats import RunStats
 

@@ -36,7 +36,7 @@ class Prepared:
 def _find_run(ledger: Any, tracking: Any, text: str) -> str:
     """A run id from a full id or a unique prefix (4+ characters)."""
     from adapters.views import catch_up
-    from cli.lookup import MIN_PREFIX
+    from app.history import MIN_PREFIX
     from projections.run_stats import RunStats
 
     runs = sorted(catch_up(ledger, tracking, RunStats).runs)
@@ -56,7 +56,7 @@ def _find_run(ledger: Any, tracking: Any, text: str) -> str:
 def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurrency: int) -> Prepared:
     """Every check `assay replay` makes before it records anything; a failed one is a one-line UserError."""
     import recipes
-    from cli.lookup import session
+    from cli.session import session
     from domain.errors import SpecError
     from domain.ids import run_uuid
     from domain.spec import spec_from_dict
@@ -133,7 +133,7 @@ async def _replay(p: Prepared, concurrency: int, quiet: bool) -> tuple[Any, dict
 
 def _existing(text: str) -> tuple[Any, dict[str, Any]]:
     """``--diff``: the report of a replay run already recorded (after `assay resume`, say); starts nothing."""
-    from cli.lookup import session
+    from cli.session import session
     from domain.ids import run_uuid
     from domain.spec import spec_from_dict
     from services.replay import gate_order

@@ -8,52 +8,16 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import typer
 from rich.console import Console
 
+from app.history import candidate_history, fact_line, resolve, run_history
+from app.trace import change_lines
 from cli import app
 from cli.errors import UserError
-from cli.lookup import candidate_history, resolve, run_history, session
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
-from cli.trace import change_lines
-
-
-def _detail(row: dict[str, Any]) -> str:
-    """One line saying what a fact recorded."""
-    t = row["type"]
-    if row.get("carried_from"):  # a replay took this result over from its source: say where from
-        return f"{_detail({**row, 'carried_from': ''})} (carried from {row['carried_from']})"
-    if t == "Drafted" and row.get("origin"):
-        o = row["origin"]
-        return (
-            f"replay of candidate {o['candidate_id']} as of its fact #{o['version']} (no generation call); "
-            f"gates from {o['from_gate']} on run again"
-        )
-    if t == "Drafted":
-        return f"drafted at {coord(row['coordinate'])} (checklist v{row['checklist_version']})"
-    if t == "DraftFailed":
-        return f"draft failed: {row['reason']}"
-    if t in ("GatePassed", "ProbeRequested"):
-        return row["gate"]
-    if t == "GateFailed":
-        return f"{row['gate']}: {row['reason']}" + (f" -> repair: {row['repair']}" if row["repair"] else "")
-    if t == "Repaired":
-        return (
-            f"repair {row['attempt']} for {row['gate']}: changed {', '.join(row['diff']) or 'nothing'}; "
-            f"re-run {', '.join(row['invalidated']) or 'none'}"
-        )
-    if t == "Probed":
-        passed = ", ".join(row["passed_models"]) or "-"
-        return f"band {row['band']}, solve rate {row['solve_rate']:.2f}, passed: {passed}"
-    if t == "Rejected":
-        return f"rejected at {row['gate']}: {row['reason']}"
-    if t == "Queued":
-        return f"queued for review (band {row['band'] or '-'}, cost {money(row['cost_usd'])})"
-    if t == "VerdictGiven":
-        return f"{row['verdict']} by {row['reviewer']}" + (f": {row['reason']}" if row["reason"] else "")
-    return ""
+from cli.session import session
 
 
 def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> str:
@@ -94,7 +58,7 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
     )
     for row in h["facts"]:
         add_row(
-            facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([_detail(row), *change_lines(row)])
+            facts, row["version"], row["timestamp"][11:23], row["type"], "\n".join([fact_line(row), *change_lines(row)])
         )
         for r in row.get("receipts", []):
             add_row(
@@ -176,13 +140,6 @@ def read_payload(path: Path) -> dict[str, Any]:
     return data
 
 
-def validate_payload(recipe: str, payload: dict[str, Any], current: dict[str, Any], path: Path) -> None:
-    from recipes.conformance import payload_problems
-
-    if errors := payload_problems(recipe, payload, current):
-        raise UserError(f"{path}: invalid payload for recipe {recipe}: {'; '.join(errors)}")
-
-
 @app.command()
 def review(
     ident: str = typer.Argument(..., metavar="ID", help="Candidate id (or a unique prefix)."),
@@ -193,11 +150,8 @@ def review(
     reviewer: str = typer.Option(None, "--reviewer", help="Who decides (default: $ASSAY_REVIEWER or your user)."),
 ) -> None:
     """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
-    from eventsourcing.persistence import IntegrityError
-
-    from domain.candidate import Candidate
-    from domain.errors import NotReviewable
-    from domain.facts import Verdict, VerdictGiven
+    from app import verdicts
+    from domain.errors import InvalidInput
 
     if approve + reject + (edit is not None) != 1:
         raise UserError("give exactly one of --approve, --reject or --edit FILE")
@@ -207,28 +161,15 @@ def review(
     if not who:
         raise UserError("--reviewer must not be empty")
     edited = read_payload(edit) if edit is not None else None
+    verdict = "edit" if edited is not None else ("reject" if reject else "approve")
     with session() as (ledger, tracking):
         ref = resolve(ledger, tracking, ident)
         if ref.kind != "candidate":
             raise UserError(f"{ident!r} is run {ref.id}; review takes a candidate id (see `assay queue`)")
-        candidate: Candidate = ledger.repository.get(UUID(ref.id))
-        if candidate.status in ("approved", "declined"):
-            last = candidate.verdicts[-1]
-            raise UserError(f"candidate {ref.id} was already decided: {last.verdict} by {last.reviewer}")
-        if edited is not None:
-            validate_payload(candidate.recipe, edited, candidate.payload, edit)
-        verdict: Verdict = "edit" if edited is not None else ("reject" if reject else "approve")
         try:
-            candidate.give_verdict(VerdictGiven(verdict=verdict, reviewer=who, reason=reason.strip(), payload=edited))
-        except NotReviewable:
-            raise UserError(
-                f"candidate {ref.id} is {candidate.status}, not in the review queue; "
-                "only queued candidates take a verdict"
-            ) from None
-        try:
-            ledger.save(candidate)
-        except IntegrityError:
-            raise UserError(f"someone else decided this candidate first; see `assay show {ref.id[:8]}`") from None
+            verdicts.record(ledger, ref.id, who, verdict, reason, edited)
+        except InvalidInput as exc:
+            raise UserError(f"{edit}: {exc}" if edit is not None else str(exc)) from None
     typer.echo(f"{verdict} recorded for candidate {ref.id} by {who}")
 
 

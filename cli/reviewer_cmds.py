@@ -7,8 +7,8 @@ from rich.console import Console
 
 from cli import app
 from cli.errors import UserError
-from cli.lookup import session
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.session import session
 
 reviewer_app = typer.Typer(
     help="Reviewers and their access tokens for the review page (`assay serve review`).", no_args_is_help=True

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 
 from cli import app
-from cli.lookup import session
 from cli.output import JSON_OPT, print_json
+from cli.session import session
 
 
 @app.command()

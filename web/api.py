@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from web import checklist, reads, verdicts
+from app import checklist, review, verdicts
+from web import reads
 from web.auth import api_reviewer
 from web.errors import WebError
 
@@ -53,7 +54,7 @@ async def whoami(request: Request) -> JSONResponse:
 async def queue(request: Request) -> JSONResponse:
     await api_reviewer(request)
     state = request.app.state
-    data = await run_in_threadpool(reads.queue, state.ledger, state.tracking, reads.Filters.of(request.query_params))
+    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, review.Filters.of(request.query_params))
     return _json({"count": len(data["items"]), **data})
 
 

@@ -18,8 +18,9 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters import logs
+from domain.errors import DomainError
 from web import api, pages
-from web.errors import WebError
+from web.errors import WebError, refusal
 
 HERE = Path(__file__).resolve().parent
 log = logs.get("assay.web")
@@ -67,8 +68,8 @@ def templates() -> Jinja2Templates:
 
 
 async def refused(request: Request, exc: Exception) -> Response:
-    """A WebError as JSON under /api, else as the page's error view."""
-    assert isinstance(exc, WebError)
+    """A WebError (or a use case's domain error) as JSON under /api, else as the page's error view."""
+    exc = refusal(exc)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.message}, status_code=exc.status)
     context = {"message": exc.message, "status": exc.status, "flash": "", "csrf": ""}
@@ -104,7 +105,7 @@ def create_app(store_url: str | None = None) -> Starlette:
         *pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={WebError: refused})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={WebError: refused, DomainError: refused})
     app.state.secret = secrets.token_bytes(32)
     app.state.templates = templates()
     app.add_middleware(SecurityHeaders)

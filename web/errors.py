@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import Conflict, DomainError, NotFound
+
 
 class WebError(Exception):
     """A request refused with ``status`` and a message that says what was wrong."""
@@ -10,3 +12,16 @@ class WebError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def refusal(exc: Exception) -> WebError:
+    """A use case's domain error as the HTTP refusal it means: 404 unknown, 409 conflicting, else 422."""
+    if isinstance(exc, WebError):
+        return exc
+    if isinstance(exc, NotFound):
+        return WebError(404, str(exc))
+    if isinstance(exc, Conflict):
+        return WebError(409, str(exc))
+    if isinstance(exc, DomainError):
+        return WebError(422, str(exc))
+    raise exc

@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from app import checklist, review, verdicts
 from domain.checklist_book import MAX_TEXT as MAX_ITEM_TEXT
-from web import auth, checklist, reads, verdicts
-from web.errors import WebError
+from domain.errors import DomainError
+from web import auth, checklist_layout, reads
+from web.errors import WebError, refusal
 from web.render import as_json
 
 FLASH = "assay_flash"
@@ -71,14 +73,14 @@ async def queue_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
         return _to_login(request)
-    filters = reads.Filters.of(request.query_params)
+    filters = review.Filters.of(request.query_params)
     state = request.app.state
-    data = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
+    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
     reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
     return _page(
         request,
         "queue.html",
-        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist.summary(reflection)},
+        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)},
     )
 
 
@@ -90,10 +92,10 @@ def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
     return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
 
 
-async def _point_context(request: Request, point_id: str, filters: reads.Filters) -> dict[str, Any]:
+async def _point_context(request: Request, point_id: str, filters: review.Filters) -> dict[str, Any]:
     state = request.app.state
     data = await run_in_threadpool(reads.point, state.ledger, point_id)
-    listed = await run_in_threadpool(reads.queue, state.ledger, state.tracking, filters)
+    listed = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
     ids = [q["candidate_id"] for q in listed["items"]]
     prev_id, next_id = _neighbours(ids, point_id)
     return {
@@ -113,7 +115,7 @@ async def point_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
         return _to_login(request)
-    filters = reads.Filters.of(request.query_params)
+    filters = review.Filters.of(request.query_params)
     context = await _point_context(request, request.path_params["point_id"], filters)
     return _page(request, "point.html", {"reviewer": who, **context})
 
@@ -126,7 +128,7 @@ async def verdict_form(request: Request) -> Response:
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     point_id = request.path_params["point_id"]
-    filters = reads.Filters.of(form)
+    filters = review.Filters.of(form)
     verdict, reason, payload = (str(form.get(k, "")) for k in ("verdict", "reason", "payload"))
     context = await _point_context(request, point_id, filters)
     try:
@@ -139,9 +141,10 @@ async def verdict_form(request: Request) -> Response:
             reason,
             payload if verdict == "edit" else None,
         )
-    except WebError as exc:
+    except (WebError, DomainError) as refused:
+        exc = refusal(refused)
         if exc.status == 404:
-            raise
+            raise exc from None
         context.update(
             error=exc.message,
             reason_text=reason,
@@ -162,7 +165,7 @@ async def _checklist_page(
     data = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
     context = {
         "reviewer": who,
-        "recipes": checklist.page(data),
+        "recipes": checklist_layout.page(data),
         "error": error,
         "posted": posted or {},
         "max_text": MAX_ITEM_TEXT,
@@ -189,7 +192,8 @@ async def checklist_form(request: Request) -> Response:
     posted = {k: str(form.get(k, "")) for k in ("item_id", "text", "reason")}
     try:
         done = await run_in_threadpool(checklist.change, request.app.state.ledger, recipe, action, who, **posted)
-    except WebError as exc:
+    except (WebError, DomainError) as refused:
+        exc = refusal(refused)
         return await _checklist_page(
             request, who, exc.status, exc.message, {"recipe": recipe, "action": action, **posted}
         )

@@ -12,6 +12,7 @@ import pytest
 
 from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
+from domain.errors import Conflict
 from domain.ids import candidate_uuid
 from tests.integration.test_projections import History, build_scenario
 
@@ -162,7 +163,6 @@ def test_a_concurrent_verdict_wins_and_ours_is_refused(
     from typer.testing import CliRunner
 
     from cli import app, review_cmds  # noqa: F401  (registers the commands)
-    from cli.errors import UserError
 
     h = History(sqlite_url)
     h.start("r1")
@@ -179,8 +179,8 @@ def test_a_concurrent_verdict_wins_and_ours_is_refused(
 
     monkeypatch.setattr(AssayLedger, "save", save_after_a_rival)
     result = CliRunner().invoke(app, ["review", cid("r1", 0), "--approve"], standalone_mode=False)
-    assert isinstance(result.exception, UserError)
-    assert "someone else decided this candidate first" in str(result.exception)
+    assert isinstance(result.exception, Conflict)
+    assert "someone else decided this point first (reject by eve)" in str(result.exception)
     monkeypatch.undo()
     verdicts = h.ledger.repository.get(candidate_uuid("r1", 0)).verdicts
     assert [(v.verdict, v.reviewer) for v in verdicts] == [("reject", "eve")]

@@ -8,8 +8,8 @@ import pytest
 from adapters.ledger import open_ledger
 from adapters.tracking import TrackingStore
 from adapters.views import catch_up, rebuild
-from app import checklist_admin as admin
-from app.reflection import reflection_view
+from app import checklist as admin
+from app.checklist import reflection_view
 from domain.checklist_book import checklist_uuid
 from domain.errors import ChecklistError, UnknownChecklistItem
 from projections.checklist import Checklist

@@ -13,7 +13,7 @@ from adapters.ledger import envelopes, open_ledger
 from adapters.llm import LLM, Completion, _sha
 from adapters.store import Store
 from adapters.views import View
-from app import checklist_admin
+from app import checklist
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.coordinates import coordinates
@@ -74,7 +74,7 @@ async def test_a_reviewer_item_reaches_the_next_author_prompt(tmp_path: Path, sp
     assert first.checklist_version == 0
     assert "Commonly missed" not in llm.author_calls[0]["messages"][-1]["content"]
 
-    checklist_admin.add_item(ledger, spec.recipe, ITEM, "ana")
+    checklist.add_item(ledger, spec.recipe, ITEM, "ana")
     second = await pull_and_draft(store, gen, spec, run_id, 1)
     assert second.checklist_version == first.checklist_version + 1
     assert second.facts[0].checklist_version == 1  # recorded on the Drafted (or DraftFailed) fact itself
@@ -89,6 +89,6 @@ async def test_a_reviewer_item_reaches_the_next_author_prompt(tmp_path: Path, sp
         expected = gt_prompts.author(coordinate["topic"], coordinate["difficulty"], [ITEM], [], extra)
         assert call["messages"] == expected
 
-    checklist_admin.retire_item(ledger, spec.recipe, "R1", "bo")
+    checklist.retire_item(ledger, spec.recipe, "R1", "bo")
     third = await pull_and_draft(store, gen, spec, run_id, 2)
     assert third.checklist_version == 2 and ITEM not in llm.author_calls[2]["messages"][-1]["content"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.trace import annotate_repairs, change_lines
+from app.trace import annotate_repairs, change_lines
 
 
 def test_repairs_and_edits_show_what_they_changed() -> None:

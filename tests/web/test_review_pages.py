@@ -7,10 +7,11 @@ import re
 import pytest
 
 from adapters.ledger import AssayLedger, open_ledger
+from app import verdicts
 from domain import facts as f
+from domain.errors import Conflict
 from tests.web.helpers import EVIL, Browser, Served, craft_point, csrf
-from web import verdicts
-from web.errors import WebError
+from web.errors import refusal
 
 
 def test_pages_need_a_session_and_a_valid_token(served: Served) -> None:
@@ -94,10 +95,10 @@ def test_a_verdict_that_loses_the_race_to_save_is_refused(served: Served, monkey
 
     ledger = open_ledger(served.store_url)
     monkeypatch.setattr(AssayLedger, "save", save_after_a_rival)
-    with pytest.raises(WebError) as refused:
+    with pytest.raises(Conflict) as refused:  # the page and the API answer it with 409 (web.errors.refusal)
         verdicts.record(ledger, point, "ana", "approve")
     monkeypatch.undo()
-    assert refused.value.status == 409
-    assert refused.value.message.startswith("someone else decided this point first (reject by bob)")
+    assert refusal(refused.value).status == 409
+    assert str(refused.value).startswith("someone else decided this point first (reject by bob)")
     assert [(v.verdict, v.reviewer) for v in served.verdicts(point)] == [("reject", "bob")]
     ledger.close()
