@@ -17,7 +17,7 @@ from adapters.ledger import AssayLedger
 from app.history import load_candidate
 from domain.errors import Conflict, InvalidInput, NotFound, NotReviewable
 from domain.facts import VerdictGiven, is_verdict
-from recipes.conformance import payload_problems
+from recipes import payload_problems
 
 log = logs.get("assay.review")
 MAX_REASON = 4000

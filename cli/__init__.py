@@ -7,15 +7,8 @@ import sys
 import typer
 
 from cli.errors import UserError
+from cli.root import app
 from domain.errors import DomainError
-
-app = typer.Typer(
-    name="assay",
-    help="Assay: a factory for synthetic evaluation data that holds up.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
 
 def _register() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from cli import app
 from cli.errors import UserError
+from cli.root import app
 
 
 @app.command()

@@ -10,9 +10,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.root import app
 from cli.session import session
 
 checklist_app = typer.Typer(

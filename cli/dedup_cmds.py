@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 
 from app.history import resolve
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.root import app
 from cli.session import session
 
 

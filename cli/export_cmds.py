@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
-from cli import app
 from cli.errors import UserError
+from cli.root import app
 from cli.session import session
 
 

@@ -9,9 +9,9 @@ from rich.console import Console
 from rich.text import Text
 
 from app.history import resolve
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
+from cli.root import app
 from cli.session import session
 
 

@@ -10,10 +10,10 @@ from uuid import uuid4
 
 import typer
 
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, print_json
 from cli.replay_view import print_report, report
+from cli.root import app
 from cli.run_cmds import MODEL_FAILURE_EXIT, _load_spec, _started_runtime, _watch, console
 
 if TYPE_CHECKING:

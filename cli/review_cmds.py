@@ -14,9 +14,9 @@ from rich.console import Console
 
 from app.history import candidate_history, fact_line, resolve, run_history
 from app.trace import change_lines
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
+from cli.root import app
 from cli.session import session
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from cli import app
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, print_json
+from cli.root import app
 from cli.session import session
 
 reviewer_app = typer.Typer(

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli import app
 from cli.errors import UserError
+from cli.root import app
 
 console = Console()
 DEMO_SPEC = Path(__file__).resolve().parents[1] / "specs" / "arithmetic.toml"

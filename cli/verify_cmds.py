@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 import typer
 from rich.console import Console
 
-from cli import app
 from cli.output import JSON_OPT, print_json
+from cli.root import app
 from cli.session import session
 
 

@@ -107,3 +107,12 @@ def recipe_info(recipe: Any) -> RecipeInfo:
     """The registry name and construction arguments a recipe was built with."""
     info = getattr(recipe, _INFO_ATTR, None)
     return info if isinstance(info, RecipeInfo) else RecipeInfo(name=str(getattr(recipe, "name", "?")))
+
+
+def payload_problems(recipe: str, payload: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """What keeps ``payload`` (a reviewer's edit) from being a valid ``recipe`` payload. Where the recipe is not
+    installed, at least every field the point had (``current``) must still be there."""
+    try:
+        return [str(p) for p in get(recipe).validate(payload)]
+    except Exception:  # recipe not installed here (an unknown name, or a plug-in that fails to load)
+        return [f"missing field {k!r}" for k in sorted(set(current) - set(payload))]

@@ -54,14 +54,3 @@ def render_point(recipe: Any, payload: dict[str, Any], details: dict[str, dict[s
     """The reviewer's view of a point: ``render_results`` when the recipe shows gate details, else ``render``."""
     extended = getattr(recipe, "render_results", None)
     return str(extended(payload, details)) if callable(extended) else str(recipe.render(payload))
-
-
-def payload_problems(recipe: str, payload: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """What keeps ``payload`` (a reviewer's edit) from being a valid ``recipe`` payload. Where the recipe is not
-    installed, at least every field the point had (``current``) must still be there."""
-    import recipes
-
-    try:
-        return [str(p) for p in recipes.get(recipe).validate(payload)]
-    except Exception:  # recipe not installed here (an unknown name, or a plug-in that fails to load)
-        return [f"missing field {k!r}" for k in sorted(set(current) - set(payload))]

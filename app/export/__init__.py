@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.export.errors import ExportError
+
+__all__ = ["FORMATS", "ExportError", "check", "export", "render"]
+
 FORMATS = ("jsonl", "parquet", "hf", "inspect")
 TO_STDOUT = ("jsonl", "inspect")  # text formats may go to stdout; parquet is binary and hf a folder
-
-
-class ExportError(ValueError):
-    """Bad export input or an unwritable output: nothing was written."""
 
 
 def check_format(fmt: str) -> None:

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from app.export import ExportError
+from app.export.errors import ExportError
 
 
 def _umask() -> int:
