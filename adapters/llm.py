@@ -7,10 +7,10 @@ import importlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from domain.facts import Receipt
+from recipes.base import Completion
 
 DEFAULT_PROVIDERS = "panel.provider"
 
@@ -21,12 +21,6 @@ class ModelError(Exception):
     def __init__(self, message: str, receipt: Receipt) -> None:
         super().__init__(message)
         self.receipt = receipt
-
-
-@dataclass(frozen=True)
-class Completion:
-    text: str
-    receipt: Receipt
 
 
 def _sha(data: Any) -> str:

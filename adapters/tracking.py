@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from adapters.ledger import store_env
+from adapters.ledger import LedgerUnavailable, store_env
 
 _DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
 
@@ -77,3 +77,11 @@ class TrackingStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def open_tracking(store_url: str) -> TrackingStore:
+    """The tracking store beside the ledger at ``store_url``; LedgerUnavailable with a message naming why."""
+    try:
+        return TrackingStore(store_url)
+    except Exception as exc:
+        raise LedgerUnavailable(f"cannot open the tracking store: {type(exc).__name__}: {exc}") from None

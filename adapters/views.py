@@ -20,7 +20,6 @@ from typing import Generic, TypeVar
 from adapters.ledger import AssayLedger, iter_envelopes
 from adapters.tracking import TrackingStore
 from projections.base import Projection, tracking_name
-from projections.catalog import all_projections
 
 SAVE_EVERY = 10_000  # envelopes between intermediate saves, so a long catch-up keeps its progress
 
@@ -87,6 +86,8 @@ def rebuild_all(
     ledger: AssayLedger, tracking: TrackingStore, classes: Iterable[type[Projection]] | None = None
 ) -> dict[str, Projection]:
     """Rebuild every projection (default: ``all_projections()``) from zero; returns them by name."""
+    from projections.catalog import all_projections  # here: every projection module, only when rebuilding all
+
     classes = all_projections() if classes is None else classes
     return {cls.name: rebuild(ledger, tracking, cls) for cls in classes}
 

@@ -11,11 +11,13 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from adapters import bootstrap, logs
+from adapters import logs
 from adapters.bus import Bus, BusUnavailable
 from adapters.config import Settings
+from adapters.ledger import open_ledger
 from adapters.llm import LLM
 from adapters.store import Store
+from adapters.tracking import open_tracking
 from adapters.views import View
 
 if TYPE_CHECKING:
@@ -46,8 +48,8 @@ class Runtime:
     async def start(self) -> None:
         # Ledger calls run in threads; the default pool (cores + 4) would queue them behind each other.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="ledger"))
-        self.ledger = await asyncio.to_thread(bootstrap.ledger, self.settings)
-        self.tracking = await asyncio.to_thread(bootstrap.tracking, self.settings)
+        self.ledger = await asyncio.to_thread(open_ledger, self.settings.store_url)
+        self.tracking = await asyncio.to_thread(open_tracking, self.settings.store_url)
         self.store = Store(self.ledger)
         url = self.settings.nats_url
         if url is None:

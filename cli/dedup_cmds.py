@@ -7,23 +7,25 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from app.history import resolve
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, print_json
 from cli.root import app
 from cli.session import session
 
 
-def _runs(dataset: str, specs: dict[str, str], ledger: object, tracking: object) -> set[str] | None:
+def _runs(dataset: str, specs: dict[str, str], ledger: Any, tracking: Any) -> set[str] | None:
     """The run ids a --dataset value names: 'all' (None), a spec name, or a run id (or unique prefix)."""
+    from app.history import resolve
+    from domain.errors import DomainError
+
     if dataset == "all":
         return None
     named = {run_id for run_id, spec in specs.items() if spec == dataset}
     if named:
         return named
     try:
-        ref = resolve(ledger, tracking, dataset)  # type: ignore[arg-type]
-    except UserError:
+        ref = resolve(ledger, tracking, dataset)
+    except DomainError:
         raise UserError(
             f"--dataset {dataset!r}: no spec or run of that name (give a spec name, a run id or 'all')"
         ) from None

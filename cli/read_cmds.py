@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from app.history import resolve
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 from cli.root import app
@@ -81,6 +80,7 @@ def queue(
 ) -> None:
     """The review queue: candidates waiting for a human verdict, oldest first."""
     from adapters.views import catch_up
+    from app.history import resolve
     from projections.review_queue import ReviewQueue
 
     with session() as (ledger, tracking):

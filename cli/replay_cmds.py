@@ -3,150 +3,56 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from uuid import uuid4
+from typing import Any
 
 import typer
 
 from cli.errors import UserError
 from cli.output import JSON_OPT, print_json
-from cli.replay_view import print_report, report
 from cli.root import app
-from cli.run_cmds import MODEL_FAILURE_EXIT, _load_spec, _started_runtime, _watch, console
-
-if TYPE_CHECKING:
-    from domain.run import Run
+from cli.running import MODEL_FAILURE_EXIT, console, load_spec, started_runtime, watch
 
 
-@dataclass
-class Prepared:
-    """A checked replay, ready to record: nothing is written until every check has passed."""
-
-    source: Any  # the source Run
-    spec: Any
-    recipe_args: dict[str, Any]
-    from_gate: str
-    order: list[str]
-    carried: int
-    skipped: list[str] = field(default_factory=list)  # failed drafts: nothing to re-gate
-
-
-def _find_run(ledger: Any, tracking: Any, text: str) -> str:
-    """A run id from a full id or a unique prefix (4+ characters)."""
-    from adapters.views import catch_up
-    from app.history import MIN_PREFIX
-    from projections.run_stats import RunStats
-
-    runs = sorted(catch_up(ledger, tracking, RunStats).runs)
-    wanted = text.strip()
-    if wanted in runs:
-        return wanted
-    if len(wanted) < MIN_PREFIX:
-        raise UserError(f"run id {wanted!r} is too short: give a full id or at least {MIN_PREFIX} characters")
-    found = [r for r in runs if r.startswith(wanted.lower())]
-    if not found:
-        raise UserError(f"no run with id {wanted!r} (assay status lists the runs)")
-    if len(found) > 1:
-        raise UserError(f"run id {wanted!r} is ambiguous: it matches {', '.join(found[:10])}; give more characters")
-    return found[0]
-
-
-def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurrency: int) -> Prepared:
-    """Every check `assay replay` makes before it records anything; a failed one is a one-line UserError."""
-    import recipes
+def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurrency: int) -> Any:
+    """Every check `assay replay` makes before it records anything (app.replay.prepare)."""
+    from app import replay
     from cli.session import session
-    from domain.errors import SpecError
-    from domain.ids import run_uuid
-    from domain.spec import spec_from_dict
-    from services.replay import gate_order, plan, skipped
 
-    if concurrency < 1:
-        raise UserError(f"--concurrency must be at least 1 (got {concurrency})")
+    spec = load_spec(spec_path) if spec_path is not None else None
     with session() as (ledger, tracking):
-        source: Run = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
-        if source.completed is None:
-            raise UserError(
-                f"run {source.run_id} is still running ({len(source.settled)}/{source.attempts} settled); "
-                f"replay it once it completes (assay resume {source.run_id} finishes it)"
-            )
-        spec = _load_spec(spec_path) if spec_path is not None else spec_from_dict(source.spec)
-        if spec.recipe != source.recipe:
-            raise UserError(
-                f"{spec_path}: recipe {spec.recipe!r}, but run {source.run_id} used {source.recipe!r}; "
-                "a replay re-gates with the same recipe"
-            )
-        try:
-            recipe, order = gate_order(spec)
-        except SpecError as exc:
-            raise UserError(f"run {source.run_id}: {exc}") from None
-        gate = from_gate or order[0]
-        if gate not in order:
-            raise UserError(f"unknown gate {gate!r} for recipe {spec.recipe}; its gates, in order: {', '.join(order)}")
-        planned = plan(ledger, source, order, gate)
-        if not planned:
-            raise UserError(f"run {source.run_id} has no drafted candidates to replay")
-        return Prepared(
-            source, spec, recipes.recipe_info(recipe).args, gate, order, len(planned), skipped(source, planned)
-        )
+        return replay.prepare(ledger, tracking, text, from_gate, spec, str(spec_path), concurrency)
 
 
-async def _replay(p: Prepared, concurrency: int, quiet: bool) -> tuple[Any, dict[str, Any]]:
+async def _replay(p: Any, concurrency: int, quiet: bool) -> tuple[Any, dict[str, Any]]:
     """Record the replay run, let the services carry and re-gate its drafts, then compare with the source."""
-    from domain import facts as f
-    from domain.ids import run_uuid
-    from domain.run import Run
-    from domain.spec import spec_to_dict
+    from app import replay
 
-    runtime = await _started_runtime()
+    runtime = await started_runtime()
     try:
-        run_id = uuid4().hex[:12]
-        policy = f.Policy(mode="attempts", target=p.carried, concurrency=concurrency)
-        # The source's seed, whatever --spec says: gates and probe must be seeded as the source's were.
-        started = f.RunStarted(
-            run_id=run_id,
-            spec_name=p.spec.name,
-            recipe=p.spec.recipe,
-            spec=spec_to_dict(p.spec),
-            policy=policy,
-            seed=p.source.seed,
-            recipe_args=p.recipe_args,
-            replay_of=p.source.run_id,
-            from_gate=p.from_gate,
-        )
-        await runtime.store.save(Run.start(run_uuid(run_id), started))
+        started = await replay.start(runtime.store, p, concurrency)
         if not quiet:
             skipped = f" ({len(p.skipped)} failed drafts not carried)" if p.skipped else ""
             console.print(
-                f"run {run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} recorded "
+                f"run {started.run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} recorded "
                 f"drafts{skipped}; no generation call",
                 markup=False,
             )
-        run = await _watch(runtime, run_id, quiet)
+        run = await watch(runtime, started.run_id, quiet)
         if run.completed is None:
             return run, {}
-        return run, await asyncio.to_thread(report, runtime.ledger, p.source, run, p.order)
+        return run, await asyncio.to_thread(replay.report, runtime.ledger, p.source, run, p.order)
     finally:
         await runtime.stop()
 
 
 def _existing(text: str) -> tuple[Any, dict[str, Any]]:
-    """``--diff``: the report of a replay run already recorded (after `assay resume`, say); starts nothing."""
+    """``--diff``: the report of a replay run already recorded; starts nothing."""
+    from app import replay
     from cli.session import session
-    from domain.ids import run_uuid
-    from domain.spec import spec_from_dict
-    from services.replay import gate_order
 
     with session() as (ledger, tracking):
-        run: Run = ledger.repository.get(run_uuid(_find_run(ledger, tracking, text)))
-        if not run.replay_of:
-            raise UserError(f"run {run.run_id} is not a replay; --diff compares a replay run with its source")
-        if run.completed is None:
-            raise UserError(f"replay {run.run_id} is still running; continue it with: assay resume {run.run_id}")
-        source: Run = ledger.repository.get(run_uuid(run.replay_of))
-        _, order = gate_order(spec_from_dict(run.spec))
-        return run, report(ledger, source, run, order)
+        return replay.existing(ledger, tracking, text)
 
 
 @app.command()
@@ -194,3 +100,36 @@ def replay(
             err=True,
         )
         raise typer.Exit(MODEL_FAILURE_EXIT)
+
+
+def print_report(r: dict[str, Any]) -> None:
+    """The report as text: the three lists, then the gate versions."""
+    say = console.print
+    admitted, rejected, same = r["newly_admitted"], r["newly_rejected"], r["unchanged"]
+    say(
+        f"replay {r['run_id']} of run {r['replay_of']} from gate {r['from_gate']}: {r['carried']} recorded drafts, "
+        f"{r['completed']}",
+        markup=False,
+    )
+    say(f"newly admitted: {len(admitted)}", style="bold")
+    for x in admitted:
+        say(
+            f"  #{x['index']} {x['replay_id'][:8]} (source {x['source_id'][:8]} was rejected at {x['source_gate']}: "
+            f"{x['source_reason']})",
+            markup=False,
+        )
+    say(f"newly rejected: {len(rejected)}", style="bold")
+    for x in rejected:
+        say(
+            f"  #{x['index']} {x['replay_id'][:8]} (source {x['source_id'][:8]} {x['source_status']}) rejected at "
+            f"{x['gate']}: {x['reason']}",
+            markup=False,
+        )
+    by_gate = ", ".join(f"{k} {v}" for k, v in same["by_gate"].items()) or "none"
+    note = f"; {same['reason_changed']} rejected for another reason" if same["reason_changed"] else ""
+    say(f"unchanged: {same['count']} ({by_gate}{note})", style="bold", markup=False)
+    say("gate versions (this replay / the source):", style="bold")
+    for v in r["gate_versions"]:
+        source = v["source"] or "none recorded"
+        how = f"re-run   {v['version'] or '-'} / {source}" if v["rerun"] else f"carried  {source}"
+        say(f"  {v['gate']:<14} {how}", markup=False)

@@ -12,8 +12,6 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from app.history import candidate_history, fact_line, resolve, run_history
-from app.trace import change_lines
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 from cli.root import app
@@ -33,6 +31,9 @@ def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | 
 
 
 def _show_candidate(h: dict[str, Any], console: Console) -> None:
+    from app.history import fact_line
+    from app.trace import change_lines
+
     console.print(
         f"candidate {h['candidate_id']}  status {h['status']}  cost {money(h['cost_usd'])}", style="bold", markup=False
     )
@@ -113,6 +114,8 @@ def show(
     as_json: bool = JSON_OPT,
 ) -> None:
     """A candidate's full history from the ledger (spec, coordinate, facts, receipts, probe, verdicts), or a run."""
+    from app.history import candidate_history, resolve, run_history
+
     with session() as (ledger, tracking):
         ref = resolve(ledger, tracking, ident)
         h = candidate_history(ledger, ref.id) if ref.kind == "candidate" else run_history(ledger, tracking, ref.id)
@@ -151,6 +154,7 @@ def review(
 ) -> None:
     """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
     from app import verdicts
+    from app.history import resolve
     from domain.errors import InvalidInput
 
     if approve + reject + (edit is not None) != 1:

@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections import Counter
 from pathlib import Path
-from uuid import uuid4
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.errors import UserError
 from cli.root import app
-
-console = Console()
-DEMO_SPEC = Path(__file__).resolve().parents[1] / "specs" / "arithmetic.toml"
-
-
-def _load_spec(path: Path):  # noqa: ANN202
-    import recipes
-    from domain.errors import SpecError
-    from domain.spec import parse_spec
-
-    if not path.is_file():
-        raise UserError(f"spec file not found: {path}")
-    try:
-        spec = parse_spec(path.read_text(encoding="utf-8"), source=str(path))
-        recipes.get(spec.recipe, **spec.recipe_options)
-    except SpecError as exc:
-        message = str(exc)
-        raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
-    return spec
+from cli.running import DEMO_SPEC, MODEL_FAILURE_EXIT, console, load_spec, started_runtime, watch
 
 
 def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
@@ -49,60 +28,6 @@ def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, 
     if until_accepted is not None:
         return Policy(mode="until_accepted", target=until_accepted, concurrency=concurrency, max_cost=max_cost)
     return Policy(mode="attempts", target=attempts or 10, concurrency=concurrency, max_cost=max_cost)
-
-
-async def _started_runtime():  # noqa: ANN202
-    from adapters.bus import BusUnavailable
-    from adapters.config import load_settings
-    from adapters.ledger import LedgerUnavailable
-    from app.runtime import Runtime
-
-    runtime = Runtime(load_settings())
-    try:
-        await runtime.start()
-    except (LedgerUnavailable, BusUnavailable) as exc:
-        raise UserError(str(exc)) from None
-    return runtime
-
-
-async def _watch(runtime, run_id: str, quiet: bool):  # noqa: ANN001, ANN202
-    """Show progress until the run completes (or Ctrl-C / SIGTERM, after which `assay resume` continues)."""
-    from domain.ids import run_uuid
-    from domain.policy import attempt_ceiling
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    run = await runtime.store.run(run_uuid(run_id))
-    total = run.policy.target if run.policy.mode == "until_accepted" else attempt_ceiling(run.policy)
-    columns = [
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TextColumn("{task.fields[stats]}"),
-        TimeElapsedColumn(),
-    ]
-    with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
-        label = "accepted" if run.policy.mode == "until_accepted" else "settled"
-        task = progress.add_task(f"run {run_id} {label}", total=total, stats="")
-        while not stop.is_set():
-            run = await runtime.store.run(run_uuid(run_id))
-            done = run.queued if run.policy.mode == "until_accepted" else len(run.settled)
-            stats = f"queued {run.queued}  rejected {run.rejected}  in flight {run.in_flight}  ${run.cost_usd:.4f}"
-            progress.update(task, completed=done, stats=stats)
-            if run.completed is not None:
-                break
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=0.25)
-            except TimeoutError:
-                pass
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(sig)
-    return run
-
-
-MODEL_FAILURE_EXIT = 3
 
 
 def _summary(run) -> int:  # noqa: ANN001
@@ -140,33 +65,17 @@ def _summary(run) -> int:  # noqa: ANN001
 
 
 async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
-    import recipes
-    from domain import facts as f
-    from domain.ids import run_uuid
-    from domain.run import Run
-    from domain.spec import spec_to_dict
-    from services.roles import stable_seed
+    from app import runs
 
-    recipe_args = recipes.recipe_info(recipes.get(spec.recipe, **spec.recipe_options)).args
-    runtime = await _started_runtime()
+    runtime = await started_runtime()
     try:
-        run_id = uuid4().hex[:12]
-        started = f.RunStarted(
-            run_id=run_id,
-            spec_name=spec.name,
-            recipe=spec.recipe,
-            spec=spec_to_dict(spec),
-            policy=policy,
-            seed=seed if seed is not None else stable_seed(spec.seed, run_id),  # unseeded: every run its own
-            recipe_args=recipe_args,
-        )
-        await runtime.store.save(Run.start(run_uuid(run_id), started))
+        started = await runs.start(runtime.store, spec, policy, seed)
         if not quiet:
             console.print(
-                f"run {run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
+                f"run {started.run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
                 f"seed {started.seed}"
             )
-        return await _watch(runtime, run_id, quiet)
+        return await watch(runtime, started.run_id, quiet)
     finally:
         await runtime.stop()
 
@@ -187,7 +96,7 @@ def run(
     from adapters import logs
 
     logs.configure()
-    spec = _load_spec(spec_path)
+    spec = load_spec(spec_path)
     policy = _policy(attempts, until_accepted, concurrency, max_cost)
     raise typer.Exit(_summary(asyncio.run(_run_to_completion(spec, policy, seed, quiet))))
 
@@ -202,11 +111,11 @@ def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet
     async def go():  # noqa: ANN202
         from domain.ids import run_uuid
 
-        runtime = await _started_runtime()
+        runtime = await started_runtime()
         try:
             if await runtime.store.find(run_uuid(run_id)) is None:
                 raise UserError(f"no run with id {run_id!r}")
-            return await _watch(runtime, run_id, quiet)
+            return await watch(runtime, run_id, quiet)
         finally:
             await runtime.stop()
 
@@ -246,7 +155,7 @@ def demo(
     from adapters import logs
 
     logs.configure()
-    spec = _load_spec(spec_path)
+    spec = load_spec(spec_path)
     console.print(
         "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
         "(a deterministic stand-in for hosted models).\n"

@@ -12,13 +12,12 @@ from domain.facts import Receipt
 from domain.spec import Spec
 
 
-class Completion(Protocol):
-    """A model's reply and its receipt (read-only: adapters.llm's is a frozen dataclass)."""
+@dataclass(frozen=True)
+class Completion:
+    """A model's reply and the receipt of the call that made it (what adapters.llm returns)."""
 
-    @property
-    def text(self) -> str: ...
-    @property
-    def receipt(self) -> Receipt: ...
+    text: str
+    receipt: Receipt
 
 
 class ModelCaller(Protocol):

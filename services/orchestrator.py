@@ -1,6 +1,6 @@
 """Orchestrator: pulls the lever per the run's policy and settles candidates as they finish.
 
-A replay run pulls no lever: it carries its source's recorded drafts in instead (services.replay), as many at a
+A replay run pulls no lever: it carries its source's recorded drafts in instead (services.carry), as many at a
 time as the policy's window allows, so nothing is generated.
 """
 
@@ -22,7 +22,7 @@ from domain.coordinates import coordinates
 from domain.ids import candidate_uuid, run_uuid
 from domain.policy import RunState, attempt_ceiling, decide
 from domain.run import Run
-from services.replay import Planned, carried, gate_order, plan
+from services.carry import Planned, carried, gate_order, plan
 
 if TYPE_CHECKING:
     from adapters.bus import Consumers

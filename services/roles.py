@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.llm import LLM, Completion
+from adapters.llm import LLM
 from domain.spec import Spec
-from recipes.base import Context, CorpusEntry, NoveltyTools
+from recipes.base import Completion, Context, CorpusEntry, NoveltyTools
 
 _FALLBACK = {"repairer": "author", "judge": "author", "writer": "author"}
 

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.ledger import envelopes, open_ledger
-from adapters.llm import LLM, Completion, _sha
+from adapters.llm import LLM, _sha
 from adapters.store import Store
 from adapters.views import View
 from app import checklist
@@ -21,6 +21,7 @@ from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
 from domain.spec import Spec, parse_spec, spec_to_dict
 from projections.checklist import Checklist
+from recipes.base import Completion
 from recipes.ground_truth import prompts as gt_prompts
 from services.generation import Generation
 

@@ -7,8 +7,8 @@ from domain.candidate import Candidate
 from domain.ids import candidate_uuid, run_uuid
 from domain.replay import Carry
 from domain.run import Run
+from services.carry import Planned
 from services.orchestrator import Orchestrator
-from services.replay import Planned
 
 GATE = "difficulty"
 
