@@ -136,8 +136,8 @@ def serve(
 ) -> None:
     """Run services until SIGINT/SIGTERM (scale out by starting more processes against one NATS and store)."""
     from adapters import logs
-    from cli.review_page import chosen_services
-    from cli.review_page import serve as serve_here
+    from cli.serving import chosen_services
+    from cli.serving import serve as serve_here
 
     logs.configure()
     serve_here(chosen_services(names, only), host, port)
@@ -170,7 +170,7 @@ def demo(
             "[bold]assay status[/bold], [bold]assay export --format parquet -o points.parquet[/bold]"
         )
     else:
-        from cli.review_page import open_review_page
+        from cli.serving import open_review_page
 
         open_review_page("127.0.0.1", port)
     raise typer.Exit(code)
