@@ -44,7 +44,9 @@ _encoder = msgspec.json.Encoder()
 class Consumers(Protocol):
     """Where a service registers its handlers: a ``Bus``, or a test's stand-in for one."""
 
-    def consume(self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int = 8) -> None: ...
+    def consume(
+        self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int | None = None
+    ) -> None: ...
 
 
 class BusUnavailable(Exception):
@@ -69,9 +71,10 @@ async def _raw_body(msg: Any) -> bytes:
 class Bus:
     """One NATS connection: a FastStream broker for consumers plus its JetStream context for publishing."""
 
-    def __init__(self, url: str, stream: str = "ASSAY") -> None:
+    def __init__(self, url: str, stream: str = "ASSAY", workers: int = 16) -> None:
         self.url = url
         self.stream = stream
+        self.workers = workers  # a consumer's handlers at once, unless it asks for its own number
         self._last_error: Exception | None = None
         self._broker = NatsBroker(
             url,
@@ -135,8 +138,9 @@ class Bus:
             await self.js.update_stream(config)
             log.info("bus.stream.updated", stream=self.stream)
 
-    def consume(self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int = 8) -> None:
-        """Register ``handler`` for ``fact_type`` on the durable pull consumer ``<durable>_<Tag>``.
+    def consume(self, durable: str, fact_type: type[Fact], handler: Handler, *, max_workers: int | None = None) -> None:
+        """Register ``handler`` for ``fact_type`` on the durable pull consumer ``<durable>_<Tag>``, running up to
+        ``max_workers`` (default: the bus's ``workers``) handlers at once.
 
         Returns -> ack. Raises -> nak (redelivered after NAK_DELAY); terminated after MAX_DELIVER
         deliveries. Undecodable -> terminated. Call before start(). The consumer name includes the tag
@@ -144,6 +148,7 @@ class Bus:
         """
         if self._broker.running:
             raise RuntimeError("Bus.consume() must be called before Bus.start()")
+        max_workers = max_workers or self.workers
         subject = subject_of(fact_type)
         name = f"{durable}_{tag_of(fact_type)}"
         bound = log.bind(consumer=name, subject=subject)

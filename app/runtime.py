@@ -31,13 +31,15 @@ log = logs.get("assay.runtime")
 class Runtime:
     """Start with ``await rt.start()``, stop with ``await rt.stop()``; or ``async with Runtime(...)``."""
 
-    def __init__(self, settings: Settings, only: tuple[str, ...] = ALL_SERVICES, max_workers: int = 8) -> None:
+    def __init__(
+        self, settings: Settings, only: tuple[str, ...] = ALL_SERVICES, max_workers: int | None = None
+    ) -> None:
         unknown = set(only) - set(ALL_SERVICES)
         if unknown:
             raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}; known: {', '.join(ALL_SERVICES)}")
         self.settings = settings
         self.only = only
-        self.max_workers = max_workers
+        self.max_workers = max(max_workers or 0, settings.workers)  # handlers per consumer at once
         self.embedded: EmbeddedNats | None = None
         self.bus: Bus | None = None
         self.relay: Any = None
@@ -57,7 +59,7 @@ class Runtime:
 
             self.embedded = EmbeddedNats(self.settings.home / "nats")
             url = await asyncio.to_thread(self.embedded.start)
-        self.bus = Bus(url, self.settings.stream)
+        self.bus = Bus(url, self.settings.stream, workers=self.max_workers)
         try:
             await self.bus.connect()
         except BusUnavailable:

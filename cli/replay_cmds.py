@@ -28,7 +28,7 @@ async def _replay(p: Any, concurrency: int, quiet: bool) -> tuple[Any, dict[str,
     """Record the replay run, let the services carry and re-gate its drafts, then compare with the source."""
     from app import replay
 
-    runtime = await started_runtime()
+    runtime = await started_runtime(concurrency)
     try:
         started = await replay.start(runtime.store, p, concurrency)
         if not quiet:

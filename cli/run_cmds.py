@@ -67,7 +67,7 @@ def _summary(run) -> int:  # noqa: ANN001
 async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
     from app import runs
 
-    runtime = await started_runtime()
+    runtime = await started_runtime(policy.concurrency)
     try:
         started = await runs.start(runtime.store, spec, policy, seed)
         if not quiet:

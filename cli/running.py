@@ -33,14 +33,15 @@ def load_spec(path: Path) -> Any:
     return spec
 
 
-async def started_runtime() -> Any:
-    """The services, the ledger and the bus, started (embedded nats-server by default)."""
+async def started_runtime(concurrency: int | None = None) -> Any:
+    """The services, the ledger and the bus, started (embedded nats-server by default), each consumer running at
+    least ``concurrency`` handlers at once."""
     from adapters.bus import BusUnavailable
     from adapters.config import load_settings
     from adapters.ledger import LedgerUnavailable
     from app.runtime import Runtime
 
-    runtime = Runtime(load_settings())
+    runtime = Runtime(load_settings(), max_workers=concurrency)
     try:
         await runtime.start()
     except (LedgerUnavailable, BusUnavailable) as exc:

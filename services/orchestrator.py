@@ -27,6 +27,8 @@ from services.carry import Planned, carried, gate_order, plan
 if TYPE_CHECKING:
     from adapters.bus import Consumers
 
+# Settlements of one run contend for its aggregate: more handlers at once only add retries.
+ORCHESTRATOR_WORKERS = 8
 log = logs.get("assay.orchestrator")
 CONFLICT_RETRIES = 20
 
@@ -40,9 +42,9 @@ class Orchestrator:
         self._plans: dict[str, list[Planned]] = {}  # replay run id -> its plan (immutable: the source completed)
 
     def register(self, bus: Consumers) -> None:
-        bus.consume("orchestrator-started", f.RunStarted, self.on_run_started)
-        bus.consume("orchestrator-queued", f.Queued, self.on_candidate_settled)
-        bus.consume("orchestrator-rejected", f.Rejected, self.on_candidate_settled)
+        bus.consume("orchestrator-started", f.RunStarted, self.on_run_started, max_workers=ORCHESTRATOR_WORKERS)
+        bus.consume("orchestrator-queued", f.Queued, self.on_candidate_settled, max_workers=ORCHESTRATOR_WORKERS)
+        bus.consume("orchestrator-rejected", f.Rejected, self.on_candidate_settled, max_workers=ORCHESTRATOR_WORKERS)
 
     async def on_run_started(self, env: f.Envelope) -> None:
         await self._retrying(env.originator_id, None)

@@ -257,3 +257,30 @@ def test_embedded_server_stops_a_stale_one(tmp_path: Path) -> None:
     finally:
         stale.kill()
         stale.wait()
+
+
+async def test_a_consumer_runs_as_many_handlers_at_once_as_the_bus_workers(
+    buses: Callable[[], Awaitable[Bus]],
+) -> None:
+    """`assay run --concurrency 32` gives the bus 32 workers: 32 handlers must really be in flight together."""
+    bus = await buses()
+    bus.workers = 32
+    inside, most = 0, 0
+    everyone = asyncio.Event()
+
+    async def held(env: f.Envelope) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        if inside == 32:
+            everyone.set()
+        try:  # each handler waits until all 32 are inside (or gives up, failing the assertion below)
+            await asyncio.wait_for(everyone.wait(), timeout=20)
+        finally:
+            inside -= 1
+
+    bus.consume("wide", f.RunStarted, held)
+    await bus.start()
+    await bus.publish_many([envelope(i) for i in range(1, 33)])
+    await all_acked(bus, "wide_RunStarted", timeout=30)
+    assert most == 32

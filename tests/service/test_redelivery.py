@@ -38,7 +38,7 @@ class TwiceBus:
         self.handlers: dict[type, list[Handler]] = defaultdict(list)
         self.deliveries = 0
 
-    def consume(self, durable: str, fact_type: type, handler: Handler, *, max_workers: int = 8) -> None:
+    def consume(self, durable: str, fact_type: type, handler: Handler, *, max_workers: int | None = None) -> None:
         self.handlers[fact_type].append(handler)
 
     async def deliver(self, env: f.Envelope) -> None:

@@ -1,0 +1,32 @@
+"""Settings from the environment: defaults, and a clear refusal of values Assay cannot use."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.config import SettingsError, load_settings
+from app.runtime import Runtime
+from domain.errors import InvalidInput
+
+
+def test_workers_default_and_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSAY_WORKERS", raising=False)
+    assert load_settings().workers == 16
+    monkeypatch.setenv("ASSAY_WORKERS", "40")
+    assert load_settings().workers == 40
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", "2.5"])
+def test_unusable_workers_are_refused_by_name(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ASSAY_WORKERS", value)
+    with pytest.raises(SettingsError, match=f"ASSAY_WORKERS must be a whole number of at least 1 \\(got {value!r}\\)"):
+        load_settings()
+    assert issubclass(SettingsError, InvalidInput)  # the CLI prints it as one line, exit 2
+
+
+def test_a_runs_concurrency_raises_the_workers_never_lowers_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSAY_WORKERS", "16")
+    settings = load_settings()
+    assert Runtime(settings).max_workers == 16
+    assert Runtime(settings, max_workers=32).max_workers == 32
+    assert Runtime(settings, max_workers=4).max_workers == 16
