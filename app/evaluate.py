@@ -9,29 +9,37 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import msgspec
 
 import recipes
+from adapters.ledger import AssayLedger, find
 from adapters.llm import LLM, ModelError
+from adapters.tracking import TrackingStore
+from adapters.views import catch_up
+from app.datasets import check_recipe, select
+from app.report.flows import evaluation_profiles
 from domain import facts as f
-from domain.errors import SpecError
+from domain.errors import InvalidInput
 from domain.evaluation import Evaluation
+from domain.flows import FlowProfile
+from domain.ids import run_uuid
 from domain.passk import outcome
 from domain.separability import pass_at_k_separability
 from domain.spec import Models, Spec, spec_from_dict
+from projections.dataset import Dataset
 from recipes.base import Attempt
 from services.roles import context, stable_seed
 
 
-class EvalInputError(ValueError):
-    """Bad input to an evaluation: nothing was recorded."""
+class EvalInputError(InvalidInput):
+    """Bad input to an evaluation: nothing was recorded. (A bad dataset is an ``app.datasets.DatasetError``.)"""
 
 
 class EvalModelError(RuntimeError):
-    """A model failed part-way through an evaluation: nothing was recorded."""
+    """A model failed part-way through an evaluation: nothing was recorded. Not an input error: the CLI exits 3."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,25 @@ class Plan:
     concurrency: int = 16
 
 
+@dataclass(frozen=True)
+class Ran:
+    """A recorded evaluation: its plan, its summary (``summarise``) and each model's per-step profile (agent flows)."""
+
+    plan: Plan
+    summary: dict[str, Any]
+    flows: list[FlowProfile]
+
+
+def check_options(models: list[str], n: int, temperature: float, concurrency: int) -> None:
+    """Refuse sampling settings no evaluation can use (cheap: callers may check before opening the ledger)."""
+    if n < 1 or concurrency < 1 or temperature < 0:
+        raise EvalInputError("--n and --concurrency must be at least 1 and --temperature at least 0")
+    if len(set(models)) != len(models):
+        raise EvalInputError(f"--model given twice: {', '.join(sorted({m for m in models if models.count(m) > 1}))}")
+
+
 def parse_ks(text: str, n: int) -> list[int]:
+    """The k values of a comma-separated ``--k``, sorted and distinct, each in 1..n."""
     try:
         ks = sorted({int(x) for x in text.split(",") if x.strip()})
     except ValueError:
@@ -59,66 +85,46 @@ def parse_ks(text: str, n: int) -> list[int]:
     return ks
 
 
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Points from a file written by `assay export`."""
-    if not path.is_file():
-        raise EvalInputError(f"dataset file not found: {path}")
-    points = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            point = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalInputError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(point, dict) or not all(
-            isinstance(point.get(k), t) for k, t in (("candidate_id", str), ("recipe", str), ("payload", dict))
-        ):
-            raise EvalInputError(f"{path}:{number}: not an exported point (needs candidate_id, recipe, payload)")
-        points.append(point)
-    return points
+def run(
+    ledger: AssayLedger,
+    tracking: TrackingStore,
+    dataset: str,
+    models: list[str],
+    ks: str = "1",
+    n: int = 10,
+    recipe: str | None = None,
+    temperature: float = 0.8,
+    concurrency: int = 16,
+    llm: LLM | None = None,
+) -> Ran:
+    """Sample each model n times on every approved point of ``dataset``, grade, and save the Evaluation once (blocking).
+    Bad input (``InvalidInput``) or a model failing part-way (``EvalModelError``) records nothing."""
+    check_options(models, n, temperature, concurrency)
+    k_values = parse_ks(ks, n)
+    view = catch_up(ledger, tracking, Dataset)
+    points = select(dataset, view.points(), view.specs)
+    plan = Plan(
+        eval_id=uuid4().hex[:12],
+        dataset=dataset,
+        recipe=check_recipe(dataset, points, recipe),
+        models=list(models),
+        n=n,
+        ks=k_values,
+        points=points,
+        temperature=temperature,
+        concurrency=concurrency,
+    )
+    attempts = asyncio.run(sample_all(plan, llm or LLM(), run_specs(ledger, points)))
+    evaluation = build(plan, attempts)
+    ledger.save(evaluation)
+    assert evaluation.completed is not None  # build() completes it
+    return Ran(plan, evaluation.completed.summary, evaluation_profiles(evaluation, plan.models, k_values))
 
 
-def select(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> list[dict[str, Any]]:
-    """Points of the dataset projection by spec name, run id (or unique prefix), or "all"; or a JSONL file."""
-    path = Path(name)
-    if path.suffix in (".jsonl", ".json") or path.is_file():
-        chosen = load_jsonl(path)
-    elif name == "all":
-        chosen = points
-    elif name in specs.values():
-        chosen = [p for p in points if p["spec_name"] == name]
-    else:
-        runs = [r for r in specs if r == name] or [r for r in specs if len(name) >= 4 and r.startswith(name)]
-        if len(runs) != 1:
-            known = ", ".join(sorted(set(specs.values()))) or "none yet"
-            what = "is ambiguous" if runs else "is not a spec name, a run id, 'all' or a JSONL file"
-            raise EvalInputError(f"unknown dataset {name!r}: it {what}; known spec names: {known}")
-        chosen = [p for p in points if p["run_id"] == runs[0]]
-    if not chosen and path.suffix in (".jsonl", ".json"):
-        raise EvalInputError(f"dataset file {path} holds no points")
-    if not chosen:
-        raise EvalInputError(f"dataset {name!r} has no approved points (approve some with `assay review ID --approve`)")
-    ids = [p["candidate_id"] for p in chosen]
-    if len(set(ids)) != len(ids):
-        raise EvalInputError(f"dataset {name!r} lists a point more than once")
-    return chosen
-
-
-def check_recipe(name: str, points: list[dict[str, Any]], wanted: str | None) -> str:
-    found = sorted({p["recipe"] for p in points})
-    if len(found) > 1:
-        raise EvalInputError(f"dataset {name!r} mixes recipes ({', '.join(found)}): evaluate one recipe at a time")
-    if wanted is not None and wanted != found[0]:
-        raise EvalInputError(f"dataset {name!r} holds {found[0]} points, not --recipe {wanted}")
-    try:
-        recipe = recipes.get(found[0])
-    except SpecError as exc:
-        raise EvalInputError(str(exc)) from None
-    for p in points:
-        if problems := recipe.validate(p["payload"]):
-            raise EvalInputError(f"dataset {name!r}: point {p['candidate_id']}: {problems[0]}")
-    return found[0]
+def run_specs(ledger: AssayLedger, points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The recorded spec of each run the points came from (runs not in this ledger are left out)."""
+    runs = {run_id: find(ledger, run_uuid(run_id)) for run_id in {p["run_id"] for p in points if p.get("run_id")}}
+    return {run_id: run.spec for run_id, run in runs.items() if run is not None}
 
 
 def _specs(plan: Plan, run_specs: dict[str, dict[str, Any]]) -> dict[str, Spec]:

@@ -24,15 +24,6 @@ def _separability_line(seps: dict[str, Any]) -> str:
     return "; ".join(f"pass@{k} {s['fraction']:.2f} ({s['separated']}/{s['n_pairs']} pairs)" for k, s in seps.items())
 
 
-def _run_specs(ledger: Any, points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The recorded spec of each run the points came from (runs not in this ledger are left out)."""
-    from adapters.ledger import find
-    from domain.ids import run_uuid
-
-    runs = {run_id: find(ledger, run_uuid(run_id)) for run_id in {p["run_id"] for p in points if p.get("run_id")}}
-    return {run_id: run.spec for run_id, run in runs.items() if run is not None}
-
-
 @app.command("eval")
 def eval_(
     dataset: str = typer.Option(..., "--dataset", help="A spec name, a run id, 'all', or a JSONL file from export."),
@@ -45,44 +36,15 @@ def eval_(
     as_json: bool = JSON_OPT,
 ) -> None:
     """Run models over approved points: pass@k per model with 95% bootstrap CIs, recorded in the ledger."""
-    import asyncio
-    from uuid import uuid4
-
-    from adapters.llm import LLM
-    from adapters.views import catch_up
     from app import evaluate as ev
-    from projections.dataset import Dataset
 
-    if n < 1 or concurrency < 1 or temperature < 0:
-        raise UserError("--n and --concurrency must be at least 1 and --temperature at least 0")
-    if len(set(models)) != len(models):
-        raise UserError(f"--model given twice: {', '.join(sorted({m for m in models if models.count(m) > 1}))}")
+    ev.check_options(models, n, temperature, concurrency)  # before the ledger is opened
     with session() as (ledger, tracking):
         try:
-            k_values = ev.parse_ks(ks, n)
-            view = catch_up(ledger, tracking, Dataset)
-            points = ev.select(dataset, view.points(), view.specs)
-            plan = ev.Plan(
-                eval_id=uuid4().hex[:12],
-                dataset=dataset,
-                recipe=ev.check_recipe(dataset, points, recipe),
-                models=list(models),
-                n=n,
-                ks=k_values,
-                points=points,
-                temperature=temperature,
-                concurrency=concurrency,
-            )
-            attempts = asyncio.run(ev.sample_all(plan, LLM(), _run_specs(ledger, points)))
-        except ev.EvalInputError as exc:
-            raise UserError(str(exc)) from None
+            ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency)
         except ev.EvalModelError as exc:
             raise UserError(str(exc), exit_code=3) from None
-        evaluation = ev.build(plan, attempts)
-        ledger.save(evaluation)
-    assert evaluation.completed is not None  # ev.build completes it
-    summary = evaluation.completed.summary
-    flows = _step_profiles(evaluation, plan.models, k_values)
+    plan, summary, flows, k_values = ran.plan, ran.summary, ran.flows, ran.plan.ks
     if as_json:
         from app.report.flows import profile_dict
 
@@ -100,7 +62,7 @@ def eval_(
         )
         return
     table = make_table(
-        f"Evaluation {plan.eval_id}: {dataset} ({plan.recipe}), {len(points)} points, n={n}",
+        f"Evaluation {plan.eval_id}: {dataset} ({plan.recipe}), {len(plan.points)} points, n={n}",
         "model " + " ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct",
         wrap="model",
         right=" ".join(f"pass@{k}_[95%_CI]" for k in k_values) + " correct",
@@ -121,40 +83,6 @@ def eval_(
     )
 
 
-def _step_profiles(evaluation: Any, models: list[str], ks: list[int]) -> list[Any]:
-    """Agent flows: the per-step pass@k profile of each model (empty for other datasets)."""
-    from app.report.flows import profiles
-
-    rows: dict[str, list[tuple[str, int, int, int]]] = {m: [] for m in models}
-    for item in evaluation.results.values():
-        rows[item.model].append((item.step, item.step_index, item.n, item.c))
-    return profiles(models, rows, ks)
-
-
-def _chosen(view: Any, eval_ids: list[str] | None, dataset: str | None) -> list[dict[str, Any]]:
-    if eval_ids and dataset:
-        raise UserError("give --eval or --dataset, not both")
-    if dataset:
-        chosen = [e for e in view.rows() if e["completed"] and e["dataset"] == dataset]
-        if not chosen:
-            raise UserError(f"no completed evaluation of dataset {dataset!r}")
-        return chosen
-    if not eval_ids:
-        latest = view.latest()
-        if latest is None:
-            raise UserError("no completed evaluation yet: run `assay eval --dataset NAME --model M` first")
-        return [latest]
-    chosen = []
-    for text in eval_ids:
-        found = view.find(text)
-        if len(found) != 1:
-            raise UserError(f"{'ambiguous' if found else 'unknown'} evaluation id {text!r}")
-        if not found[0]["completed"]:
-            raise UserError(f"evaluation {found[0]['eval_id']} is not complete")
-        chosen += [e for e in found if e not in chosen]
-    return chosen
-
-
 @app.command()
 def report(
     eval_ids: list[str] = typer.Option(None, "--eval", help="Evaluation id (or prefix); repeat to pool several."),
@@ -163,21 +91,11 @@ def report(
     as_json: bool = JSON_OPT,
 ) -> None:
     """pass@k with CIs, separability with confidence, the pairwise table and the difficulty distribution."""
-    from adapters.views import catch_up
-    from app.report import ReportError, build_report, write
-    from projections.dataset import Dataset
-    from projections.evaluations import Evaluations
+    from app.report import report as write_report
 
     with session() as (ledger, tracking):
-        evals = _chosen(catch_up(ledger, tracking, Evaluations), eval_ids, dataset)
-        probes = {p["candidate_id"]: p["difficulty"] for p in catch_up(ledger, tracking, Dataset).points()}
-    try:
-        built = build_report(evals, probes)
-        html_path, json_path = write(built, output)
-    except ReportError as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+        written = write_report(ledger, tracking, eval_ids, dataset, output)
+    built, html_path, json_path = written.report, written.html_path, written.json_path
     d = built.data
     if as_json:
         print_json(d)

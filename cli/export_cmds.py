@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from cli.errors import UserError
 from cli.root import app
 from cli.session import session
-
-
-def _select(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> list[dict[str, Any]]:
-    """The points of one spec name or run id (as `assay eval --dataset` reads it), or all of them."""
-    from app.evaluate import EvalInputError, select
-
-    if name == "all":
-        return points
-    if Path(name).suffix in (".jsonl", ".json") or Path(name).is_file():
-        raise UserError(f"--dataset {name!r}: export reads the ledger; name a spec, a run id or 'all'")
-    try:
-        return select(name, points, specs)
-    except EvalInputError as exc:
-        text = str(exc).replace("has no approved points", "has no approved points to export")
-        raise UserError(text.replace(", 'all' or a JSONL file", " or 'all'")) from None
 
 
 @app.command()
@@ -37,24 +20,13 @@ def export(
     dataset: str = typer.Option("all", "--dataset", help="A spec name, a run id (or unique prefix), or 'all'."),
 ) -> None:
     """Approved points in verdict order with payload, difficulty and receipts; the same ledger gives the same bytes."""
-    from adapters.views import catch_up
-    from app.export import ExportError, check
-    from app.export import export as write_export
-    from projections.dataset import Dataset
+    from app.export import check, export_dataset
 
-    try:
-        check(fmt, output)
-        with session() as (ledger, tracking):
-            view = catch_up(ledger, tracking, Dataset)
-        points = view.points()
-        if not points:
-            raise ExportError("no approved points to export: approve some with `assay review ID --approve`")
-        points = _select(dataset, points, view.specs)
-        data = write_export(fmt, points, output)
-    except ExportError as exc:
-        raise UserError(str(exc)) from None
-    if data is not None:
-        sys.stdout.buffer.write(data)
+    check(fmt, output)  # before the ledger is opened
+    with session() as (ledger, tracking):
+        done = export_dataset(ledger, tracking, fmt, output, dataset)
+    if done.data is not None:
+        sys.stdout.buffer.write(done.data)
         sys.stdout.flush()
         return
-    typer.echo(f"exported {len(points)} points ({fmt}) to {output}", err=True)
+    typer.echo(f"exported {done.points} points ({fmt}) to {output}", err=True)

@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 from cli.root import app
 from cli.session import session
@@ -17,18 +16,15 @@ from cli.session import session
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
-    from adapters.views import catch_up
-    from app.checklist import reflection_view
+    from app import status as app_status
     from cli.checklist_cmds import print_reflection
-    from projections.run_stats import RunStats
 
     with session() as (ledger, tracking):
-        stats = catch_up(ledger, tracking, RunStats)
-        reflection = reflection_view(ledger, tracking)
-    rows, totals = stats.rows(), stats.totals()
+        shown = app_status.status(ledger, tracking)
     if as_json:
-        print_json({"runs": rows, "totals": totals, "reflection": reflection})
+        print_json(shown)
         return
+    rows, totals, reflection = shown["runs"], shown["totals"], shown["reflection"]
     console = Console()
     if not rows:
         console.print("no runs yet: start one with `assay run SPEC`")
@@ -79,18 +75,10 @@ def queue(
     run: str = typer.Option(None, "--run", help="Only candidates of this run (id or unique prefix)."),
 ) -> None:
     """The review queue: candidates waiting for a human verdict, oldest first."""
-    from adapters.views import catch_up
-    from app.history import resolve
-    from projections.review_queue import ReviewQueue
+    from app import status as app_status
 
     with session() as (ledger, tracking):
-        run_id = None
-        if run is not None:
-            ref = resolve(ledger, tracking, run)
-            if ref.kind != "run":
-                raise UserError(f"--run {run!r} names a candidate, not a run")
-            run_id = ref.id
-        items = catch_up(ledger, tracking, ReviewQueue).items(run_id)
+        items = app_status.queue(ledger, tracking, run)
     if as_json:
         print_json(items)
         return
@@ -116,11 +104,10 @@ def queue(
 @app.command()
 def rebuild(as_json: bool = JSON_OPT) -> None:
     """Rebuild every projection from the start of the ledger and show what each holds."""
-    from adapters.views import position_of, rebuild_all
+    from app import status as app_status
 
     with session() as (ledger, tracking):
-        views = rebuild_all(ledger, tracking)
-        report = {name: {"position": position_of(tracking, type(v)), **v.summary()} for name, v in views.items()}
+        report = app_status.rebuild(ledger, tracking)
     if as_json:
         print_json(report)
         return

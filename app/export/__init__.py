@@ -1,18 +1,24 @@
 """Exports of the dataset (approved points): JSONL, Parquet, a Hugging Face dataset folder, Inspect samples.
 
 Every format is a pure function of the points, so the same ledger exports to the same bytes. Files are
-written whole or not at all.
+written whole or not at all. ``export_dataset`` is the use case: the ledger's approved points, chosen and exported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapters.ledger import AssayLedger
+from adapters.tracking import TrackingStore
+from adapters.views import catch_up
+from app.datasets import DatasetError, is_file_name, select
 from app.export.errors import ExportError
+from projections.dataset import Dataset
 
-__all__ = ["FORMATS", "ExportError", "check", "export", "render"]
+__all__ = ["FORMATS", "ExportError", "Exported", "check", "export", "export_dataset", "render"]
 
 FORMATS = ("jsonl", "parquet", "hf", "inspect")
 TO_STDOUT = ("jsonl", "inspect")  # text formats may go to stdout; parquet is binary and hf a folder
@@ -65,3 +71,38 @@ def export(fmt: str, points: list[dict[str, Any]], output: Path | None) -> bytes
     else:
         write_file(output, data)
     return None
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An export done: how many points, and the bytes for stdout when no output was named (else None)."""
+
+    points: int
+    data: bytes | None
+
+
+def choose(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> list[dict[str, Any]]:
+    """The points of one spec name or run id (as `assay eval --dataset` reads it), or all of them."""
+    if name == "all":
+        return points
+    if is_file_name(name):
+        raise ExportError(f"--dataset {name!r}: export reads the ledger; name a spec, a run id or 'all'")
+    try:
+        return select(name, points, specs)
+    except DatasetError as exc:
+        text = str(exc).replace("has no approved points", "has no approved points to export")
+        raise ExportError(text.replace(", 'all' or a JSONL file", " or 'all'")) from None
+
+
+def export_dataset(
+    ledger: AssayLedger, tracking: TrackingStore, fmt: str, output: Path | None, dataset: str = "all"
+) -> Exported:
+    """Approved points of ``dataset`` (a spec name, a run id or 'all') in verdict order, exported as ``fmt`` to
+    ``output`` (or returned for stdout); ``ExportError`` (an ``InvalidInput``) when nothing can be written."""
+    check(fmt, output)
+    view = catch_up(ledger, tracking, Dataset)
+    points = view.points()
+    if not points:
+        raise ExportError("no approved points to export: approve some with `assay review ID --approve`")
+    chosen = choose(dataset, points, view.specs)
+    return Exported(len(chosen), export(fmt, chosen, output))

@@ -1,5 +1,7 @@
 """What an export refuses."""
 
+from domain.errors import InvalidInput
 
-class ExportError(ValueError):
+
+class ExportError(InvalidInput):
     """Bad export input or an unwritable output: nothing was written."""

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.report.flows import flow_section
+from domain.errors import InvalidInput
 from domain.separability import difficulty_histogram, pass_at_k_separability, solve_rates
 
 
-class ReportError(ValueError):
+class ReportError(InvalidInput):
     """The chosen evaluations cannot be reported together."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.evaluation import Evaluation
 from domain.flows import FlowProfile, step_profile
 
 Row = tuple[str, int, int, int]  # (step, step_index, n, c) for one item
@@ -31,6 +32,14 @@ def profiles(models: list[str], rows: dict[str, list[Row]], ks: list[int]) -> li
     if not any(step for model_rows in rows.values() for step, *_ in model_rows):
         return []
     return [step_profile(m, [r for r in rows[m] if r[0]], ks) for m in models]
+
+
+def evaluation_profiles(evaluation: Evaluation, models: list[str], ks: list[int]) -> list[FlowProfile]:
+    """``profiles`` of a recorded evaluation's results: one per model; empty when no item names a step."""
+    rows: dict[str, list[Row]] = {m: [] for m in models}
+    for item in evaluation.results.values():
+        rows[item.model].append((item.step, item.step_index, item.n, item.c))
+    return profiles(models, rows, ks)
 
 
 def flow_section(models: list[str], rows: dict[str, list[Row]], ks: list[int]) -> tuple[dict | None, bytes | None]:
