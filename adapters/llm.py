@@ -7,9 +7,13 @@ import importlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from domain.facts import Receipt
+from domain.spec import Deployment, ModelInfo
 from recipes.base import Completion
 
 DEFAULT_PROVIDERS = "panel.provider"
@@ -30,7 +34,7 @@ def _sha(data: Any) -> str:
 _litellm: Any = None
 
 
-def _load_litellm() -> Any:
+def load_litellm() -> Any:
     """Import litellm lazily (it takes seconds) and offline, then register configured providers."""
     global _litellm
     if _litellm is None:
@@ -47,11 +51,28 @@ def _load_litellm() -> Any:
 
 
 class LLM:
-    """Calls models by litellm name and returns text with a receipt. No response cache, on purpose."""
+    """Calls models by litellm name, or by a spec deployment's ``model_name`` through a litellm Router, and returns
+    text with a receipt. No response cache, on purpose."""
 
     def __init__(self, timeout: float = 60.0, num_retries: int = 2) -> None:
         self.timeout = timeout
         self.num_retries = num_retries
+        self._routers: dict[str, Any] = {}
+
+    def router(self, deployments: Sequence[Deployment], fallbacks: Sequence[dict[str, list[str]]] = ()) -> Any:
+        """The litellm Router for these deployments (one per distinct model list, kept for the process): it
+        balances deployments of one name, honours their rpm/tpm limits, cools failing ones down, retries
+        (with Retry-After) and falls back."""
+        key = _sha({"deployments": [msgspec.to_builtins(d) for d in deployments], "fallbacks": list(fallbacks)})
+        if key not in self._routers:
+            litellm = load_litellm()
+            self._routers[key] = litellm.Router(
+                model_list=[router_entry(d, i) for i, d in enumerate(deployments)],
+                num_retries=self.num_retries,
+                timeout=self.timeout,
+                fallbacks=list(fallbacks),
+            )
+        return self._routers[key]
 
     async def complete(
         self,
@@ -63,10 +84,15 @@ class LLM:
         seed: int | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        deployments: Sequence[Deployment] = (),
+        fallbacks: Sequence[dict[str, list[str]]] = (),
     ) -> Completion:
-        """One distinct request: ``sample`` and ``seed`` are part of it, so samples never collapse."""
-        litellm = _load_litellm()
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "num_retries": self.num_retries}
+        """One distinct request: ``sample`` and ``seed`` are part of it, so samples never collapse. A ``model``
+        that names deployments goes through their Router; any other is a plain litellm model."""
+        litellm = load_litellm()
+        mine = [d for d in deployments if d.model_name == model]
+        call = self.router(deployments, fallbacks).acompletion if mine else litellm.acompletion
+        kwargs: dict[str, Any] = {} if mine else {"timeout": self.timeout, "num_retries": self.num_retries}
         if seed is not None:
             kwargs["seed"] = seed
         if temperature is not None:
@@ -76,7 +102,7 @@ class LLM:
         prompt_hash = _sha({"model": model, "messages": messages, "seed": seed, "sample": sample})
         started = time.perf_counter()
         try:
-            response = await litellm.acompletion(model=model, messages=messages, **kwargs)
+            response = await call(model=model, messages=messages, **kwargs)
         except Exception as exc:  # litellm maps provider errors to its own exception types
             receipt = Receipt(
                 role=role,
@@ -99,7 +125,7 @@ class LLM:
             response_sha256=hashlib.sha256(text.encode()).hexdigest(),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            cost_usd=_cost(litellm, response),
+            cost_usd=_cost(litellm, response, _info(response, deployments) if mine else None),
             latency_ms=latency,
             sample=sample,
             seed=seed,
@@ -109,7 +135,41 @@ class LLM:
         return Completion(text=text, receipt=receipt)
 
 
-def _cost(litellm: Any, response: Any) -> float:
+def router_entry(d: Deployment, index: int) -> dict[str, Any]:
+    """A deployment as litellm's Router takes it (``api_key`` stays ``os.environ/NAME``: the Router reads it).
+    Its id is its place in the model list, so a reply says which deployment served it."""
+    info = {k: v for k, v in msgspec.to_builtins(d.model_info).items() if v is not None and k != "free"}
+    return {
+        "model_name": d.model_name,
+        "litellm_params": dict(d.litellm_params),
+        "model_info": {**info, "id": str(index)},
+    }
+
+
+def served_by(response: Any, deployments: Sequence[Deployment]) -> Deployment | None:
+    """The deployment whose reply this is (litellm's Router names it by id in the hidden params)."""
+    hidden = getattr(response, "_hidden_params", {}) or {}
+    try:
+        return deployments[int(str(hidden.get("model_id")))]
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _info(response: Any, deployments: Sequence[Deployment]) -> ModelInfo | None:
+    served = served_by(response, deployments)
+    return served.model_info if served is not None else None
+
+
+def _cost(litellm: Any, response: Any, info: ModelInfo | None = None) -> float:
+    """The spec's price where it gives one (free: 0), else litellm's; an unpriced model records 0 (the preflight
+    refuses those before a run starts)."""
+    if info is not None and info.free:
+        return 0.0
+    if info is not None and info.input_cost_per_token is not None and info.output_cost_per_token is not None:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        return round(prompt * info.input_cost_per_token + completion * info.output_cost_per_token, 12)
     hidden = getattr(response, "_hidden_params", {}) or {}
     if hidden.get("response_cost") is not None:
         return float(hidden["response_cost"])

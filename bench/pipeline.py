@@ -207,11 +207,11 @@ def main() -> None:
     os.environ["ASSAY_PANEL_LATENCY_MS"] = str(args.latency_ms)
 
     from adapters import logs
-    from adapters.llm import _load_litellm
+    from adapters.llm import load_litellm
     from domain.spec import parse_spec
 
     logs.configure("ERROR")
-    _load_litellm()  # import cost paid before either side is timed
+    load_litellm()  # import cost paid before either side is timed
     spec = parse_spec(args.spec.read_text(), str(args.spec))
     run_id = uuid4().hex[:12]
     with tempfile.TemporaryDirectory() as tmp:

@@ -22,6 +22,7 @@ def _register() -> None:
     from cli import asyncapi_cmds  # noqa: F401
     from cli import export_cmds  # noqa: F401
     from cli import dedup_cmds  # noqa: F401
+    from cli import models_cmds  # noqa: F401
 
 
 def main() -> None:

@@ -12,7 +12,16 @@ from rich.table import Table
 
 from cli.errors import UserError
 from cli.root import app
-from cli.running import DEMO_SPEC, MODEL_FAILURE_EXIT, console, load_spec, started_runtime, watch
+from cli.running import (
+    DEMO_SPEC,
+    MODEL_FAILURE_EXIT,
+    PREFLIGHT_OPT_HELP,
+    console,
+    load_spec,
+    preflight,
+    started_runtime,
+    watch,
+)
 
 
 def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
@@ -91,6 +100,7 @@ def run(
         None, "--seed", help="Seed every model call from S: at --concurrency 1 the same S gives the same run."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
 ) -> None:
     """Run SPEC through the gated loop until the policy is met; candidates wait in the review queue."""
     from adapters import logs
@@ -98,6 +108,7 @@ def run(
     logs.configure()
     spec = load_spec(spec_path)
     policy = _policy(attempts, until_accepted, concurrency, max_cost)
+    preflight(spec, call=not no_preflight)
     raise typer.Exit(_summary(asyncio.run(_run_to_completion(spec, policy, seed, quiet))))
 
 
@@ -150,12 +161,14 @@ def demo(
     open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
     port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed the run (default: a fresh seed, printed)."),
+    no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
 ) -> None:
     """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
     from adapters import logs
 
     logs.configure()
     spec = load_spec(spec_path)
+    preflight(spec, call=not no_preflight)
     console.print(
         "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
         "(a deterministic stand-in for hosted models).\n"

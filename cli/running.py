@@ -17,20 +17,24 @@ DEMO_SPEC = Path(__file__).resolve().parents[1] / "specs" / "arithmetic.toml"
 
 
 def load_spec(path: Path) -> Any:
-    """The spec at ``path``, checked against its recipe; a UserError naming the file otherwise."""
-    import recipes
+    """The spec at ``path`` (with its models file), checked against its recipe; a UserError naming the file."""
+    from app.specs import load_spec as load
     from domain.errors import SpecError
-    from domain.spec import parse_spec
 
-    if not path.is_file():
-        raise UserError(f"spec file not found: {path}")
     try:
-        spec = parse_spec(path.read_text(encoding="utf-8"), source=str(path))
-        recipes.get(spec.recipe, **spec.recipe_options)
+        return load(path)
     except SpecError as exc:
-        message = str(exc)
-        raise UserError(message if message.startswith(str(path)) else f"{path}: {message}") from None
-    return spec
+        raise UserError(str(exc)) from None
+
+
+PREFLIGHT_OPT_HELP = "Skip the 1-token call to each endpoint (models are still resolved, keyed and priced)."
+
+
+def preflight(spec: Any, call: bool) -> None:
+    """Refuse, before anything is recorded, a spec whose models are not ready (app.models.preflight)."""
+    from app.models import preflight as check
+
+    check(spec, call=call)
 
 
 async def started_runtime(concurrency: int | None = None) -> Any:

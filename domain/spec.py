@@ -17,15 +17,61 @@ class Axis(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Models(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """litellm model names per role."""
+    """The model per role: a ``model_name`` of the spec's ``[[model_list]]``, or a plain litellm model."""
 
     author: str
+    file: str | None = None  # a models file ([[model_list]] shared by many specs), relative to the spec
     repairer: str | None = None
     oracle: str | None = None
     judge: str | None = None
     writer: str | None = None  # sample outputs for recipes that test a grader (default: the author's model)
     judges: list[str] = []  # several independent judges, for recipes that measure inter-judge agreement
     panel: list[str] = []
+
+
+class ModelInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a deployment costs (USD per token), or that it is free; unpriced models are refused."""
+
+    input_cost_per_token: float | None = None
+    output_cost_per_token: float | None = None
+    free: bool = False
+
+    @property
+    def priced(self) -> bool:
+        return self.free or (self.input_cost_per_token is not None and self.output_cost_per_token is not None)
+
+
+class Deployment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One litellm Router deployment: roles name ``model_name``; several deployments of one name share the load.
+
+    ``litellm_params`` is litellm's own: ``model`` (required), ``api_base``, ``api_key`` (only as
+    ``os.environ/NAME``, so no key is ever recorded), ``timeout``, ``max_retries``, ``rpm``, ``tpm`` and any
+    extra parameter litellm passes to the provider."""
+
+    model_name: str
+    litellm_params: dict[str, Any]
+    model_info: ModelInfo = ModelInfo()
+
+    @property
+    def model(self) -> str:
+        return str(self.litellm_params.get("model", ""))
+
+    @property
+    def key_env(self) -> str | None:
+        """The environment variable holding the key, if the deployment names one."""
+        key = self.litellm_params.get("api_key")
+        return key.removeprefix(ENV_PREFIX) if isinstance(key, str) and key.startswith(ENV_PREFIX) else None
+
+
+ENV_PREFIX = "os.environ/"
+ROUTER_PARAMS: dict[str, type | tuple[type, ...]] = {
+    "model": str,
+    "api_base": str,
+    "api_key": str,
+    "timeout": (int, float),
+    "max_retries": int,
+}
+ROUTER_LIMITS = ("rpm", "tpm")
 
 
 class Gates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -72,6 +118,25 @@ class Spec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     gates: Gates = Gates()
     probe: Probe = Probe()
     recipe_options: dict[str, Any] = {}
+    model_list: list[Deployment] = []  # litellm Router deployments; roles may name their model_name
+    fallbacks: list[dict[str, list[str]]] = []  # litellm Router fallbacks: [{model_name = [other names]}]
+
+    def deployments(self, name: str) -> list[Deployment]:
+        """The deployments a role's model name refers to (none: a plain litellm model)."""
+        return [d for d in self.model_list if d.model_name == name]
+
+    def role_models(self) -> dict[str, str]:
+        """Every model a run may call, by role: author, repairer, oracle, judge(s), writer and the panel."""
+        m = self.models
+        out = {"author": m.author}
+        for role in ("repairer", "oracle", "judge", "writer"):
+            if getattr(m, role):
+                out[role] = getattr(m, role)
+        for i, judge in enumerate(m.judges):
+            out[f"judges[{i}]"] = judge
+        for i, plan in enumerate(self.panel_plan()):
+            out[f"panel[{i}]"] = plan.model
+        return out
 
     def panel_plan(self) -> list[PanelModel]:
         """The probe panel, strongest first, each model with its own n and k filled in."""
@@ -165,6 +230,47 @@ def _check(spec: Spec, text: str, source: str) -> None:
     for name in ("split_min_share", "split_min_coverage", "oracle_min_share"):
         if not 0 < getattr(spec.probe, name) <= 1:
             fail(["probe", name], "must be in (0, 1]")
+    check_deployments(spec.model_list, lambda field, message: fail(["model_list", field], message))
+
+
+def unknown_fallbacks(spec: Spec) -> list[str]:
+    """Names in ``fallbacks`` that no deployment of the model list carries (checked once a models file is in)."""
+    names = {d.model_name for d in spec.model_list}
+    return [n for rule in spec.fallbacks for name, others in rule.items() for n in (name, *others) if n not in names]
+
+
+def check_deployments(deployments: list[Deployment], fail: Any) -> None:
+    """Each deployment names a model_name and a litellm model; a key is an environment variable, never the key
+    itself; limits and timeouts are positive numbers; prices are not negative."""
+    for i, d in enumerate(deployments):
+        where = f"{d.model_name or i}"
+        if not d.model_name.strip():
+            fail("model_name", f"deployment {i}: model_name must not be empty")
+        for key, kind in ROUTER_PARAMS.items():
+            value = d.litellm_params.get(key)
+            if value is None:
+                if key == "model":
+                    fail("litellm_params", f"{where}: litellm_params.model is required (a litellm model name)")
+                continue
+            if not isinstance(value, kind) or isinstance(value, bool):
+                fail("litellm_params", f"{where}: litellm_params.{key} has the wrong type ({type(value).__name__})")
+        api_key = d.litellm_params.get("api_key")
+        if isinstance(api_key, str) and not (api_key.startswith(ENV_PREFIX) and api_key.removeprefix(ENV_PREFIX)):
+            fail(
+                "litellm_params",
+                f'{where}: api_key must name an environment variable as "os.environ/NAME", '
+                "so that no key is written into the spec or the ledger",
+            )
+        for limit in (*ROUTER_LIMITS, "timeout", "max_retries"):
+            value = d.litellm_params.get(limit)
+            least = 0 if limit == "max_retries" else 1e-9  # no retries is a choice; no time or rate is not
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < least:
+                what = "0 or more" if limit == "max_retries" else "positive"
+                fail("litellm_params", f"{where}: litellm_params.{limit} must be {what} (got {value})")
+        for price in ("input_cost_per_token", "output_cost_per_token"):
+            value = getattr(d.model_info, price)
+            if value is not None and value < 0:
+                fail("model_info", f"{where}: model_info.{price} must not be negative (got {value})")
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:
@@ -194,8 +300,15 @@ def parse_spec(text: str, source: str = "<spec>") -> Spec:
 
 
 def spec_to_dict(spec: Spec) -> dict[str, Any]:
-    """The spec as plain data, as recorded in the ledger."""
-    return msgspec.to_builtins(spec)
+    """The spec as plain data, as recorded in the ledger (without an empty model list or fallbacks, so specs
+    recorded before deployments existed read back the same)."""
+    data: dict[str, Any] = msgspec.to_builtins(spec)
+    for key in ("model_list", "fallbacks"):
+        if not data.get(key):
+            data.pop(key, None)
+    if data["models"].get("file") is None:
+        data["models"].pop("file", None)
+    return data
 
 
 def spec_from_dict(data: dict[str, Any]) -> Spec:

@@ -40,7 +40,14 @@ class RoleCaller:
         temperature: float | None = None,
     ) -> Completion:
         return await self.llm.complete(
-            role, model or self.model_for(role), messages, sample=sample, seed=seed, temperature=temperature
+            role,
+            model or self.model_for(role),
+            messages,
+            sample=sample,
+            seed=seed,
+            temperature=temperature,
+            deployments=self.spec.model_list,
+            fallbacks=self.spec.fallbacks,
         )
 
 

@@ -73,11 +73,40 @@ def test_unknown_ids(tmp_path: Path) -> None:
     assert _events(home) == 0
 
 
+def test_a_model_that_fails_the_preflight_stops_the_run_before_anything_is_written(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    result = assay(home, "run", str(SPEC), "--attempts", "4", "--quiet", ASSAY_PANEL_FAIL_MODEL="local/oracle")
+    assert result.returncode == 2
+    assert "local/oracle (oracle): it did not answer a 1-token request" in result.stderr
+    assert "nothing was recorded" in result.stderr and _events(home) == 0
+
+
+def test_unknown_unpriced_and_keyless_models_are_refused_by_name(tmp_path: Path) -> None:
+    home = tmp_path / ".assay"
+    spec = _spec(tmp_path, 'judge = "local/judge-a"', 'judge = "local/does-not-exist"')
+    spec.write_text(
+        spec.read_text()
+        .replace('repairer = "local/repairer"', 'repairer = "nosuchprovider/zzz"')
+        .replace('oracle = "local/oracle"', 'oracle = "openai/acme-1"')
+    )
+    result = assay(home, "run", str(spec), "--attempts", "2", "--quiet")
+    assert result.returncode == 2, result.stderr
+    for line in (
+        "nosuchprovider/zzz (repairer): no litellm provider is known for this model",
+        "local/does-not-exist (judge): the local provider has no model of that name",
+        "openai/acme-1 (oracle): its key is missing: set OPENAI_API_KEY",
+        "openai/acme-1 (oracle): unpriced (litellm has no price for it)",
+    ):
+        assert line in result.stderr
+    assert "Traceback" not in result.stderr and _events(home) == 0
+
+
 def test_failing_model_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -> None:
     home = tmp_path / ".assay"
     # Which drafts get past construct and novelty to the (failing) oracle is fixed by the seed at concurrency 1
-    # (some do with seed 1); at a higher concurrency, or unseeded, it is not.
-    args = ["--attempts", "4", "--concurrency", "1", "--seed", "1", "--quiet"]
+    # (some do with seed 1); at a higher concurrency, or unseeded, it is not. --no-preflight: the model fails
+    # after the run has started (an outage mid-run), not before.
+    args = ["--attempts", "4", "--concurrency", "1", "--seed", "1", "--quiet", "--no-preflight"]
     result = assay(home, "run", str(SPEC), *args, ASSAY_PANEL_FAIL_MODEL="local/oracle")
     assert result.returncode == 3
     assert "model error" in result.stderr and "local/oracle" in result.stderr

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import recipes
-from adapters.llm import LLM, _load_litellm
+from adapters.llm import LLM, load_litellm
 from domain.coordinates import coordinates
 from domain.passk import band, outcome
 from domain.spec import Spec
@@ -121,7 +121,7 @@ async def run(
     check_draft: Callable[[Context, dict[str, Any]], None] | None = None,
 ) -> list[Trace]:
     """Draft and gate items 0..count-1 of one run of ``spec``; ``check_draft`` sees each fresh draft."""
-    _load_litellm()
+    load_litellm()
     recipe: Recipe = recipes.get(spec.recipe, **spec.recipe_options)
     corpus: list[CorpusEntry] = []
     traces = []

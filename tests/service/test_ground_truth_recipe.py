@@ -18,7 +18,7 @@ import pytest
 from msgspec.structs import replace
 
 import recipes
-from adapters.llm import ModelError, _load_litellm
+from adapters.llm import ModelError, load_litellm
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.spec import parse_spec
@@ -249,7 +249,7 @@ class _Log:
 
 
 async def _probed(payload: dict, index: int) -> Candidate:
-    _load_litellm()
+    load_litellm()
     recipe = recipes.get("ground_truth")
     drafted = f.Drafted(run_id="run-1", index=index, recipe="ground_truth", coordinate={}, payload=payload)
     candidate = Candidate.draft(uuid4(), drafted)
