@@ -57,6 +57,20 @@ def check(spec: Spec, call: bool = True, llm: LLM | None = None) -> list[ModelCh
     return check_roles(spec, spec.role_models(), call, llm)
 
 
+def check_plain(names: list[str], call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
+    """Plain litellm models (``assay eval --model``), checked like a spec's."""
+    checks = [
+        ModelCheck(name, ["eval"], [_endpoint(Deployment(name, {"model": name}))]) for name in dict.fromkeys(names)
+    ]
+    if call:
+        asyncio.run(_ping_plain(llm or LLM(timeout=30.0, num_retries=0), checks))
+    return checks
+
+
+async def _ping_plain(llm: LLM, checks: list[ModelCheck]) -> None:
+    await asyncio.gather(*(_ping(llm, c.name, e, None) for c in checks for e in c.endpoints if not e.problems))
+
+
 def check_roles(spec: Spec, roles: dict[str, str], call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
     """The models named in ``roles`` (role -> model name or litellm model), with ``spec``'s deployments."""
     by_name: dict[str, list[str]] = {}
@@ -85,7 +99,8 @@ def refuse_unready(checks: list[ModelCheck]) -> list[ModelCheck]:
         for p in e.problems
     ]
     if problems:
-        raise PreflightError("the spec's models are not ready; nothing was recorded:\n  " + "\n  ".join(problems))
+        listed = problems[0] if len(problems) == 1 else "\n  " + "\n  ".join(problems)  # one problem: one line
+        raise PreflightError(f"models not ready; nothing was recorded: {listed}")
     return checks
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
 from cli.root import app
+from cli.running import PREFLIGHT_OPT_HELP
 from cli.session import session
 
 
@@ -33,12 +34,15 @@ def eval_(
     recipe: str = typer.Option(None, "--recipe", help="Require the dataset's points to be of this recipe."),
     temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature."),
     concurrency: int = typer.Option(16, "--concurrency", help="Model requests in flight at once."),
+    no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Run models over approved points: pass@k per model with 95% bootstrap CIs, recorded in the ledger."""
     from app import evaluate as ev
+    from app.models import check_plain, refuse_unready
 
     ev.check_options(models, n, temperature, concurrency)  # before the ledger is opened
+    refuse_unready(check_plain(models, call=not no_preflight))
     with session() as (ledger, tracking):
         try:
             ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency)

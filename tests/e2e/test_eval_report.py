@@ -109,7 +109,10 @@ def test_bad_input_writes_nothing(home: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     cases = [
-        (["--dataset", "arithmetic", "--model", STRONG, "--model", "nosuch/model"], "'nosuch/model' is unusable"),
+        (
+            ["--dataset", "arithmetic", "--model", STRONG, "--model", "nosuch/model"],
+            "nosuch/model (eval): no litellm provider is known for this model",
+        ),
         (["--dataset", "arithmetic", "--model", STRONG, "--k", "1,5", "--n", "3"], "--k 5 is greater than --n 3"),
         (["--dataset", "nosuchspec", "--model", STRONG], "unknown dataset 'nosuchspec'"),
         (["--dataset", "arithmetic", "--recipe", "rubric", "--model", STRONG], "not --recipe rubric"),
