@@ -5,6 +5,7 @@
 ``postgres_url`` a fresh database on ASSAY_TEST_POSTGRES_URL (default the local server), dropped after;
                skipped, with the reason, where PostgreSQL is not reachable.
 ``store_url``  parametrized over both.
+``llm_server`` a local OpenAI/Anthropic-shaped model server with scripted faults (tests/llm_fixtures.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 
 from adapters.nats_embedded import EmbeddedNats
+from tests.llm_fixtures import llm_server  # noqa: F401  (a fixture, used by name)
 
 POSTGRES_ADMIN_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 _postgres_skips: list[str] = []
