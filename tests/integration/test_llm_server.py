@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from adapters.llm import LLM, ModelError, _load_litellm
+from adapters.llm import LLM, ModelError, load_litellm
 from tests.llm_server import DEFAULT_REPLY, LLMServer, Outcome
 
 MESSAGES = [{"role": "user", "content": "name three prime numbers"}]
@@ -33,7 +33,7 @@ MESSAGES = [{"role": "user", "content": "name three prime numbers"}]
 @pytest.fixture(scope="module")
 def litellm() -> Any:
     """litellm as Assay loads it: offline cost map, quiet, the panel provider registered."""
-    return _load_litellm()
+    return load_litellm()
 
 
 async def ask(litellm: Any, server: LLMServer, name: str, provider: str = "openai", **kwargs: Any) -> Any:
