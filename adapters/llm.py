@@ -131,7 +131,9 @@ class LLM:
             seed=seed,
         )
         if not text.strip():
-            raise ModelError(f"{role} model {model} returned an empty response", receipt)
+            why = "no choices" if not response.choices else "empty text"
+            receipt = msgspec.structs.replace(receipt, error=f"EmptyResponse: the reply had {why}")
+            raise ModelError(f"{role} model {model} returned an empty response ({why})", receipt)
         return Completion(text=text, receipt=receipt)
 
 
