@@ -99,8 +99,8 @@ def refuse_unready(checks: list[ModelCheck]) -> list[ModelCheck]:
         for p in e.problems
     ]
     if problems:
-        listed = problems[0] if len(problems) == 1 else "\n  " + "\n  ".join(problems)  # one problem: one line
-        raise PreflightError(f"models not ready; nothing was recorded: {listed}")
+        listed = f" {problems[0]}" if len(problems) == 1 else "\n  " + "\n  ".join(problems)  # one: one line
+        raise PreflightError(f"models not ready; nothing was recorded:{listed}")
     return checks
 
 

@@ -70,3 +70,17 @@ def test_a_bad_models_file_is_refused_with_its_path(tmp_path: Path) -> None:
     assert (
         f"{tmp_path / 'models.toml'}: model_list.litellm_params: writer: litellm_params.model is required" in ran.stderr
     )
+
+
+def test_the_readme_hosted_spec_is_ready_once_its_keys_are_set(tmp_path: Path) -> None:
+    hosted = SPEC.with_name("hosted.toml")
+    keys = {k: "sk-test-0123456789" for k in ("OPENAI_API_KEY", "AZURE_KEY", "ANTHROPIC_API_KEY", "VLLM_KEY")}
+    ran = assay(tmp_path / ".assay", "models", str(hosted), "--json", "--no-preflight", **keys)
+    assert ran.returncode == 0, ran.stdout
+    data = json.loads(ran.stdout)
+    assert {m["name"] for m in data["models"]} >= {"writer", "claude", "vllm-qwen"} and data["ready"]
+    refused = assay(tmp_path / ".assay", "run", str(hosted), "--no-preflight")
+    assert (
+        refused.returncode == 2
+        and "claude (judge) via anthropic/claude-haiku-4-5: its key is missing" in refused.stderr
+    )
