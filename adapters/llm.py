@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -43,6 +44,9 @@ def load_litellm() -> Any:
 
         litellm.suppress_debug_info = True
         litellm.set_verbose = False
+        # litellm's own logger writes warnings to stderr (e.g. about cache prices of custom-priced models);
+        # Assay's receipts and structured logs say what matters.
+        logging.getLogger("LiteLLM").setLevel(logging.ERROR)
         _litellm = litellm
         # Custom providers are plug-ins named by configuration; each module registers itself with litellm.
         for name in filter(None, os.environ.get("ASSAY_LLM_PROVIDERS", DEFAULT_PROVIDERS).split(",")):

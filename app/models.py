@@ -53,8 +53,15 @@ class ModelCheck:
 
 
 def check(spec: Spec, call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
-    """Every model of ``spec`` resolved and checked (``call``: each endpoint also answers a 1-token request)."""
-    return check_roles(spec, spec.role_models(), call, llm)
+    """Every model of ``spec`` resolved and checked (``call``: each endpoint also answers a 1-token request),
+    the fallbacks of the models roles use included."""
+    roles = spec.role_models()
+    used = set(roles.values())
+    for rule in spec.fallbacks:
+        for name, others in rule.items():
+            if name in used:
+                roles.update({f"fallback {i} of {name}": o for i, o in enumerate(others, 1) if o not in used})
+    return check_roles(spec, roles, call, llm)
 
 
 def check_plain(names: list[str], call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
