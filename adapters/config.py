@@ -16,6 +16,8 @@ class Settings:
     nats_url: str | None  # None: start an embedded nats-server
     stream: str = "ASSAY"
     workers: int = 16  # handlers each consumer runs at once (ASSAY_WORKERS); `assay run --concurrency` raises it
+    llm_timeout: float = 60.0  # seconds per model call (ASSAY_LLM_TIMEOUT); a deployment's own timeout wins
+    llm_retries: int = 2  # retries per model call (ASSAY_LLM_RETRIES); a deployment's max_retries wins
 
     @property
     def embedded_nats(self) -> bool:
@@ -26,14 +28,20 @@ class SettingsError(InvalidInput):
     """An environment variable Assay reads holds a value it cannot use."""
 
 
-def load_settings() -> Settings:
-    workers_text = os.environ.get("ASSAY_WORKERS") or "16"
+def _number(name: str, default: str, kind: type[int] | type[float], least: float) -> float:
+    text = os.environ.get(name) or default
     try:
-        workers = int(workers_text)
+        value = kind(text)
     except ValueError:
-        workers = 0
-    if workers < 1:
-        raise SettingsError(f"ASSAY_WORKERS must be a whole number of at least 1 (got {workers_text!r})")
+        value = least - 1
+    if value < least or value != value:  # value != value: NaN
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {what} of at least {kind(least)} (got {text!r})")
+    return value
+
+
+def load_settings() -> Settings:
+    workers = int(_number("ASSAY_WORKERS", "16", int, 1))
     home = Path(os.environ.get("ASSAY_HOME", ".assay")).resolve()
     store = os.environ.get("ASSAY_STORE_URL") or f"sqlite:///{home / 'ledger.sqlite'}"
     return Settings(
@@ -42,4 +50,6 @@ def load_settings() -> Settings:
         nats_url=os.environ.get("ASSAY_NATS_URL") or None,
         stream=os.environ.get("ASSAY_STREAM", "ASSAY"),
         workers=workers,
+        llm_timeout=float(_number("ASSAY_LLM_TIMEOUT", "60", float, 0.001)),
+        llm_retries=int(_number("ASSAY_LLM_RETRIES", "2", int, 0)),
     )

@@ -58,9 +58,15 @@ class LLM:
     """Calls models by litellm name, or by a spec deployment's ``model_name`` through a litellm Router, and returns
     text with a receipt. No response cache, on purpose."""
 
-    def __init__(self, timeout: float = 60.0, num_retries: int = 2) -> None:
-        self.timeout = timeout
-        self.num_retries = num_retries
+    def __init__(self, timeout: float | None = None, num_retries: int | None = None) -> None:
+        if timeout is None or num_retries is None:  # ASSAY_LLM_TIMEOUT / ASSAY_LLM_RETRIES
+            from adapters.config import load_settings
+
+            settings = load_settings()
+            timeout = settings.llm_timeout if timeout is None else timeout
+            num_retries = settings.llm_retries if num_retries is None else num_retries
+        self.timeout: float = timeout
+        self.num_retries: int = num_retries
         self._routers: dict[str, Any] = {}
 
     def router(self, deployments: Sequence[Deployment], fallbacks: Sequence[dict[str, list[str]]] = ()) -> Any:

@@ -24,6 +24,23 @@ def test_unusable_workers_are_refused_by_name(monkeypatch: pytest.MonkeyPatch, v
     assert issubclass(SettingsError, InvalidInput)  # the CLI prints it as one line, exit 2
 
 
+def test_model_call_timeout_and_retries_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.llm import LLM
+
+    monkeypatch.delenv("ASSAY_LLM_TIMEOUT", raising=False)
+    monkeypatch.delenv("ASSAY_LLM_RETRIES", raising=False)
+    assert (LLM().timeout, LLM().num_retries) == (60.0, 2)
+    monkeypatch.setenv("ASSAY_LLM_TIMEOUT", "12.5")
+    monkeypatch.setenv("ASSAY_LLM_RETRIES", "0")
+    assert (LLM().timeout, LLM().num_retries) == (12.5, 0)
+    assert (LLM(timeout=3, num_retries=1).timeout, LLM(timeout=3, num_retries=1).num_retries) == (3, 1)
+    for name, bad in (("ASSAY_LLM_TIMEOUT", "0"), ("ASSAY_LLM_TIMEOUT", "nan"), ("ASSAY_LLM_RETRIES", "-1")):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(SettingsError, match=name):
+            load_settings()
+        monkeypatch.delenv(name)
+
+
 def test_a_runs_concurrency_raises_the_workers_never_lowers_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSAY_WORKERS", "16")
     settings = load_settings()
