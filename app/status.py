@@ -17,7 +17,11 @@ from projections.run_stats import RunStats
 
 def status(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, Any]:
     """``{"runs": [...], "totals": {...}, "reflection": {...}}``: each run with its attempts, outcomes and spend,
-    the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``)."""
+    the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``).
+
+    Runs and totals also hold their model calls: ``by_model`` and ``by_role`` (name -> calls, prompt_tokens,
+    completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, and ``errors``: failed calls by
+    error class)."""
     stats = catch_up(ledger, tracking, RunStats)
     reflection = reflection_view(ledger, tracking)
     return {"runs": stats.rows(), "totals": stats.totals(), "reflection": reflection}

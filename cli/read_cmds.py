@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -15,7 +16,8 @@ from cli.session import session
 
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
-    """Runs with their attempts, outcomes and spend; rejects by gate and reason; checklist versions; totals."""
+    """Runs with their attempts, outcomes and spend; model calls by model, role and outcome; rejects by gate and
+    reason; checklist versions; totals."""
     from app import status as app_status
     from cli.checklist_cmds import print_reflection
 
@@ -52,6 +54,7 @@ def status(as_json: bool = JSON_OPT) -> None:
             money(r["cost_usd"]),
         )
     console.print(table)
+    print_calls(console, totals)
     if totals["rejects_by_gate"]:
         rejects = make_table("Rejects by gate and reason", "gate count reason n", wrap="reason", right="count n")
         for gate, n in sorted(totals["rejects_by_gate"].items(), key=lambda kv: (-kv[1], kv[0])):
@@ -67,6 +70,37 @@ def status(as_json: bool = JSON_OPT) -> None:
         f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "
         f"spend {money(totals['cost_usd'])}"
     )
+
+
+def print_calls(console: Console, totals: dict[str, Any]) -> None:
+    """Model calls across runs: by model, by role, and a line of outcomes (failed calls by error class)."""
+    if not totals["calls"]:
+        return
+
+    def by_spend(buckets: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(buckets.items(), key=lambda kv: (-kv[1]["cost_usd"], -kv[1]["calls"], kv[0]))
+
+    models = make_table(
+        "Calls by model", "model calls tokens spend errors", wrap="model", right="calls tokens spend errors"
+    )
+    for model, b in by_spend(totals["by_model"]):
+        add_row(
+            models, model, b["calls"], b["prompt_tokens"] + b["completion_tokens"], money(b["cost_usd"]), b["errors"]
+        )
+    console.print(models)
+    roles = make_table("Calls by role", "role calls spend errors", wrap="role", right="calls spend errors")
+    for role, b in by_spend(totals["by_role"]):
+        add_row(roles, role, b["calls"], money(b["cost_usd"]), b["errors"])
+    console.print(roles)
+    console.print(calls_line(totals["by_outcome"]))
+
+
+def calls_line(outcome: dict[str, Any]) -> Text:
+    """``calls: N ok, M failed (RateLimitError 3, Timeout 1)``, error classes most frequent first."""
+    errors = sorted(outcome["errors"].items(), key=lambda kv: (-kv[1], kv[0]))
+    detail = f" ({', '.join(f'{cls} {n}' for cls, n in errors)})" if errors else ""
+    # Text, not markup: an error class is provider text and may hold [brackets].
+    return Text(f"calls: {outcome['ok']} ok, {outcome['failed']} failed{detail}")
 
 
 @app.command()

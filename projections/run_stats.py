@@ -1,7 +1,9 @@
-"""Run statistics: attempts, outcomes, rejects by gate and reason, and spend per run and in total."""
+"""Run statistics: attempts, outcomes, rejects by gate and reason, and spend per run and in total; model calls by
+model, by role and by outcome (ok, or failed by error class)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import msgspec
@@ -12,6 +14,54 @@ from projections.checklist import normalise
 
 _COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
 _SPEND = ("calls", "prompt_tokens", "completion_tokens", "cost_usd")
+_BREAKDOWNS = ("by_model", "by_role")
+
+
+def error_class(error: str) -> str:
+    """A failed call's error class: the text of ``Receipt.error`` before its first ":" (adapters.llm writes
+    ``"<ExceptionName>: <message>"``), e.g. ``RateLimitError``, ``Timeout``, ``EmptyResponse``."""
+    return error.split(":", 1)[0].strip() or "error"
+
+
+def _new_bucket() -> dict[str, Any]:
+    return {**receipt_sums(()), "errors": 0}
+
+
+def _new_outcomes() -> dict[str, Any]:
+    return {"ok": 0, "failed": 0, "errors": {}}
+
+
+def call_sums(receipts: Iterable[f.Receipt], row: dict[str, Any]) -> None:
+    """Add receipts to a row's spend and to its calls by model, by role and by outcome."""
+    for r in receipts:
+        receipt_sums((r,), row)
+        failed = bool(r.error)
+        for key, name in (("by_model", r.model), ("by_role", r.role)):
+            bucket = row[key].setdefault(name, _new_bucket())
+            receipt_sums((r,), bucket)
+            bucket["errors"] += failed
+        outcomes = row["by_outcome"]
+        if failed:
+            outcomes["failed"] += 1
+            cls = error_class(r.error)
+            outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + 1
+        else:
+            outcomes["ok"] += 1
+
+
+def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
+    """Add one run's calls by model, role and outcome into the totals (costs rounded as receipt_sums does)."""
+    for key in _BREAKDOWNS:
+        for name, bucket in row[key].items():
+            into = total[key].setdefault(name, _new_bucket())
+            for k in ("calls", "prompt_tokens", "completion_tokens", "errors"):
+                into[k] += bucket[k]
+            into["cost_usd"] = round(into["cost_usd"] + bucket["cost_usd"], 10)
+    outcomes = total["by_outcome"]
+    outcomes["ok"] += row["by_outcome"]["ok"]
+    outcomes["failed"] += row["by_outcome"]["failed"]
+    for cls, n in row["by_outcome"]["errors"].items():
+        outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + n
 
 
 def _new_run(run_id: str) -> dict[str, Any]:
@@ -30,6 +80,9 @@ def _new_run(run_id: str) -> dict[str, Any]:
         "completed_at": "",
         "rejects_by_gate": {},
         "rejects_by_reason": {},
+        "by_model": {},  # model -> calls, prompt_tokens, completion_tokens, cost_usd, errors
+        "by_role": {},  # role -> the same
+        "by_outcome": _new_outcomes(),  # ok, failed, and failed calls by error class
     }
     row.update({k: 0 for k in _COUNTS})
     row.update(receipt_sums(()))
@@ -40,7 +93,7 @@ class RunStats(JsonView):
     """Per-run counters; candidate facts are attributed to runs through their Drafted/DraftFailed fact."""
 
     name: ClassVar[str] = "run_stats"
-    schema: ClassVar[int] = 3  # 3: replay_of and from_gate
+    schema: ClassVar[int] = 4  # 3: replay_of and from_gate; 4: calls by model, role and outcome
 
     runs: dict[str, dict[str, Any]]
     uuids: dict[str, str]  # run aggregate id -> run id
@@ -77,14 +130,15 @@ class RunStats(JsonView):
             self.open[oid] = fact.run_id
             row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
             row["drafted" if isinstance(fact, f.Drafted) else "failed_drafts"] += 1
-            receipt_sums(fact.receipts, row)
+            call_sums(fact.receipts, row)
         elif oid in self.open:
             self._candidate_fact(env)
 
     def _candidate_fact(self, env: f.Envelope) -> None:
         fact, oid = env.fact, env.originator_id
         row = self.runs[self.open[oid]]
-        receipt_sums(getattr(fact, "receipts", ()), row)
+        # Every candidate fact with receipts (gate results, Repaired, Probed) counts its calls here.
+        call_sums(getattr(fact, "receipts", ()), row)
         if isinstance(fact, f.Rejected):
             del self.open[oid]
             self.marked.pop(oid, None)
@@ -123,9 +177,11 @@ class RunStats(JsonView):
         return next((r for r in self.rows() if r["run_id"] == run_id), None)
 
     def totals(self) -> dict[str, Any]:
-        """Sums across runs, with rejects by gate and by (gate, reason) merged."""
+        """Sums across runs, with rejects by gate and by (gate, reason), and calls by model, role and outcome,
+        merged."""
         total: dict[str, Any] = {k: 0 for k in _COUNTS + _SPEND + ("tokens", "in_flight")}
         total.update(runs=len(self.runs), running=0, cost_usd=0.0, rejects_by_gate={}, rejects_by_reason={})
+        total.update(by_model={}, by_role={}, by_outcome=_new_outcomes())
         for row in self.rows():
             total["running"] += row["status"] == "running"
             for k in _COUNTS + _SPEND + ("tokens", "in_flight"):
@@ -136,6 +192,7 @@ class RunStats(JsonView):
                 merged = total["rejects_by_reason"].setdefault(gate, {})
                 for reason, n in reasons.items():
                     merged[reason] = merged.get(reason, 0) + n
+            _merge_calls(total, row)
         total["cost_usd"] = round(total["cost_usd"], 10)
         return total
 

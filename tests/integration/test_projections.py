@@ -21,16 +21,17 @@ from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 
 
-def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100) -> f.Receipt:
+def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100, error: str = "", model: str = "") -> f.Receipt:
     return f.Receipt(
         role=role,
-        model=f"local/{role}",
+        model=model or f"local/{role}",
         prompt_sha256="a" * 64,
-        response_sha256="b" * 64,
+        response_sha256="" if error else "b" * 64,
         prompt_tokens=tokens,
         completion_tokens=tokens // 2,
         cost_usd=cost,
         latency_ms=12.0,
+        error=error,
     )
 
 
@@ -74,6 +75,7 @@ class History:
             run_id=run_id, index=index, recipe=recipe, coordinate=coordinate, receipts=[receipt()]
         )
         if prompt is None:
+            common["receipts"] = [receipt(error="Timeout: no reply within 30s")]
             cand = Candidate.draft(cid, f.DraftFailed(reason="model error: timeout", **common))
             cand.reject("author", "model error: timeout")
         else:
@@ -182,8 +184,33 @@ def test_incremental_equals_rebuild_with_concrete_views(store_url: str) -> None:
     # receipts: 8 author drafts, 1 repairer, 4 judges (c0 oracle + 3 rejects), 3 probes of 8 solver calls
     assert r1["calls"] == 8 + 1 + 4 + 24
     assert abs(r1["cost_usd"] - (9 * 0.01 + 4 * 0.005 + 24 * 0.002)) < 1e-9
+    assert r1["by_role"]["author"] == {
+        "calls": 8,
+        "prompt_tokens": 800,
+        "completion_tokens": 400,
+        "cost_usd": 0.08,
+        "errors": 1,  # the failed draft's timeout
+    }
+    assert {role: b["calls"] for role, b in r1["by_role"].items()} == {
+        "author": 8,
+        "repairer": 1,
+        "judge": 4,
+        "solver": 24,
+    }
+    assert r1["by_model"]["local/solver"]["cost_usd"] == 0.048
+    assert sum(b["calls"] for b in r1["by_model"].values()) == r1["calls"]
+    assert r1["by_outcome"] == {"ok": 36, "failed": 1, "errors": {"Timeout": 1}}
     totals = stats.totals()
     assert (totals["runs"], totals["running"], totals["attempts"], totals["queued"]) == (2, 1, 9, 5)
+    # r2: one author draft, a probe of 8 solver calls
+    assert {m: b["calls"] for m, b in totals["by_model"].items()} == {
+        "local/author": 9,
+        "local/repairer": 1,
+        "local/judge": 4,
+        "local/solver": 32,
+    }
+    assert sum(b["calls"] for b in totals["by_model"].values()) == totals["calls"] == 46
+    assert totals["by_outcome"] == {"ok": 45, "failed": 1, "errors": {"Timeout": 1}}
 
     checklist: Checklist = views["checklist"]
     assert checklist.ranked("toy") == [
@@ -269,3 +296,88 @@ def test_checklist_version_follows_what_the_author_sees() -> None:
     assert view.items("toy")[0] == f"judge: misses {words[-1]}"  # seen twice: now first
     assert view.version("toy") == TOP + 1
     assert len(view.ranked("toy")) == TOP + 3
+
+
+def test_run_stats_count_every_call_by_model_role_and_outcome() -> None:
+    """One candidate with every kind of fact that carries receipts: no call is missed, failed calls are counted
+    by error class, and the calls by model and by role each add up to the run's calls."""
+    view, position = RunStats(), 0
+
+    def feed(oid: str, fact: f.Fact) -> None:
+        nonlocal position
+        position += 1
+        env = f.Envelope(
+            event_id=f"{oid}:{position}", originator_id=oid, version=1, position=position, timestamp="", fact=fact
+        )
+        view.apply(env)
+
+    strong, weak = "openai/gpt-4o", "anthropic/claude-haiku"
+    feed("run", f.RunStarted(run_id="r", spec_name="s", recipe="toy", spec={}, policy=f.Policy()))
+    common: dict[str, Any] = dict(run_id="r", recipe="toy", coordinate={})
+    facts: list[tuple[str, f.Fact]] = [
+        ("c0", f.Drafted(index=0, payload={}, receipts=[receipt(model=strong, cost=0.1)], **common)),
+        ("c0", f.GatePassed(gate="schema", receipts=[receipt("judge", 0.2, model=weak)])),
+        ("c0", f.GateFailed(gate="oracle", reason="r", receipts=[receipt("judge", 0.1, model=weak)])),
+        (
+            "c0",
+            f.Repaired(
+                gate="oracle",
+                instruction="",
+                payload={},
+                diff=[],
+                invalidated=[],
+                attempt=1,
+                receipts=[receipt("repairer", 0.1, model=strong)],
+            ),
+        ),
+        (
+            "c0",
+            f.Probed(
+                gate="probe",
+                outcomes=[],
+                solve_rate=0.5,
+                passed_models=[],
+                band="b",
+                in_band=True,
+                receipts=[
+                    receipt("solver", 0.1, model=strong),
+                    receipt("solver", 0.0, tokens=0, model=weak, error="RateLimitError: slow down"),
+                    receipt("solver", 0.0, tokens=0, model=weak, error="RateLimitError: slow down"),
+                    receipt("solver", 0.0, tokens=0, model=strong, error="EmptyResponse: the reply had empty text"),
+                ],
+            ),
+        ),
+        ("c0", f.Queued()),
+        (
+            "c1",
+            f.DraftFailed(index=1, reason="x", receipts=[receipt(model=strong, cost=0.0, error="Timeout")], **common),
+        ),
+        ("c1", f.Rejected(gate="author", reason="x", cause="model_error")),
+    ]
+    for oid, fact in facts:
+        feed(oid, fact)
+    carrying = {t for t in f.ALL_FACTS if "receipts" in t.__struct_fields__}
+    assert carrying - {type(fact) for _, fact in facts} == {f.ItemEvaluated}  # evaluations are not runs
+
+    row = view.run("r")
+    assert row is not None and row["calls"] == 9
+    assert row["by_model"] == {
+        strong: {"calls": 5, "prompt_tokens": 400, "completion_tokens": 200, "cost_usd": 0.3, "errors": 2},
+        weak: {"calls": 4, "prompt_tokens": 200, "completion_tokens": 100, "cost_usd": 0.3, "errors": 2},
+    }
+    assert {role: (b["calls"], b["cost_usd"], b["errors"]) for role, b in row["by_role"].items()} == {
+        "author": (2, 0.1, 1),
+        "judge": (2, 0.3, 0),
+        "repairer": (1, 0.1, 0),
+        "solver": (4, 0.1, 3),
+    }
+    assert row["cost_usd"] == 0.6  # 0.1 + 0.2 + 0.1 + 0.1 + 0.1, rounded: float sums drift
+    assert row["by_outcome"] == {
+        "ok": 5,
+        "failed": 4,
+        "errors": {"RateLimitError": 2, "EmptyResponse": 1, "Timeout": 1},
+    }
+    for key in ("by_model", "by_role"):
+        assert sum(b["calls"] for b in row[key].values()) == row["calls"]
+        assert sum(b["errors"] for b in row[key].values()) == row["by_outcome"]["failed"]
+    assert view.totals()["by_model"] == row["by_model"] and view.totals()["by_outcome"] == row["by_outcome"]

@@ -61,6 +61,28 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assert status["totals"]["rejects_by_gate"] == {"oracle": 2, "novelty": 1, "author": 1}
     text = assay("status").stdout
     assert "completed: target reached" in text and "answer '…' does not match oracle '…'" in text
+    # Model calls: r2's draft still being gated made an author call too.
+    totals = status["totals"]
+    assert {m: b["calls"] for m, b in totals["by_model"].items()} == {
+        "local/author": 10,
+        "local/judge": 4,
+        "local/repairer": 1,
+        "local/solver": 32,
+    }
+    assert totals["by_role"]["author"]["errors"] == 1 and totals["by_role"]["solver"]["cost_usd"] == 0.064
+    assert totals["by_outcome"] == {"ok": 46, "failed": 1, "errors": {"Timeout": 1}}
+    assert r1["by_outcome"]["failed"] == 1 and sum(b["calls"] for b in r1["by_model"].values()) == r1["calls"]
+    assay.env["COLUMNS"] = "80"
+    narrow = assay("status").stdout
+    assay.env["COLUMNS"] = "220"
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "Calls by model" in narrow and "Calls by role" in narrow
+    assert "calls: 46 ok, 1 failed (Timeout 1)" in narrow
+    model_rows = {line.split()[0]: line.split()[1:] for line in narrow.splitlines() if line.startswith(" local/")}
+    assert model_rows["local/author"] == ["10", "1500", "$0.1000", "1"]
+    assert model_rows["local/solver"] == ["32", "480", "$0.0640", "0"]
+    role_rows = {line.split()[0]: line.split()[1:] for line in narrow.splitlines() if line.startswith(" judge ")}
+    assert role_rows == {"judge": ["4", "$0.0200", "0"]}
 
     assert [(q["run_id"], q["index"]) for q in assay.json("queue")] == [("r1", 7), ("r2", 0)]
     assert [q["index"] for q in assay.json("queue", "--run", "r2")] == [0]
