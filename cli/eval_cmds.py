@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
@@ -37,7 +37,7 @@ def _sample_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),  # "0/?" until the total is known
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     ]
