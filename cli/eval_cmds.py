@@ -31,23 +31,34 @@ def _separability_line(seps: dict[str, Any]) -> str:
 @contextmanager
 def _sample_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr advanced by ``app.evaluate``'s (done, total) callback; shown only when stderr is a
-    terminal (and not with --json), so piped output and logs stay clean. It stays on screen once done, like
-    `assay run`'s."""
+    terminal (and not with --json), so piped output and logs stay clean. It appears with the first sample (bad
+    input fails before any, with no bar) and stays on screen once done, like `assay run`'s."""
     err = Console(stderr=True)
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),  # "0/?" until the total is known
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     ]
-    with Progress(*columns, console=err, disable=not (enabled and err.is_terminal), transient=False) as bar:
-        task = bar.add_task("eval samples", total=None)  # the total is known once the dataset is read
+    bar = Progress(*columns, console=err, disable=not (enabled and err.is_terminal), transient=False)
+    task = bar.add_task("eval samples", total=None, start=False)
+    started = False
 
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def tick(done: int, total: int) -> None:
+        nonlocal started
+        if not started:
+            bar.start_task(task)  # the elapsed time counts from the first sample
+        bar.update(task, completed=done, total=total)
+        if not started:
+            started = True
+            bar.start()
 
+    try:
         yield tick
+    finally:
+        if started:
+            bar.stop()
 
 
 @app.command("eval")
