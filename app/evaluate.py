@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -32,6 +33,9 @@ from domain.spec import Models, Spec, spec_from_dict
 from projections.dataset import Dataset
 from recipes.base import Attempt
 from services.roles import context, stable_seed
+
+Progress = Callable[[int, int], None]
+"""Told (done, total) samples as an evaluation samples; the CLI draws a bar with it, so app/ stays free of rich."""
 
 
 class EvalInputError(InvalidInput):
@@ -96,9 +100,11 @@ def run(
     temperature: float = 0.8,
     concurrency: int = 16,
     llm: LLM | None = None,
+    progress: Progress | None = None,
 ) -> Ran:
     """Sample each model n times on every approved point of ``dataset``, grade, and save the Evaluation once (blocking).
-    Bad input (``InvalidInput``) or a model failing part-way (``EvalModelError``) records nothing."""
+    Bad input (``InvalidInput``) or a model failing part-way (``EvalModelError``) records nothing. ``progress``
+    is called with (done, total) after each sample (see ``sample_all``)."""
     check_options(models, n, temperature, concurrency)
     k_values = parse_ks(ks, n)
     view = catch_up(ledger, tracking, Dataset)
@@ -114,7 +120,7 @@ def run(
         temperature=temperature,
         concurrency=concurrency,
     )
-    attempts = asyncio.run(sample_all(plan, llm or LLM(), run_specs(ledger, points)))
+    attempts = asyncio.run(sample_all(plan, llm or LLM(), run_specs(ledger, points), progress))
     evaluation = build(plan, attempts)
     ledger.save(evaluation)
     assert evaluation.completed is not None  # build() completes it
@@ -135,10 +141,14 @@ def _specs(plan: Plan, run_specs: dict[str, dict[str, Any]]) -> dict[str, Spec]:
 
 
 async def sample_all(
-    plan: Plan, llm: LLM, run_specs: dict[str, dict[str, Any]]
+    plan: Plan, llm: LLM, run_specs: dict[str, dict[str, Any]], progress: Progress | None = None
 ) -> dict[tuple[str, str], list[Attempt]]:
-    """Every (point, model)'s n attempts, each a distinct request; one preflight sample per model first."""
+    """Every (point, model)'s n attempts, each a distinct request; one preflight sample per model first.
+    ``progress(done, total)`` is called once after each sample completes (the preflight's included), so on success
+    its last call has done == total == points x models x n."""
     limit = asyncio.Semaphore(plan.concurrency)
+    total = len(plan.points) * len(plan.models) * plan.n
+    done = 0
     specs = _specs(plan, run_specs)
     built: dict[str, Any] = {}
 
@@ -164,10 +174,16 @@ async def sample_all(
     }
 
     async def one(point: dict[str, Any], model: str, i: int) -> Attempt:
+        nonlocal done
         pid = point["candidate_id"]
         async with limit:
             seed = stable_seed(plan.eval_id, pid, model, i)
-            return await recipe_for(pid).attempt(point["payload"], model, i, seed, plan.temperature, ctxs[pid])
+            got = await recipe_for(pid).attempt(point["payload"], model, i, seed, plan.temperature, ctxs[pid])
+        # One event loop runs every sample, so counting here needs no lock.
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return got
 
     first = plan.points[0]
     pre = await asyncio.gather(*(one(first, m, 0) for m in plan.models), return_exceptions=True)
@@ -181,11 +197,11 @@ async def sample_all(
         preflight[model] = result
     jobs = [(p, m, i) for p in plan.points for m in plan.models for i in range(plan.n) if not (p is first and i == 0)]
     try:
-        done = await asyncio.gather(*(one(p, m, i) for p, m, i in jobs))
+        sampled = await asyncio.gather(*(one(p, m, i) for p, m, i in jobs))
     except ModelError as exc:
         raise EvalModelError(f"{str(exc).splitlines()[0]}; nothing was recorded") from None
     out: dict[tuple[str, str], list[Attempt]] = {(first["candidate_id"], m): [a] for m, a in preflight.items()}
-    for (p, m, _), attempt in zip(jobs, done, strict=True):
+    for (p, m, _), attempt in zip(jobs, sampled, strict=True):
         out.setdefault((p["candidate_id"], m), []).append(attempt)
     return out
 

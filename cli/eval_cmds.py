@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
@@ -23,6 +26,39 @@ def _separability_line(seps: dict[str, Any]) -> str:
     if all(s["n_pairs"] == 0 for s in seps.values()):
         return "n/a (it compares two or more models)"
     return "; ".join(f"pass@{k} {s['fraction']:.2f} ({s['separated']}/{s['n_pairs']} pairs)" for k, s in seps.items())
+
+
+@contextmanager
+def _sample_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr advanced by ``app.evaluate``'s (done, total) callback; shown only when stderr is a
+    terminal (and not with --json), so piped output and logs stay clean. It appears with the first sample (bad
+    input fails before any, with no bar) and stays on screen once done, like `assay run`'s."""
+    err = Console(stderr=True)
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    bar = Progress(*columns, console=err, disable=not (enabled and err.is_terminal), transient=False)
+    task = bar.add_task("eval samples", total=None, start=False)
+    started = False
+
+    def tick(done: int, total: int) -> None:
+        nonlocal started
+        if not started:
+            bar.start_task(task)  # the elapsed time counts from the first sample
+        bar.update(task, completed=done, total=total)
+        if not started:
+            started = True
+            bar.start()
+
+    try:
+        yield tick
+    finally:
+        if started:
+            bar.stop()
 
 
 @app.command("eval")
@@ -43,9 +79,9 @@ def eval_(
 
     ev.check_options(models, n, temperature, concurrency)  # before the ledger is opened
     refuse_unready(check_plain(models, call=not no_preflight))
-    with session() as (ledger, tracking):
+    with session() as (ledger, tracking), _sample_bar(enabled=not as_json) as tick:
         try:
-            ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency)
+            ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency, progress=tick)
         except ev.EvalModelError as exc:
             raise UserError(str(exc), exit_code=3) from None
     plan, summary, flows, k_values = ran.plan, ran.summary, ran.flows, ran.plan.ks

@@ -151,6 +151,9 @@ def review(
     edit: Path = typer.Option(None, "--edit", help="Accept with this edited payload (a JSON or TOML file)."),
     reason: str = typer.Option("", "--reason", help="Why; required with --reject."),
     reviewer: str = typer.Option(None, "--reviewer", help="Who decides (default: $ASSAY_REVIEWER or your user)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the recorded verdict as JSON (candidate_id, verdict, reviewer, reason, edited)."
+    ),
 ) -> None:
     """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
     from app import verdicts
@@ -171,9 +174,13 @@ def review(
         if ref.kind != "candidate":
             raise UserError(f"{ident!r} is run {ref.id}; review takes a candidate id (see `assay queue`)")
         try:
-            verdicts.record(ledger, ref.id, who, verdict, reason, edited)
+            given = verdicts.record(ledger, ref.id, who, verdict, reason, edited)
         except InvalidInput as exc:
             raise UserError(f"{edit}: {exc}" if edit is not None else str(exc)) from None
+    if as_json:
+        recorded = {"verdict": given.verdict, "reviewer": given.reviewer, "reason": given.reason}
+        print_json({"candidate_id": ref.id, **recorded, "edited": given.payload is not None})
+        return
     typer.echo(f"{verdict} recorded for candidate {ref.id} by {who}")
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.errors import UserError
+from cli.output import print_json
 from cli.root import app
 from cli.running import (
     DEMO_SPEC,
@@ -39,6 +41,71 @@ def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, 
     return Policy(mode="attempts", target=attempts or 10, concurrency=concurrency, max_cost=max_cost)
 
 
+def _rejects_by_gate(run) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """Each gate's rejects, most first, with the most common reason it gave."""
+    by_gate = Counter(s.gate for s in run.settled.values() if s.outcome == "rejected")
+    out = {}
+    for gate, count in by_gate.most_common():
+        reasons = Counter(s.reason for s in run.settled.values() if s.gate == gate and s.outcome == "rejected")
+        out[gate] = {"count": count, "most_common_reason": reasons.most_common(1)[0][0]}
+    return out
+
+
+def _failures(run) -> tuple[list[Any], list[Any], bool]:  # noqa: ANN001
+    """The attempts that hit a model error, those with unusable output, and whether that fails the run (exit 3):
+    any model error, or nothing but unusable output."""
+    errors = [s for s in run.settled.values() if s.cause == "model_error"]
+    junk = [s for s in run.settled.values() if s.cause == "unusable_output"]
+    return errors, junk, bool(errors or (junk and len(junk) == run.attempts))
+
+
+def _exit_code(run) -> int:  # noqa: ANN001
+    if run.completed is None:
+        return 130
+    return MODEL_FAILURE_EXIT if _failures(run)[2] else 0
+
+
+def _run_json(run) -> int:  # noqa: ANN001
+    """Print how the run ended as one JSON object (`run --json`, `resume --json`); the exit code as ``_summary``."""
+    import msgspec
+
+    errors, junk, _ = _failures(run)
+    print_json(
+        {
+            "run_id": run.run_id,
+            "spec": run.spec_name,
+            "recipe": run.recipe,
+            "seed": run.seed,
+            "policy": msgspec.to_builtins(run.policy),
+            "status": "interrupted" if run.completed is None else "completed",
+            "reason": None if run.completed is None else run.completed.reason,
+            "attempts": run.attempts,
+            "queued": run.queued,
+            "rejected": run.rejected,
+            "in_flight": run.in_flight,
+            "cost_usd": run.cost_usd,
+            "rejects_by_gate": _rejects_by_gate(run),
+            "model_errors": len(errors),
+            "unusable": len(junk),
+        }
+    )
+    code = _exit_code(run)
+    # Hints go to stderr: stdout carries only the JSON.
+    if code == 130:
+        typer.echo(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}", err=True)
+    elif code == MODEL_FAILURE_EXIT:
+        _model_failure_line(errors, junk)
+    return code
+
+
+def _model_failure_line(errors: list[Any], junk: list[Any]) -> None:
+    first = (errors or junk)[0]
+    Console(stderr=True).print(
+        f"[red]error:[/red] {len(errors)} attempts hit a model error and {len(junk)} got unusable output "
+        f"(gate {first.gate}: {first.reason[:200]}). They are logged as rejects; check the spec's models."
+    )
+
+
 def _summary(run) -> int:  # noqa: ANN001
     """Print how the run ended; the exit code is non-zero if it was interrupted or models failed."""
     if run.completed is None:
@@ -48,24 +115,18 @@ def _summary(run) -> int:  # noqa: ANN001
         f"run {run.run_id} completed: {run.completed.reason}. attempts {run.attempts}, "
         f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}, seed {run.seed}"
     )
-    by_gate = Counter(s.gate for s in run.settled.values() if s.outcome == "rejected")
+    by_gate = _rejects_by_gate(run)
     if by_gate:
         table = Table(title="rejects by gate")
         table.add_column("gate")
         table.add_column("rejects", justify="right")
         table.add_column("most common reason")
-        for gate, count in by_gate.most_common():
-            reasons = Counter(s.reason for s in run.settled.values() if s.gate == gate and s.outcome == "rejected")
-            table.add_row(gate, str(count), reasons.most_common(1)[0][0][:90])
+        for gate, row in by_gate.items():
+            table.add_row(gate, str(row["count"]), row["most_common_reason"][:90])
         console.print(table)
-    errors = [s for s in run.settled.values() if s.cause == "model_error"]
-    junk = [s for s in run.settled.values() if s.cause == "unusable_output"]
-    if errors or (junk and len(junk) == run.attempts):
-        first = (errors or junk)[0]
-        Console(stderr=True).print(
-            f"[red]error:[/red] {len(errors)} attempts hit a model error and {len(junk)} got unusable output "
-            f"(gate {first.gate}: {first.reason[:200]}). They are logged as rejects; check the spec's models."
-        )
+    errors, junk, failed = _failures(run)
+    if failed:
+        _model_failure_line(errors, junk)
         return MODEL_FAILURE_EXIT
     if junk:
         plural = "attempt was" if len(junk) == 1 else "attempts were"
@@ -101,6 +162,9 @@ def run(
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
+    as_json: bool = typer.Option(
+        False, "--json", help="No progress bar; print how the run ended as one JSON object (exit codes unchanged)."
+    ),
 ) -> None:
     """Run SPEC through the gated loop until the policy is met; candidates wait in the review queue."""
     from adapters import logs
@@ -109,11 +173,18 @@ def run(
     spec = load_spec(spec_path)
     policy = _policy(attempts, until_accepted, concurrency, max_cost)
     preflight(spec, call=not no_preflight)
-    raise typer.Exit(_summary(asyncio.run(_run_to_completion(spec, policy, seed, quiet))))
+    run = asyncio.run(_run_to_completion(spec, policy, seed, quiet or as_json))
+    raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
 @app.command()
-def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet: bool = False) -> None:
+def resume(
+    run_id: str = typer.Argument(..., help="The run to continue."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    as_json: bool = typer.Option(
+        False, "--json", help="No progress bar; print how the run ended as one JSON object (exit codes unchanged)."
+    ),
+) -> None:
     """Continue an interrupted run: in-flight work is redelivered, nothing is pulled twice."""
     from adapters import logs
 
@@ -126,11 +197,12 @@ def resume(run_id: str = typer.Argument(..., help="The run to continue."), quiet
         try:
             if await runtime.store.find(run_uuid(run_id)) is None:
                 raise UserError(f"no run with id {run_id!r}")
-            return await watch(runtime, run_id, quiet)
+            return await watch(runtime, run_id, quiet or as_json)
         finally:
             await runtime.stop()
 
-    raise typer.Exit(_summary(asyncio.run(go())))
+    run = asyncio.run(go())
+    raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
 @app.command()

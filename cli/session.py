@@ -14,12 +14,15 @@ from cli.errors import UserError
 
 @contextmanager
 def session() -> Iterator[tuple[AssayLedger, TrackingStore]]:
-    """The configured ledger and tracking store; an unreachable store is a one-line UserError."""
+    """The configured ledger and tracking store; an unreachable store is a one-line UserError. Logs are configured
+    too (to stderr, at $ASSAY_LOG_LEVEL): unconfigured structlog would print use cases' info lines on stdout."""
     # Imported here: eventsourcing and psycopg load only for commands that open the ledger.
+    from adapters import logs
     from adapters.config import load_settings
     from adapters.ledger import LedgerUnavailable, open_ledger
     from adapters.tracking import open_tracking
 
+    logs.configure()
     try:
         url = load_settings().store_url
         ledger = open_ledger(url)

@@ -57,28 +57,30 @@ def render(fmt: str, points: list[dict[str, Any]]) -> bytes | dict[str, bytes]:
     return renderers[fmt](rows(points))
 
 
-def export(fmt: str, points: list[dict[str, Any]], output: Path | None) -> bytes | None:
-    """Write the export to ``output``; with no output, return the bytes for stdout (text formats only)."""
+def export(fmt: str, points: list[dict[str, Any]], output: Path | None) -> bytes | dict[str, bytes]:
+    """The export's bytes (as ``render``), written to ``output`` when one is named (text formats only without)."""
     from app.export.atomic import write_file, write_folder
 
     check(fmt, output)
     data = render(fmt, points)
     if output is None:
         assert isinstance(data, bytes)
-        return data
-    if isinstance(data, dict):
+    elif isinstance(data, dict):
         write_folder(output, data)
     else:
         write_file(output, data)
-    return None
+    return data
 
 
 @dataclass(frozen=True)
 class Exported:
-    """An export done: how many points, and the bytes for stdout when no output was named (else None)."""
+    """An export done: how many points, the bytes for stdout when no output was named (else None), the bytes
+    written in all, and a folder's files by relative path (empty for a one-file format)."""
 
     points: int
     data: bytes | None
+    size: int = 0
+    files: tuple[str, ...] = ()
 
 
 def choose(name: str, points: list[dict[str, Any]], specs: dict[str, str]) -> list[dict[str, Any]]:
@@ -105,4 +107,7 @@ def export_dataset(
     if not points:
         raise ExportError("no approved points to export: approve some with `assay review ID --approve`")
     chosen = choose(dataset, points, view.specs)
-    return Exported(len(chosen), export(fmt, chosen, output))
+    data = export(fmt, chosen, output)
+    if isinstance(data, dict):
+        return Exported(len(chosen), None, sum(len(b) for b in data.values()), tuple(sorted(data)))
+    return Exported(len(chosen), data if output is None else None, len(data))

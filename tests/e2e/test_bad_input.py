@@ -117,8 +117,12 @@ def test_failing_model_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -
 def test_junk_author_is_an_honest_reject_and_a_non_zero_exit(tmp_path: Path) -> None:
     home = tmp_path / ".assay"
     spec = _spec(tmp_path, 'author = "local/author"', 'author = "local/junk"')
-    result = assay(home, "run", str(spec), "--attempts", "3", "--quiet")
-    assert result.returncode == 3 and "unusable output" in result.stderr
+    result = assay(home, "run", str(spec), "--attempts", "3", "--json")
+    assert result.returncode == 3 and "unusable output" in result.stderr  # the exit code and stderr as without --json
+    out = json.loads(result.stdout)
+    assert out["status"] == "completed" and (out["attempts"], out["rejected"]) == (3, 3)
+    assert (out["model_errors"], out["unusable"]) == (0, 3)
+    assert list(out["rejects_by_gate"]) == ["author"] and out["rejects_by_gate"]["author"]["count"] == 3
     row = json.loads(assay(home, "status", "--json").stdout)["runs"][0]
     assert row["rejects_by_gate"] == {"author": 3}
 

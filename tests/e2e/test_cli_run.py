@@ -65,3 +65,27 @@ def test_demo_runs_to_the_review_queue(tmp_path: Path) -> None:
     assert f"queued for review {row['queued']}, rejected {row['rejected']}" in text
     assert ("rejects by gate" in text) == (row["rejected"] > 0)  # the table, when there is something to show
     assert len(json.loads(assay(home, "queue", "--json").stdout)) == row["queued"]  # each queued point waits
+
+
+def test_run_and_resume_json(tmp_path: Path) -> None:
+    # Seed 1 at concurrency 1 queues 4 of 8 (see above). --json prints one object and nothing else on stdout.
+    home = tmp_path / ".assay"
+    ran = assay(home, "run", str(SPEC), "--attempts", "8", "--concurrency", "1", "--seed", "1", "--json")
+    assert ran.returncode == 0, ran.stderr
+    out = json.loads(ran.stdout)
+    assert (out["spec"], out["recipe"], out["seed"]) == ("arithmetic", "ground_truth", 1)
+    assert out["policy"] == {"mode": "attempts", "target": 8, "concurrency": 1, "max_cost": None, "max_attempts": None}
+    assert (out["status"], out["reason"]) == ("completed", "attempts done (8/8)")
+    assert (out["attempts"], out["queued"], out["rejected"], out["in_flight"]) == (8, 4, 4, 0)
+    assert (out["model_errors"], out["unusable"]) == (0, 0) and out["cost_usd"] > 0
+    gates = out["rejects_by_gate"]
+    assert sum(g["count"] for g in gates.values()) == out["rejected"]
+    assert all(g["count"] >= 1 and g["most_common_reason"] for g in gates.values())
+
+    (row,) = json.loads(assay(home, "status", "--json").stdout)["runs"]
+    assert row["run_id"] == out["run_id"] and row["rejects_by_gate"] == {k: g["count"] for k, g in gates.items()}
+    assert row["cost_usd"] == out["cost_usd"]
+
+    again = assay(home, "resume", out["run_id"], "--json")  # a completed run: nothing to do, the same summary
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == out

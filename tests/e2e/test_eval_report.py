@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import pty
 import re
+import subprocess
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import pytest
 
 from adapters.ledger import iter_envelopes, open_ledger
 from app.report import build_report, write
-from tests.e2e.helpers import SPEC, assay
+from tests.e2e.helpers import ASSAY, SPEC, assay, env_for
 
 STRONG, WEAK, MID = "local/solver-strong", "local/solver-weak", "local/solver-mid"
 
@@ -96,6 +100,55 @@ def test_eval_then_report(home: Path, tmp_path: Path) -> None:
     assert pooled.returncode == 0, pooled.stderr
     data = json.loads(pooled.stdout)
     assert data["models"] == [STRONG, WEAK, MID] and data["ks"] == [1] and data["separability"]["1"]["n_pairs"] == 3
+
+
+def _on_a_terminal(home: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`assay ARGS` with stderr on a pseudo-terminal (stdout piped): the result and what the terminal showed."""
+    master, slave = pty.openpty()
+    shown: list[bytes] = []
+
+    def drain() -> None:  # read as it is written: a full pty would block the command
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO once the command has exited and the slave end is closed
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [str(ASSAY), *args],
+            env=env_for(home),
+            cwd=home.parent,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=180,
+        )
+    finally:
+        os.close(slave)
+        reader.join(timeout=10)
+        os.close(master)
+    return done, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(shown).decode(errors="replace"))
+
+
+def test_eval_shows_a_progress_bar_on_a_terminal_and_not_with_json(home: Path) -> None:
+    done, screen = _on_a_terminal(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--n", "2")
+    assert done.returncode == 0, screen
+    title = re.search(r"(\d+) points, n=2", " ".join(done.stdout.split()))
+    assert title is not None, done.stdout
+    items = int(title.group(1))
+    total = items * 1 * 2  # points x models x n
+    assert "eval samples" in screen and f"{total}/{total}" in screen  # one tick per sample, the last at the total
+    assert "eval samples" not in done.stdout  # the bar is on stderr
+
+    quiet, screen = _on_a_terminal(home, "eval", "--dataset", "arithmetic", "--model", STRONG, "--n", "2", "--json")
+    assert quiet.returncode == 0 and json.loads(quiet.stdout)["items"] == items
+    assert "eval samples" not in screen
 
 
 def test_bad_input_writes_nothing(home: Path, tmp_path: Path) -> None:

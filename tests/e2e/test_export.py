@@ -153,6 +153,31 @@ def test_jsonl_keeps_the_full_point_record_and_filters_by_dataset(world: tuple[P
     assert [json.loads(line)["id"] for line in by_run.stdout.splitlines()] == ids[:3]
 
 
+def test_json_says_what_was_written(world: tuple[Path, list[str]], tmp_path: Path) -> None:
+    home, ids = world
+    for fmt, name in (("parquet", "p.parquet"), ("jsonl", "p.jsonl"), ("inspect", "s.jsonl")):
+        target = tmp_path / name
+        done = assay(home, "export", "--format", fmt, "-o", str(target), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {
+            "format": fmt,
+            "output": str(target),
+            "points": len(ids),
+            "bytes": target.stat().st_size,
+        }
+        assert "exported" not in done.stderr  # the JSON replaces the text line
+    folder = tmp_path / "p_hf"
+    done = assay(home, "export", "--format", "hf", "-o", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    written = sorted(str(f.relative_to(folder)) for f in folder.rglob("*") if f.is_file())
+    assert (out["format"], out["output"], out["points"], out["files"]) == ("hf", str(folder), len(ids), written)
+    assert out["bytes"] == sum((folder / f).stat().st_size for f in written)
+    # Without -o the export itself is stdout, so --json is refused before anything is read.
+    _fails(home, "--json", message="--json needs --output PATH")
+    _fails(home, "--format", "inspect", "--json", message="--json needs --output PATH")
+
+
 def _fails(home: Path, *args: str, message: str) -> None:
     done = assay(home, "export", *args)
     assert done.returncode == 2, done.stderr

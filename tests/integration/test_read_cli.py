@@ -120,11 +120,18 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assert run["kind"] == "run" and len(run["candidates"]) == 8 and run["run"]["approved"] == 2
     assert "Candidates" in assay("show", "r1").stdout
 
-    assay("review", cid("r1", 7)[:6], "--approve")
+    out = assay("review", cid("r1", 7)[:6], "--approve").stdout
+    assert out == f"approve recorded for candidate {cid('r1', 7)} by carol\n"
     edit = tmp_path / "edit.toml"
     edit.write_text('prompt = "second run, clarified"\nanswer = "9"\n')
-    out = assay("review", cid("r2", 0), "--edit", str(edit), "--reviewer", "dave", "--reason", "clarified").stdout
-    assert "edit recorded" in out
+    given = assay.json("review", cid("r2", 0), "--edit", str(edit), "--reviewer", "dave", "--reason", " clarified ")
+    assert given == {
+        "candidate_id": cid("r2", 0),
+        "verdict": "edit",
+        "reviewer": "dave",
+        "reason": "clarified",  # as recorded: trimmed
+        "edited": True,
+    }
     assert assay.json("queue") == []
 
     target = tmp_path / "out.jsonl"
@@ -170,6 +177,7 @@ def test_bad_input_fails_clearly_and_leaves_the_ledger_alone(sqlite_url: str, tm
     assay.fails("review", cid("r2", 1), "--approve", message="is drafting, not in the review queue")
     assay.fails("review", "r1", "--approve", message="review takes a candidate id")
     assay.fails("export", "--format", "csv", message="unknown export format 'csv'")
+    assay.fails("export", "--json", message="--json needs --output PATH")  # stdout carries the points themselves
     assert h.ledger.recorder.max_notification_id() == before
 
     empty = Assay(tmp_path / "empty", f"sqlite:///{tmp_path / 'empty' / 'ledger.sqlite'}")
