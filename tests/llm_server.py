@@ -183,6 +183,8 @@ class LLMServer:
     ``require_key``   check the key of every request, not only at ``auth`` outcomes.
     ``retry_after``   a ``429``'s Retry-After seconds unless its outcome says otherwise.
     ``delay``         seconds every answer waits unless its outcome says otherwise.
+    ``gather``        hold every answer until this many requests are in flight at once (or ``hang`` passes):
+                      a concurrency test then needs no timing luck.
     ``hang``          how long a ``timeout`` outcome keeps the client waiting.
     ``default``       the outcome once a model's plan is used up.
 
@@ -207,6 +209,7 @@ class LLMServer:
         self.require_key = require_key
         self.retry_after = retry_after
         self.delay = delay
+        self.gather = 0
         self.hang = hang
         self.default = as_outcome(default)
         self._lock = threading.Lock()
@@ -396,6 +399,9 @@ class LLMServer:
         delay = self.delay if outcome.delay is None else outcome.delay
         if delay > 0:
             await asyncio.sleep(delay)
+        deadline = time.monotonic() + self.hang
+        while self.gather and self.max_in_flight < self.gather and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         if (outcome.kind == "auth" or self.require_key) and record.api_key != self.expected_key:
             return _error(dialect, 401, "authentication_error", "invalid api key (test server)")
         kind = outcome.kind

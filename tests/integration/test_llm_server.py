@@ -220,7 +220,7 @@ async def test_32_concurrent_calls_are_all_in_flight_at_once(
     litellm: Any, llm_server: LLMServer, provider: str
 ) -> None:
     """litellm's aiohttp transport allows 500 connections per host (AIOHTTP_CONNECTOR_LIMIT_PER_HOST), so 32 fit."""
-    llm_server.delay = 0.3
+    llm_server.gather = 32  # each answer waits until all 32 requests are in (a client that sends fewer at once hangs)
     replies = await asyncio.gather(*(ask(litellm, llm_server, f"m{i}", provider=provider) for i in range(32)))
     assert {r.choices[0].message.content for r in replies} == {DEFAULT_REPLY}
     assert len(llm_server.requests) == 32
