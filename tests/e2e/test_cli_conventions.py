@@ -20,7 +20,8 @@ def test_version_prints_the_installed_version_and_touches_nothing(tmp_path: Path
 
 
 def test_bash_completion_script_and_completing_a_command(tmp_path: Path) -> None:
-    script = assay(tmp_path / "home", "--show-completion", "bash", SHELL="/bin/bash")
+    # Name the shell instead of letting typer detect it from the parent process (a CI runner may have none).
+    script = assay(tmp_path / "home", "--show-completion", "bash", _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
     assert script.returncode == 0 and "complete" in script.stdout and "_ASSAY_COMPLETE" in script.stdout
     words = assay(tmp_path / "home", _ASSAY_COMPLETE="complete_bash", COMP_WORDS="assay rev", COMP_CWORD="1")
     assert words.returncode == 0
