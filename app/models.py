@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -61,35 +62,32 @@ def check(spec: Spec, call: bool = True, llm: LLM | None = None) -> list[ModelCh
         for name, others in rule.items():
             if name in used:
                 roles.update({f"fallback {i} of {name}": o for i, o in enumerate(others, 1) if o not in used})
-    return check_roles(spec, roles, call, llm)
+    return check_roles(spec.model_list, roles.items(), call, llm)
 
 
 def check_plain(names: list[str], call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
     """Plain litellm models (``assay eval --model``), checked like a spec's."""
-    checks = [
-        ModelCheck(name, ["eval"], [_endpoint(Deployment(name, {"model": name}))]) for name in dict.fromkeys(names)
-    ]
-    if call:
-        asyncio.run(_ping_plain(llm or LLM(timeout=30.0, num_retries=0), checks))
-    return checks
+    return check_roles([], [("eval", name) for name in names], call, llm)
 
 
-async def _ping_plain(llm: LLM, checks: list[ModelCheck]) -> None:
-    await asyncio.gather(*(_ping(llm, c.name, e, None) for c in checks for e in c.endpoints if not e.problems))
-
-
-def check_roles(spec: Spec, roles: dict[str, str], call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
-    """The models named in ``roles`` (role -> model name or litellm model), with ``spec``'s deployments."""
+def check_roles(
+    deployments: Sequence[Deployment], roles: Iterable[tuple[str, str]], call: bool = True, llm: LLM | None = None
+) -> list[ModelCheck]:
+    """The models named in ``roles`` ((role, model name or litellm model) pairs), with these deployments."""
     by_name: dict[str, list[str]] = {}
-    for role, name in roles.items():
+    for role, name in roles:
         by_name.setdefault(name, []).append(role)
     checks = [
-        ModelCheck(name, roles, [_endpoint(d) for d in spec.deployments(name) or [Deployment(name, {"model": name})]])
+        ModelCheck(name, roles, [_endpoint(d) for d in _of(deployments, name) or [Deployment(name, {"model": name})]])
         for name, roles in by_name.items()
     ]
     if call:
-        asyncio.run(_ping_all(llm or LLM(timeout=30.0, num_retries=0), spec, checks))
+        asyncio.run(_ping_all(llm or LLM(timeout=30.0, num_retries=0), deployments, checks))
     return checks
+
+
+def _of(deployments: Sequence[Deployment], name: str) -> list[Deployment]:
+    return [d for d in deployments if d.model_name == name]
 
 
 def preflight(spec: Spec, call: bool = True, llm: LLM | None = None) -> list[ModelCheck]:
@@ -189,12 +187,12 @@ def _per_m(cost: float | None) -> str:
     return f"${(cost or 0.0) * 1e6:.2f}"
 
 
-async def _ping_all(llm: LLM, spec: Spec, checks: list[ModelCheck]) -> None:
+async def _ping_all(llm: LLM, deployments: Sequence[Deployment], checks: list[ModelCheck]) -> None:
     """A 1-token request to each endpoint that passed the other checks, all at once."""
     calls = []
     for c in checks:
-        deployments: list[Deployment | None] = [*spec.deployments(c.name)] or [None]
-        for end, d in zip(c.endpoints, deployments, strict=True):
+        mine: list[Deployment | None] = [*_of(deployments, c.name)] or [None]
+        for end, d in zip(c.endpoints, mine, strict=True):
             if not end.problems:
                 calls.append(_ping(llm, c.name, end, d))
     await asyncio.gather(*calls)
