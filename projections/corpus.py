@@ -97,7 +97,9 @@ class Corpus(JsonView):
         if entry is None:
             return
         text = entry["text"]
-        run = self._runs.setdefault(entry["run_id"], LshIndex())
+        run = self._runs.get(entry["run_id"])
+        if run is None:  # not setdefault: an index is not free to build
+            run = self._runs[entry["run_id"]] = LshIndex()
         if text and run.texts.get(cid) != text:
             run.add(cid, text)
         if text and entry["status"] in POOL:
