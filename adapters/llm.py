@@ -8,12 +8,14 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from domain.facts import Receipt
+from adapters import tries
+from domain.facts import Receipt, Try
 from domain.spec import Deployment, ModelInfo
 from recipes.base import Completion
 
@@ -48,6 +50,11 @@ def load_litellm() -> Any:
         # Assay's receipts and structured logs say what matters.
         logging.getLogger("LiteLLM").setLevel(logging.ERROR)
         _litellm = litellm
+        # Only the hooks tries needs (each try's start and failure): a success callback would make litellm build
+        # its whole logging payload for every call.
+        logger = tries.callback(litellm)
+        litellm.input_callback.append(logger)
+        litellm.logging_callback_manager.add_litellm_async_failure_callback(logger)
         # Custom providers are plug-ins named by configuration; each module registers itself with litellm.
         for name in filter(None, os.environ.get("ASSAY_LLM_PROVIDERS", DEFAULT_PROVIDERS).split(",")):
             importlib.import_module(name.strip()).register(litellm)
@@ -68,6 +75,7 @@ class LLM:
         self.timeout: float = timeout
         self.num_retries: int = num_retries
         self._routers: dict[str, Any] = {}
+        self._plain: dict[str, Any] = {}  # plain model -> its Router (no hashing per call)
 
     def router(self, deployments: Sequence[Deployment], fallbacks: Sequence[dict[str, list[str]]] = ()) -> Any:
         """The litellm Router for these deployments (one per distinct model list, kept for the process): it
@@ -98,11 +106,22 @@ class LLM:
         fallbacks: Sequence[dict[str, list[str]]] = (),
     ) -> Completion:
         """One distinct request: ``sample`` and ``seed`` are part of it, so samples never collapse. A ``model``
-        that names deployments goes through their Router; any other is a plain litellm model."""
+        that names deployments goes through their Router; any other is a plain litellm model, called through a
+        one-deployment Router of its own (the same retries, each try seen), unless a provider in this process
+        serves it (the offline panel): with no endpoint to retry, limit or cool down, it is called directly."""
         litellm = load_litellm()
         mine = [d for d in deployments if d.model_name == model]
-        call = self.router(deployments, fallbacks).acompletion if mine else litellm.acompletion
-        kwargs: dict[str, Any] = {} if mine else {"timeout": self.timeout, "num_retries": self.num_retries}
+        kwargs: dict[str, Any] = {}
+        if mine:
+            call = self.router(deployments, fallbacks).acompletion
+        elif in_process(litellm, model):
+            call, deployments = litellm.acompletion, ()
+            kwargs.update(timeout=self.timeout, num_retries=0)
+        else:
+            deployments = (plain_deployment(model),)
+            if model not in self._plain:
+                self._plain[model] = self.router(deployments)
+            call = self._plain[model].acompletion
         if seed is not None:
             kwargs["seed"] = seed
         if temperature is not None:
@@ -110,50 +129,86 @@ class LLM:
         if max_tokens is not None:
             kwargs["max_tokens"] = max_tokens
         prompt_hash = _sha({"model": model, "messages": messages, "seed": seed, "sample": sample})
+        call_id = uuid.uuid4().hex
+        labels = [label(d) if mine else "" for d in deployments]
+        blank = Receipt(role=role, model=model, prompt_sha256=prompt_hash, response_sha256="", sample=sample, seed=seed)
         started = time.perf_counter()
+        tries.begin(call_id)
         try:
-            response = await call(model=model, messages=messages, **kwargs)
+            response = await call(model=model, messages=messages, metadata={tries.CALL_KEY: call_id}, **kwargs)
         except Exception as exc:  # litellm maps provider errors to its own exception types
-            receipt = Receipt(
-                role=role,
-                model=model,
-                prompt_sha256=prompt_hash,
-                response_sha256="",
-                latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                sample=sample,
-                seed=seed,
-                error=f"{type(exc).__name__}: {exc}"[:500],
+            receipt = _with_tries(
+                blank, tries.finish(call_id, labels, outcome=exc), started, error=f"{type(exc).__name__}: {exc}"[:500]
             )
             raise ModelError(f"{role} model {model} failed: {type(exc).__name__}: {exc}"[:500], receipt) from None
-        latency = round((time.perf_counter() - started) * 1000, 3)
+        except BaseException:  # cancelled: nothing to record
+            tries.discard(call_id)
+            raise
         text = (response.choices[0].message.content or "") if response.choices else ""
+        why = "" if text.strip() else ("no choices" if not response.choices else "empty text")
+        taken = tries.finish(call_id, labels, error="EmptyResponse" if why else "")
         usage = getattr(response, "usage", None)
-        receipt = Receipt(
-            role=role,
-            model=model,
-            prompt_sha256=prompt_hash,
-            response_sha256=hashlib.sha256(text.encode()).hexdigest(),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            cost_usd=_cost(litellm, response, _info(response, deployments) if mine else None),
-            latency_ms=latency,
-            sample=sample,
-            seed=seed,
+        receipt = _with_tries(
+            msgspec.structs.replace(
+                blank,
+                response_sha256=hashlib.sha256(text.encode()).hexdigest(),
+                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+                cost_usd=_cost(litellm, response, _info(response, deployments) if mine else None),
+            ),
+            taken,
+            started,
+            error=f"EmptyResponse: the reply had {why}" if why else "",
         )
-        if not text.strip():
-            why = "no choices" if not response.choices else "empty text"
-            receipt = msgspec.structs.replace(receipt, error=f"EmptyResponse: the reply had {why}")
+        if why:
             raise ModelError(f"{role} model {model} returned an empty response ({why})", receipt)
         return Completion(text=text, receipt=receipt)
+
+
+def _with_tries(receipt: Receipt, taken: list[Try], started: float, error: str = "") -> Receipt:
+    """The call's receipt: the last try's status and deployment, the whole call's latency, and every try when
+    there was more than one."""
+    last = taken[-1]
+    return msgspec.structs.replace(
+        receipt,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        error=error,
+        status=last.status,
+        deployment=last.deployment,
+        tries=taken if len(taken) > 1 else [],
+    )
+
+
+def in_process(litellm: Any, model: str) -> bool:
+    """Whether a custom provider registered in this process (``ASSAY_LLM_PROVIDERS``) serves ``model``."""
+    provider = model.split("/", 1)[0]
+    return any(p.get("provider") == provider for p in litellm.custom_provider_map or ())
+
+
+def plain_deployment(model: str) -> Deployment:
+    """A plain litellm model as a Router deployment of its own name."""
+    return Deployment(model_name=model, litellm_params={"model": model})
+
+
+def label(d: Deployment) -> str:
+    """A deployment as receipts name it: its litellm model, and its endpoint when it has one."""
+    base = d.litellm_params.get("api_base")
+    return f"{d.model} @ {base}" if base else d.model
 
 
 def router_entry(d: Deployment, index: int) -> dict[str, Any]:
     """A deployment as litellm's Router takes it (``api_key`` stays ``os.environ/NAME``: the Router reads it).
     Its id is its place in the model list, so a reply says which deployment served it."""
     info = {k: v for k, v in msgspec.to_builtins(d.model_info).items() if v is not None and k != "free"}
+    params = dict(d.litellm_params)
+    # The Router makes every retry (so each try is seen and Retry-After honoured): a deployment's max_retries
+    # becomes its Router retries, and the provider SDK never retries on its own.
+    if "max_retries" in params and "num_retries" not in params:
+        params["num_retries"] = params["max_retries"]
+    params["max_retries"] = 0
     return {
         "model_name": d.model_name,
-        "litellm_params": dict(d.litellm_params),
+        "litellm_params": params,
         "model_info": {**info, "id": str(index)},
     }
 

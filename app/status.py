@@ -20,8 +20,8 @@ def status(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, Any]:
     the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``).
 
     Runs and totals also hold their model calls: ``by_model`` and ``by_role`` (name -> calls, prompt_tokens,
-    completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, and ``errors``: failed calls by
-    error class)."""
+    completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, ``errors``: failed calls by
+    error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again)."""
     stats = catch_up(ledger, tracking, RunStats)
     reflection = reflection_view(ledger, tracking)
     return {"runs": stats.rows(), "totals": stats.totals(), "reflection": reflection}

@@ -96,11 +96,17 @@ def print_calls(console: Console, totals: dict[str, Any]) -> None:
 
 
 def calls_line(outcome: dict[str, Any]) -> Text:
-    """``calls: N ok, M failed (RateLimitError 3, Timeout 1)``, error classes most frequent first."""
-    errors = sorted(outcome["errors"].items(), key=lambda kv: (-kv[1], kv[0]))
-    detail = f" ({', '.join(f'{cls} {n}' for cls, n in errors)})" if errors else ""
+    """``calls: N ok, M failed (Timeout 1); R retries (RateLimitError 3)``, error classes most frequent first;
+    the retries are the tries after a call's first, by the error of the try before."""
+
+    def by_class(counts: dict[str, int]) -> str:
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return f" ({', '.join(f'{cls} {n}' for cls, n in ranked)})" if ranked else ""
+
+    retries = outcome.get("retries", 0)
+    tail = f"; {retries} retries{by_class(outcome.get('retried', {}))}" if retries else ""
     # Text, not markup: an error class is provider text and may hold [brackets].
-    return Text(f"calls: {outcome['ok']} ok, {outcome['failed']} failed{detail}")
+    return Text(f"calls: {outcome['ok']} ok, {outcome['failed']} failed{by_class(outcome['errors'])}{tail}")
 
 
 @app.command()

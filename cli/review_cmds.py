@@ -76,6 +76,31 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
             )
     console.print(facts)
     console.print(receipts)
+    retried = [(row["version"], r) for row in h["facts"] for r in row.get("receipts", []) if r.get("tries")]
+    if retried:
+        tries = make_table(
+            "Tries of the calls that took more than one (# = the fact)",
+            "# role model try status error ms retry-after waited",
+            wrap="model",
+            right="# try status ms retry-after waited",
+        )
+        for version, r in retried:
+            for i, t in enumerate(r["tries"], 1):
+                after = "" if t["retry_after_s"] is None else f"{t['retry_after_s']:g} s"
+                waited = f"{t['waited_ms']:.0f}" if i < len(r["tries"]) else ""
+                add_row(
+                    tries,
+                    version,
+                    r["role"],
+                    t["deployment"] or r["model"],
+                    i,
+                    t["status"] or "-",
+                    t["error"],
+                    f"{t['latency_ms']:.0f}",
+                    after,
+                    waited,
+                )
+        console.print(tries)
     for row in (r for r in h["facts"] if r["type"] == "Probed"):
         probe = make_table(
             f"Probe (fact #{row['version']}, band {row['band']})", "model n c pass@k", wrap="pass@k", right="n c"

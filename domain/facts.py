@@ -15,8 +15,20 @@ class Fact(msgspec.Struct, frozen=True, tag=True, tag_field="type", forbid_unkno
     """Base of every recorded fact."""
 
 
+class Try(msgspec.Struct, frozen=True):
+    """One try of a model call that took several (litellm's Router retries a failed try)."""
+
+    status: int = 0  # the HTTP status answered (200: a reply); 0: none (a refused connection)
+    error: str = ""  # the error class of a failed try ("RateLimitError", "Timeout"...)
+    latency_ms: float = 0.0
+    retry_after_s: float | None = None  # the Retry-After the endpoint asked for
+    waited_ms: float = 0.0  # the pause before the next try
+    deployment: str = ""  # the deployment tried (litellm model and api_base); "" for a plain model
+
+
 class Receipt(msgspec.Struct, frozen=True):
-    """One model call: who was asked, what it cost, and hashes of what went in and out."""
+    """One model call: who was asked, what it cost, and hashes of what went in and out. A call that took more
+    than one try lists every try in ``tries``; ``latency_ms`` is then the whole call, waits included."""
 
     role: str
     model: str
@@ -29,6 +41,9 @@ class Receipt(msgspec.Struct, frozen=True):
     sample: int = 0
     seed: int | None = None
     error: str = ""
+    status: int = 0  # the HTTP status of the last try (200: a reply); 0: none, or recorded before statuses
+    deployment: str = ""  # the deployment that answered, for a model_name with deployments
+    tries: list[Try] = []
 
 
 class Policy(msgspec.Struct, frozen=True):

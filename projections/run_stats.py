@@ -1,5 +1,5 @@
 """Run statistics: attempts, outcomes, rejects by gate and reason, and spend per run and in total; model calls by
-model, by role and by outcome (ok, or failed by error class)."""
+model, by role and by outcome (ok, or failed by error class), and the retries within calls."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def _new_bucket() -> dict[str, Any]:
 
 
 def _new_outcomes() -> dict[str, Any]:
-    return {"ok": 0, "failed": 0, "errors": {}}
+    # retries: tries after a call's first; retried: the failed tries that were tried again, by error class
+    return {"ok": 0, "failed": 0, "errors": {}, "retries": 0, "retried": {}}
 
 
 def call_sums(receipts: Iterable[f.Receipt], row: dict[str, Any]) -> None:
@@ -41,6 +42,10 @@ def call_sums(receipts: Iterable[f.Receipt], row: dict[str, Any]) -> None:
             receipt_sums((r,), bucket)
             bucket["errors"] += failed
         outcomes = row["by_outcome"]
+        for t in r.tries[:-1]:
+            outcomes["retries"] += 1
+            cls = t.error or "error"
+            outcomes["retried"][cls] = outcomes["retried"].get(cls, 0) + 1
         if failed:
             outcomes["failed"] += 1
             cls = error_class(r.error)
@@ -60,8 +65,10 @@ def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
     outcomes = total["by_outcome"]
     outcomes["ok"] += row["by_outcome"]["ok"]
     outcomes["failed"] += row["by_outcome"]["failed"]
-    for cls, n in row["by_outcome"]["errors"].items():
-        outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + n
+    outcomes["retries"] += row["by_outcome"]["retries"]
+    for key in ("errors", "retried"):
+        for cls, n in row["by_outcome"][key].items():
+            outcomes[key][cls] = outcomes[key].get(cls, 0) + n
 
 
 def _new_run(run_id: str) -> dict[str, Any]:
@@ -82,7 +89,7 @@ def _new_run(run_id: str) -> dict[str, Any]:
         "rejects_by_reason": {},
         "by_model": {},  # model -> calls, prompt_tokens, completion_tokens, cost_usd, errors
         "by_role": {},  # role -> the same
-        "by_outcome": _new_outcomes(),  # ok, failed, and failed calls by error class
+        "by_outcome": _new_outcomes(),  # ok, failed, failed calls by error class, and retries
     }
     row.update({k: 0 for k in _COUNTS})
     row.update(receipt_sums(()))
@@ -93,7 +100,7 @@ class RunStats(JsonView):
     """Per-run counters; candidate facts are attributed to runs through their Drafted/DraftFailed fact."""
 
     name: ClassVar[str] = "run_stats"
-    schema: ClassVar[int] = 4  # 3: replay_of and from_gate; 4: calls by model, role and outcome
+    schema: ClassVar[int] = 5  # 3: replay_of and from_gate; 4: calls by model, role and outcome; 5: retries
 
     runs: dict[str, dict[str, Any]]
     uuids: dict[str, str]  # run aggregate id -> run id

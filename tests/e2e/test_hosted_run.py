@@ -40,6 +40,7 @@ def test_a_failing_endpoint_is_refused_by_the_preflight_then_rejected_honestly(
     assert refused.returncode == 2 and "hosted (judge) via openai/acme-judge: it did not answer" in refused.stderr
     assert not (home / "ledger.sqlite").exists()
 
+    before = len(llm_server.requests)
     args = ("--attempts", "3", "--concurrency", "1", "--seed", "3", "--quiet", "--no-preflight")
     ran = assay(home, "run", str(spec), *args, ACME_KEY="k")
     assert ran.returncode == 3 and "model error" in ran.stderr  # an outage mid-run: honest rejects, exit 3
@@ -51,7 +52,16 @@ def test_a_failing_endpoint_is_refused_by_the_preflight_then_rejected_honestly(
     assert queue["totals"]["rejects_by_gate"]  # every reject is counted under its gate
     shown = [json.loads(assay(home, "show", c, "--json").stdout) for c in _candidates(home, row["run_id"])]
     errors = [r for h in shown for f in h["facts"] for r in f.get("receipts", []) if r["model"] == "hosted"]
-    assert errors and all(r["error"].startswith("InternalServerError") for r in errors)
+    assert errors and all(r["error"].startswith("InternalServerError") and r["status"] == 500 for r in errors)
+    # Every request the endpoint saw in the run is one try on a receipt: the Router retried each call
+    # (ASSAY_LLM_RETRIES, 2 by default), and each try says what it got and how long it waited before the next.
+    tries = [t for r in errors for t in r["tries"]]
+    assert all(len(r["tries"]) == 3 for r in errors) and len(tries) == len(llm_server.requests) - before
+    assert all((t["status"], t["error"]) == (500, "InternalServerError") for t in tries)
+    assert all(t["waited_ms"] > 0 for r in errors for t in r["tries"][:-1])
+    text = assay(home, "show", _candidates(home, row["run_id"])[0]).stdout
+    assert "Tries of the calls that took more than one" in text and "InternalServerError" in text
+    assert "retries (InternalServerError" in assay(home, "status").stdout
 
 
 def test_a_fallback_deployment_answers_when_the_endpoint_fails(tmp_path: Path, llm_server: LLMServer) -> None:

@@ -267,16 +267,15 @@ async def test_llm_complete_turns_faults_into_model_errors(
     assert len(openai_env.requests) == 1
 
 
-async def test_llm_complete_retries_a_wrong_key_without_waiting(
-    openai_env: LLMServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """litellm's wrapper retries every APIError, a 401 too: num_retries=2 is three requests with a bad key."""
+async def test_llm_complete_does_not_retry_a_wrong_key(openai_env: LLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Router retries what a retry can fix; a 401 is one request, and its receipt says 401."""
     monkeypatch.setenv("OPENAI_API_KEY", "wrong")
     openai_env.plan("m", ["auth"] * 3)
     with pytest.raises(ModelError) as raised:
         await LLM(timeout=10, num_retries=2).complete("solver", "openai/m", MESSAGES)
-    assert (raised.value.receipt.error or "").startswith("AuthenticationError")
-    assert [(r.api_key, r.status) for r in openai_env.requests] == [("wrong", 401)] * 3
+    receipt = raised.value.receipt
+    assert (receipt.error.startswith("AuthenticationError"), receipt.status, receipt.tries) == (True, 401, [])
+    assert [(r.api_key, r.status) for r in openai_env.requests] == [("wrong", 401)]
 
 
 # -- the server itself (no litellm) --------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from adapters.ledger import AssayLedger, open_ledger
 from adapters.tracking import TrackingStore
 from adapters.views import catch_up, rebuild, rebuild_all
@@ -33,6 +35,15 @@ def receipt(role: str = "author", cost: float = 0.01, tokens: int = 100, error: 
         latency_ms=12.0,
         error=error,
     )
+
+
+_ERRORS = {429: "RateLimitError", 500: "InternalServerError", 408: "Timeout", 200: ""}
+
+
+def tried(r: f.Receipt, *statuses: int) -> f.Receipt:
+    """The receipt of a call that took one try per status."""
+    tries = [f.Try(status=s, error=_ERRORS[s], latency_ms=1.0) for s in statuses]
+    return msgspec.structs.replace(r, status=statuses[-1], tries=tries)
 
 
 def probe(band: str = "discriminating", rate: float = 0.5) -> f.Probed:
@@ -199,7 +210,7 @@ def test_incremental_equals_rebuild_with_concrete_views(store_url: str) -> None:
     }
     assert r1["by_model"]["local/solver"]["cost_usd"] == 0.048
     assert sum(b["calls"] for b in r1["by_model"].values()) == r1["calls"]
-    assert r1["by_outcome"] == {"ok": 36, "failed": 1, "errors": {"Timeout": 1}}
+    assert r1["by_outcome"] == {"ok": 36, "failed": 1, "errors": {"Timeout": 1}, "retries": 0, "retried": {}}
     totals = stats.totals()
     assert (totals["runs"], totals["running"], totals["attempts"], totals["queued"]) == (2, 1, 9, 5)
     # r2: one author draft, a probe of 8 solver calls
@@ -210,7 +221,7 @@ def test_incremental_equals_rebuild_with_concrete_views(store_url: str) -> None:
         "local/solver": 32,
     }
     assert sum(b["calls"] for b in totals["by_model"].values()) == totals["calls"] == 46
-    assert totals["by_outcome"] == {"ok": 45, "failed": 1, "errors": {"Timeout": 1}}
+    assert totals["by_outcome"] == {"ok": 45, "failed": 1, "errors": {"Timeout": 1}, "retries": 0, "retried": {}}
 
     checklist: Checklist = views["checklist"]
     assert checklist.ranked("toy") == [
@@ -316,7 +327,7 @@ def test_run_stats_count_every_call_by_model_role_and_outcome() -> None:
     common: dict[str, Any] = dict(run_id="r", recipe="toy", coordinate={})
     facts: list[tuple[str, f.Fact]] = [
         ("c0", f.Drafted(index=0, payload={}, receipts=[receipt(model=strong, cost=0.1)], **common)),
-        ("c0", f.GatePassed(gate="schema", receipts=[receipt("judge", 0.2, model=weak)])),
+        ("c0", f.GatePassed(gate="schema", receipts=[tried(receipt("judge", 0.2, model=weak), 429, 500, 200)])),
         ("c0", f.GateFailed(gate="oracle", reason="r", receipts=[receipt("judge", 0.1, model=weak)])),
         (
             "c0",
@@ -350,7 +361,12 @@ def test_run_stats_count_every_call_by_model_role_and_outcome() -> None:
         ("c0", f.Queued()),
         (
             "c1",
-            f.DraftFailed(index=1, reason="x", receipts=[receipt(model=strong, cost=0.0, error="Timeout")], **common),
+            f.DraftFailed(
+                index=1,
+                reason="x",
+                receipts=[tried(receipt(model=strong, cost=0.0, error="Timeout"), 408, 408)],
+                **common,
+            ),
         ),
         ("c1", f.Rejected(gate="author", reason="x", cause="model_error")),
     ]
@@ -376,6 +392,8 @@ def test_run_stats_count_every_call_by_model_role_and_outcome() -> None:
         "ok": 5,
         "failed": 4,
         "errors": {"RateLimitError": 2, "EmptyResponse": 1, "Timeout": 1},
+        "retries": 3,  # the judge's call answered at its third try, the failed draft's at its second
+        "retried": {"RateLimitError": 1, "InternalServerError": 1, "Timeout": 1},
     }
     for key in ("by_model", "by_role"):
         assert sum(b["calls"] for b in row[key].values()) == row["calls"]

@@ -70,7 +70,7 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
         "local/solver": 32,
     }
     assert totals["by_role"]["author"]["errors"] == 1 and totals["by_role"]["solver"]["cost_usd"] == 0.064
-    assert totals["by_outcome"] == {"ok": 46, "failed": 1, "errors": {"Timeout": 1}}
+    assert totals["by_outcome"] == {"ok": 46, "failed": 1, "errors": {"Timeout": 1}, "retries": 0, "retried": {}}
     assert r1["by_outcome"]["failed"] == 1 and sum(b["calls"] for b in r1["by_model"].values()) == r1["calls"]
     assay.env["COLUMNS"] = "80"
     narrow = assay("status").stdout

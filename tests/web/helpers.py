@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 import uvicorn
 
 from adapters.ledger import AssayLedger, open_ledger
@@ -207,7 +208,16 @@ def craft_point(served: Served, payload: dict[str, Any], text: str = EVIL) -> st
     run, cand = _drafted("xss", payload)
     for gate in ("construct", "novelty", "oracle", "counter"):
         cand.pass_gate(gate, {}, [])
-    cand.fail_gate("realism", "prompt judged ambiguous", "rewrite the prompt", {}, [_receipt("judge")])
+    # The realism judge's call took two tries: a rate-limited one, then the answer (from an endpoint named ``text``).
+    retried = msgspec.structs.replace(
+        _receipt("judge"),
+        status=200,
+        tries=[
+            f.Try(status=429, error="RateLimitError", latency_ms=12.0, retry_after_s=2.0, waited_ms=2104.0),
+            f.Try(status=200, latency_ms=30.0, deployment=f"openai/judge @ http://judge.example/{text}"),
+        ],
+    )
+    cand.fail_gate("realism", "prompt judged ambiguous", "rewrite the prompt", {}, [retried])
     evil = {**payload, "prompt": f"{text} {payload['prompt']}", "solution": f"{payload.get('solution', '')} {text}"}
     cand.repair(
         f.Repaired(

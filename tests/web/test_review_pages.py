@@ -81,6 +81,20 @@ def test_generated_markup_is_escaped_and_the_page_allows_no_inline_script(served
     assert EVIL not in queue
 
 
+def test_a_retried_calls_tries_are_listed_under_its_receipt(served: Served) -> None:
+    browser = Browser(served)
+    browser.login(served.tokens["ana"])
+    point = craft_point(served, {"prompt": "What is 6 x 7?", "answer": "42", "answer_type": "exact"}, text="")
+    status, body = served.call("GET", f"/api/points/{point}")
+    judged = [r for g in body["gates"] for r in g.get("receipts", []) if r["tries"]]
+    assert status == 200 and [[t["status"] for t in r["tries"]] for r in judged] == [[429, 200]]
+    status, _, page, _ = browser.open(f"/points/{point}")
+    tries = re.findall(r'<tr class="try">(.*?)</tr>', page, re.S)
+    assert status == 200 and len(tries) == 2
+    assert "429 RateLimitError" in tries[0] and "Retry-After 2 s, waited 2104 ms" in tries[0]
+    assert "try 2 · openai/judge @ http://judge.example/" in tries[1] and "waited" not in tries[1]
+
+
 def test_a_verdict_that_loses_the_race_to_save_is_refused(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
     point = served.queue()[0]["candidate_id"]
     original = AssayLedger.save
