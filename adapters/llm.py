@@ -137,10 +137,9 @@ class LLM:
         try:
             response = await call(model=model, messages=messages, metadata={tries.CALL_KEY: call_id}, **kwargs)
         except Exception as exc:  # litellm maps provider errors to its own exception types
-            receipt = _with_tries(
-                blank, tries.finish(call_id, labels, outcome=exc), started, error=f"{type(exc).__name__}: {exc}"[:500]
-            )
-            raise ModelError(f"{role} model {model} failed: {type(exc).__name__}: {exc}"[:500], receipt) from None
+            why = describe(exc)
+            receipt = _with_tries(blank, tries.finish(call_id, labels, outcome=exc), started, error=why)
+            raise ModelError(f"{role} model {model} failed: {why}", receipt) from None
         except BaseException:  # cancelled: nothing to record
             tries.discard(call_id)
             raise
@@ -177,6 +176,17 @@ def _with_tries(receipt: Receipt, taken: list[Try], started: float, error: str =
         deployment=last.deployment,
         tries=taken if len(taken) > 1 else [],
     )
+
+
+def describe(exc: BaseException) -> str:
+    """``"<ErrorClass>: <message>"``, without litellm's restatements: its message repeats the class
+    (``litellm.RateLimitError: RateLimitError: ...``) and the Router appends a paragraph on retries and
+    fallbacks (the receipt's tries say that)."""
+    name = type(exc).__name__
+    text = str(exc).split("\n\nLiteLLM:", 1)[0].strip()
+    for prefix in (f"litellm.{name}:", f"{name}:"):
+        text = text.removeprefix(prefix).strip()
+    return f"{name}: {text}"[:500]
 
 
 def in_process(litellm: Any, model: str) -> bool:

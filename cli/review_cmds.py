@@ -33,6 +33,7 @@ def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | 
 def _show_candidate(h: dict[str, Any], console: Console) -> None:
     from app.history import fact_line
     from app.trace import change_lines
+    from projections.run_stats import error_class
 
     console.print(
         f"candidate {h['candidate_id']}  status {h['status']}  cost {money(h['cost_usd'])}", style="bold", markup=False
@@ -52,7 +53,7 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
     facts = make_table("History", "# time fact detail", wrap="detail", right="#")
     errors = any(r["error"] for row in h["facts"] for r in row.get("receipts", []))
     receipts = make_table(
-        "Receipts (# = the fact that made the call)",
+        "Receipts (# = the fact that made the call; errors by class, in full in --json)",
         "# role model prompt response tokens cost ms" + (" error" if errors else ""),
         wrap="error",
         right="# tokens cost ms",
@@ -72,7 +73,7 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
                 f"{r['prompt_tokens']}+{r['completion_tokens']}",
                 money(r["cost_usd"]),
                 f"{r['latency_ms']:.0f}",
-                *([r["error"]] if errors else []),
+                *([error_class(r["error"]) if r["error"] else ""] if errors else []),
             )
     console.print(facts)
     console.print(receipts)
@@ -80,10 +81,11 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
     if retried:
         tries = make_table(
             "Tries of the calls that took more than one (# = the fact)",
-            "# role model try status error ms retry-after waited",
-            wrap="model",
+            "# model try status error ms retry-after waited",
+            wrap="error",
             right="# try status ms retry-after waited",
         )
+        where: dict[str, set[str]] = {}
         for version, r in retried:
             for i, t in enumerate(r["tries"], 1):
                 after = "" if t["retry_after_s"] is None else f"{t['retry_after_s']:g} s"
@@ -91,16 +93,19 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
                 add_row(
                     tries,
                     version,
-                    r["role"],
-                    t["deployment"] or r["model"],
+                    r["model"],
                     i,
-                    t["status"] or "-",
+                    t["status"] or "none",
                     t["error"],
                     f"{t['latency_ms']:.0f}",
                     after,
                     waited,
                 )
+                if t["deployment"]:
+                    where.setdefault(r["model"], set()).add(t["deployment"])
         console.print(tries)
+        for model, deployments in sorted(where.items()):
+            console.print(f"{model} tried: {', '.join(sorted(deployments))}", markup=False, highlight=False)
     for row in (r for r in h["facts"] if r["type"] == "Probed"):
         probe = make_table(
             f"Probe (fact #{row['version']}, band {row['band']})", "model n c pass@k", wrap="pass@k", right="n c"
