@@ -132,20 +132,21 @@ def event_id(originator_id: UUID | str, version: int) -> str:
 
 def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope]:
     """Recorded facts after global position ``after``, in order, as bus envelopes."""
-    out: list[f.Envelope] = []
-    for notification in app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False):
-        event = fact_event(app.mapper.to_domain_event(notification))
-        out.append(
-            f.Envelope(
-                event_id=event_id(event.originator_id, event.originator_version),
-                originator_id=str(event.originator_id),
-                version=event.originator_version,
-                position=notification.id,
-                timestamp=event.timestamp.isoformat(),
-                fact=event.fact,
-            )
-        )
-    return out
+    notifications = app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    return [to_envelope(app, n) for n in notifications]
+
+
+def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
+    """One stored event as a bus envelope."""
+    event = fact_event(app.mapper.to_domain_event(notification))
+    return f.Envelope(
+        event_id=event_id(event.originator_id, event.originator_version),
+        originator_id=str(event.originator_id),
+        version=event.originator_version,
+        position=notification.id,
+        timestamp=event.timestamp.isoformat(),
+        fact=event.fact,
+    )
 
 
 def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:

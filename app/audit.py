@@ -6,19 +6,28 @@ Three checks, each naming the event it concerns:
 - each aggregate's versions run 1, 2, 3, ... with no hole: a removed event leaves one;
 - a run's record of a settled candidate matches that candidate's own terminal event, which catches the
   removal of a candidate's last event (the one removal a chain alone cannot see).
-On SQLite, a hole in the notification positions also shows where a row was deleted.
+On SQLite, a hole in the notification positions also shows where a row was deleted. Once one event carries a
+chain, every later one must: an event without one after that point had its chain stripped.
+
+Heads kept outside the ledger catch what chains cannot (an aggregate's newest event removed, an aggregate
+rewritten with all its links): the ledger-wide rolling head (domain.chain.roll) is recomputed and compared
+with every head the bus witnessed (adapters.witness) and with an anchor file (``anchor``), and the relay's
+own record of how far it published must not lie beyond the ledger's end.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from adapters.ledger import AssayLedger
 from domain import facts as f
-from domain.chain import GENESIS, fact_event, link
+from domain.chain import GENESIS, fact_event, link, roll
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,10 @@ class Report:
     aggregates: int = 0
     unchained: int = 0  # events recorded before hash chains existed: decoded, not verifiable
     problems: list[Problem] = field(default_factory=list)
+    position: int = 0  # the last ledger position walked
+    head: str = GENESIS  # the rolling head there
+    witnessed: int = 0  # witnessed heads compared
+    anchored: int = 0  # anchored aggregate heads compared
 
     @property
     def ok(self) -> bool:
@@ -56,14 +69,53 @@ def _kind(topic: str) -> str:
     return topic.split(":")[-1].split(".")[0].lower()  # "domain.candidate:Candidate.Recorded" -> "candidate"
 
 
-def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = False) -> Report:
-    """Check every event in the ledger; ``positions_are_dense`` (SQLite) also reports holes in positions."""
+@dataclass(frozen=True)
+class Anchor:
+    """Heads a user keeps outside the ledger: the rolling head at a position, and each aggregate's newest link."""
+
+    position: int
+    head: str
+    aggregates: dict[str, tuple[int, str]]  # aggregate id -> (version, chain)
+    created: str = ""
+
+
+def _link_of(event: Any, state: bytes) -> str:
+    chain = getattr(event, "chain", None)
+    return str(chain) if chain is not None else "sha256:" + hashlib.sha256(state).hexdigest()
+
+
+def verify(
+    app: AssayLedger,
+    batch: int = 1000,
+    *,
+    positions_are_dense: bool = False,
+    witnessed: Sequence[tuple[int, str]] = (),
+    anchor: Anchor | None = None,
+    relayed_to: int = 0,
+) -> Report:
+    """Check every event in the ledger; ``positions_are_dense`` (SQLite) also reports holes in positions.
+    ``witnessed`` heads (the bus's), an ``anchor`` and ``relayed_to`` (how far the relay says it published) are
+    compared with the heads recomputed from the ledger."""
     report = Report()
     walks: defaultdict[UUID | str, _Walk] = defaultdict(_Walk)
     after, last_position = 0, 0
+    heads = dict(witnessed)
+    if anchor is not None:
+        heads.setdefault(anchor.position, anchor.head)
+    anchored = dict(anchor.aggregates) if anchor is not None else {}
+    chained_since: int | None = None  # the first position whose event carries a chain
+    matched = 0  # the last position whose witnessed or anchored head matched
     while notifications := app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False):
         for n in notifications:
             report.events += 1
+            report.head = roll(report.head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            report.position = n.id
+            if n.id in heads:
+                report.witnessed += 1
+                if heads.pop(n.id) != report.head:
+                    report.problems.append(_head_problem(n.id, matched))
+                else:
+                    matched = n.id
             walk, where = walks[n.originator_id], str(n.originator_id)
             walk.kind = _kind(n.topic)
             if positions_are_dense and n.id != last_position + 1:
@@ -108,10 +160,41 @@ def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = F
                 walk.chain = "?"
                 continue
             walk.facts.append(fact)
+            kept = anchored.get(where)
+            if kept is not None and kept[0] == n.originator_version:
+                report.anchored += 1
+                del anchored[where]
+                if kept[1] != _link_of(event, n.state):
+                    report.problems.append(
+                        Problem(
+                            "altered",
+                            where,
+                            n.originator_version,
+                            n.id,
+                            f"{walk.kind} {where} v{n.originator_version} (position {n.id}) differs from the "
+                            "anchor: the aggregate was rewritten",
+                        )
+                    )
             stored = getattr(event, "chain", None)
+            if stored is None and chained_since is not None:
+                report.problems.append(
+                    Problem(
+                        "altered",
+                        where,
+                        n.originator_version,
+                        n.id,
+                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}, {f.tag_of(fact)}) has no "
+                        f"hash chain, though the ledger's events carry one from position {chained_since}: its "
+                        "chain was stripped",
+                    )
+                )
+                walk.chain = "?"
+                continue
             if stored is None:
                 report.unchained += 1
                 continue
+            if chained_since is None:
+                chained_since = n.id
             if walk.chain != "?" and stored != link(walk.chain, n.originator_id, n.originator_version, fact):
                 report.problems.append(
                     Problem(
@@ -128,7 +211,54 @@ def verify(app: AssayLedger, batch: int = 1000, *, positions_are_dense: bool = F
         after = notifications[-1].id
     report.aggregates = len(walks)
     report.problems += _settlements(walks)
+    for position in sorted(heads):  # witnessed or anchored beyond the ledger's end (or at a removed position)
+        report.problems.append(_beyond(position, report.position, "the bus witnessed it"))
+    if relayed_to > report.position:
+        report.problems.append(_beyond(relayed_to, report.position, "the relay published it"))
+    for where, (version, _) in sorted(anchored.items()):
+        report.problems.append(
+            Problem(
+                "removed", where, version, None, f"aggregate {where}: its v{version} in the anchor is not in the ledger"
+            )
+        )
     return report
+
+
+def _head_problem(position: int, matched: int) -> Problem:
+    since = f"after position {matched}, the last that matched, " if matched else ""
+    return Problem(
+        "altered",
+        "ledger",
+        None,
+        position,
+        f"the ledger up to position {position} does not match the head witnessed there: an event {since}at or "
+        "before it was altered, removed or rewritten",
+    )
+
+
+def _beyond(position: int, end: int, who: str) -> Problem:
+    where = f"the ledger now ends at position {end}" if position > end else "no event is stored there now"
+    return Problem(
+        "removed",
+        "ledger",
+        None,
+        position,
+        f"ledger position {position} is missing ({who}; {where}): recorded events were removed",
+    )
+
+
+def anchor(app: AssayLedger, batch: int = 1000) -> Anchor:
+    """The heads to keep elsewhere: the rolling head at the ledger's end and each aggregate's newest link."""
+    head, position = GENESIS, 0
+    aggregates: dict[str, tuple[int, str]] = {}
+    after = 0
+    while notifications := app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False):
+        for n in notifications:
+            head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            position = n.id
+            aggregates[str(n.originator_id)] = (n.originator_version, _link_of(app.mapper.to_domain_event(n), n.state))
+        after = notifications[-1].id
+    return Anchor(position=position, head=head, aggregates=aggregates, created=datetime.now(UTC).isoformat())
 
 
 def _settlements(walks: dict[Any, _Walk]) -> list[Problem]:

@@ -56,6 +56,17 @@ def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> 
     return hashlib.sha256(body).hexdigest()
 
 
+def roll(head: str, position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
+    """The ledger-wide head after the event stored at ``position``: it commits to every stored byte of every event
+    up to there, in notification order. Chains are per aggregate and cannot see the removal of an aggregate's
+    newest event or a rewrite of a whole aggregate; a head kept outside the ledger (the bus's witness, an anchor
+    file) can."""
+    digest = hashlib.sha256(head.encode())
+    digest.update(f"|{position}|{originator_id}|{version}|{topic}|".encode())
+    digest.update(state)
+    return digest.hexdigest()
+
+
 class Chained(Aggregate):
     """An aggregate whose events carry ``chain``. Subclasses define ``Started``/``Recorded`` as subclasses of
     ``Chained.Started``/``Chained.Recorded`` with their ``fact`` type, and a ``_when(fact)`` method."""

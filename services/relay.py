@@ -4,6 +4,9 @@ Each event is published with ``Nats-Msg-Id`` = its event id and the position is 
 every ack of a batch. A crash anywhere therefore republishes from the last stored position; the
 stream's duplicate window drops what it already holds and consumers are idempotent beyond it, so
 nothing is lost and nothing is doubled. Nothing else publishes facts (no "save then publish").
+
+After each batch the relay also publishes the ledger-wide rolling head at the batch's last position to the
+heads stream (adapters.witness), so the bus witnesses what the ledger held.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from typing import Any
 
 import structlog
 
+from adapters import witness
 from adapters.bus import Bus
-from adapters.ledger import AssayLedger, envelopes
+from adapters.ledger import AssayLedger, to_envelope
 from adapters.tracking import TrackingStore
+from domain.chain import roll
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +52,7 @@ class Relay:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
+        self._head: tuple[int, str] | None = None  # (position, rolling head) as last witnessed
 
     def poke(self) -> None:
         """Wake the loop now (call right after a local save). Thread-safe, cheap, never blocks."""
@@ -58,18 +65,37 @@ class Relay:
     async def pump(self) -> int:
         """Publish everything after the tracked position; return how many events were published."""
         position = await asyncio.to_thread(self.tracking.position, self.name)
+        if self._head is None or self._head[0] != position:
+            self._head = await self._head_at(position)
         published = 0
         while True:
-            chunk = await asyncio.to_thread(envelopes, self.ledger, position, self.batch)
-            if not chunk:
+            raw = await asyncio.to_thread(self._read, position)
+            if not raw:
                 return published
+            chunk = [to_envelope(self.ledger, n) for n in raw]
             await self.bus.publish_many(chunk)  # raises unless every ack came back
             position = chunk[-1].position
             await asyncio.to_thread(self.tracking.save, self.name, position)
+            head = self._head[1]
+            for n in raw:
+                head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            self._head = (position, head)
+            await witness.publish(self.bus, position, head)
             published += len(chunk)
             self.log.debug("relay.published", count=len(chunk), position=position)
             if len(chunk) < self.batch:
                 return published
+
+    def _read(self, after: int) -> list[Any]:
+        return list(self.ledger.recorder.select_notifications(start=after, limit=self.batch, inclusive_of_start=False))
+
+    async def _head_at(self, position: int) -> tuple[int, str]:
+        """The rolling head at ``position``: from the newest witnessed head at or before it, rolled on over the
+        ledger (from the start when the bus has witnessed nothing usable)."""
+        await witness.ensure(self.bus)
+        seen = await witness.last(self.bus)
+        start = seen if seen is not None and seen[0] <= position else (0, witness.GENESIS)
+        return await asyncio.to_thread(witness.rolled, self.ledger, start, position)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Pump, then wait for a poke or ``poll_interval``, until ``stop`` is set; failures are retried."""

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+import msgspec
 import pytest
 
+from domain import facts as f
+from domain.chain import link
 from tests.e2e.helpers import SPEC, assay
 
 
@@ -34,7 +40,7 @@ def rows(home: Path, tag: str) -> list[tuple[int, str, int, bytes]]:
             for r in db.execute(
                 "SELECT rowid, originator_id, originator_version, state FROM stored_events ORDER BY rowid"
             )
-            if f'"assay.{tag}"'.encode() in bytes(r[3])
+            if f'"assay.{tag}'.encode() in bytes(r[3])
         ]
 
 
@@ -102,3 +108,113 @@ def test_undecodable_bytes_are_named(recorded: Path, tmp_path: Path) -> None:
     code, report = verify(home)
     assert code == 1
     assert any(p["kind"] == "undecodable" and p["position"] == rowid for p in report["problems"])
+
+
+# -- forgeries a chain alone cannot see: stripped chains, the newest event, a rewritten aggregate ---------------
+
+
+def forge(home: Path, rowid: int, edit: Callable[[dict[str, Any]], None], strip: bool = True) -> None:
+    """Rewrite a stored event's JSON with ``edit``; ``strip`` deletes its ``chain`` key too."""
+    with sqlite3.connect(home / "ledger.sqlite") as db:
+        (state,) = db.execute("SELECT state FROM stored_events WHERE rowid = ?", (rowid,)).fetchone()
+        body = json.loads(bytes(state))
+        edit(body)
+        if strip:
+            body.pop("chain", None)
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (json.dumps(body).encode(), rowid))
+
+
+def with_witness(recorded: Path, tmp_path: Path) -> Path:
+    home = tmp_path / ".assay"
+    shutil.copytree(recorded, home)  # the embedded nats-server's store too: the bus's witnessed heads
+    return home
+
+
+def test_a_forged_last_event_with_its_chain_stripped_is_caught(recorded: Path, tmp_path: Path) -> None:
+    home = copy_of(recorded, tmp_path)
+    rowid, cid, version, _ = rows(home, "Queued")[-1]
+    forge(home, rowid, lambda body: body["fact"]["_data_"].update(band="too_easy"))
+    code, report = verify(home)
+    assert code == 1 and report["unchained"] == 0
+    (problem,) = report["problems"]
+    assert (problem["kind"], problem["version"], problem["position"]) == ("altered", version, rowid)
+    assert "its chain was stripped" in problem["message"]
+
+
+def test_every_event_of_a_candidate_stripped_is_caught(recorded: Path, tmp_path: Path) -> None:
+    home = copy_of(recorded, tmp_path)
+    cid = rows(home, "Queued")[0][1]
+    mine = [r for r in rows(home, "") if r[1] == cid]
+    for rowid, *_ in mine:
+        forge(home, rowid, lambda body: None)
+    code, report = verify(home)
+    stripped = [p for p in report["problems"] if "chain was stripped" in p["message"]]
+    # Only the events after the ledger's first chained one are provably stripped (a candidate's first event may
+    # be the ledger's first chained event only if it is the very first event, which is the run's).
+    assert code == 1 and {p["position"] for p in stripped} == {r[0] for r in mine}
+
+
+def test_the_newest_event_removed_is_caught_by_the_witness_and_the_relay(recorded: Path, tmp_path: Path) -> None:
+    home = with_witness(recorded, tmp_path)
+    code, report = verify(home)
+    assert code == 0 and report["witnessed"] > 0
+    newest = max(r[0] for r in rows(home, ""))
+    change(home, "DELETE FROM stored_events WHERE rowid = ?", newest)
+    code, report = verify(home)
+    messages = [p["message"] for p in report["problems"]]
+    assert code == 1 and any("the bus witnessed it" in m for m in messages)
+    assert any("the relay published it" in m for m in messages)
+    # Without the bus, the relay's record of how far it published still shows it.
+    alone = assay(home, "verify", "--json", "--no-witness")
+    assert alone.returncode == 1 and "the relay published it" in alone.stdout
+
+
+def test_an_aggregate_rewritten_with_its_links_is_caught_by_an_anchor_and_the_witness(
+    recorded: Path, tmp_path: Path
+) -> None:
+    home = with_witness(recorded, tmp_path)
+    anchor = tmp_path / "heads.json"
+    made = assay(home, "anchor", "--output", str(anchor))
+    assert made.returncode == 0 and "anchor written to" in made.stdout
+    assert assay(home, "anchor", "--output", str(anchor)).returncode == 2  # never overwritten
+    # Rewrite a candidate's last fact and recompute its link, as one who knows the chain rule would.
+    rowid, cid, version, state = rows(home, "Queued")[-1]
+    before = [r for r in rows(home, "") if r[1] == cid and r[2] == version - 1][0]
+    body = json.loads(bytes(state))
+    body["fact"]["_data_"]["band"] = "too_easy"
+    fact = msgspec.json.decode(json.dumps(body["fact"]["_data_"]).encode(), type=f.Queued)
+    previous = json.loads(bytes(before[3]))["chain"]
+    body["chain"] = link(previous, UUID(cid), version, fact)
+    forge(home, rowid, lambda b: b.update(body), strip=False)
+    alone = assay(home, "verify", "--json", "--no-witness")
+    assert alone.returncode == 0  # the chain alone cannot see it (README says so)
+    anchored = assay(home, "verify", "--json", "--no-witness", "--anchor", str(anchor))
+    report = json.loads(anchored.stdout)
+    assert anchored.returncode == 1 and any("differs from the anchor" in p["message"] for p in report["problems"])
+    witnessed = json.loads(assay(home, "verify", "--json").stdout)
+    assert not witnessed["ok"] and any(
+        "does not match the head witnessed" in p["message"] for p in witnessed["problems"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read the anchor"),
+        (b"\xff\xfe not text", "not UTF-8 text (byte 0)"),
+        (b"{nope", "not JSON (line 1"),
+        (b'{"format": "other"}', "not an Assay anchor"),
+        (b'{"format": "assay-anchor/1", "position": -1, "head": "x", "aggregates": {}}', "a damaged anchor"),
+    ],
+)
+def test_a_bad_anchor_file_is_refused_by_name(
+    recorded: Path, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    home = copy_of(recorded, tmp_path)
+    path = tmp_path / "anchor.json"
+    if content is not None:
+        path.write_bytes(content)
+    before = (home / "ledger.sqlite").read_bytes()
+    done = assay(home, "verify", "--no-witness", "--anchor", str(path))
+    assert done.returncode == 2 and str(path) in done.stderr and message in done.stderr
+    assert (home / "ledger.sqlite").read_bytes() == before

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from adapters import witness
 from adapters.bus import Bus
 from adapters.ledger import AssayLedger, envelopes, open_ledger
 from adapters.tracking import TrackingStore
@@ -166,3 +167,22 @@ async def wait_for_stream(bus: Bus, count: int, timeout: float = 30.0) -> None:
     while (await bus.js.stream_info("ASSAY")).state.messages < count:
         assert time.monotonic() < deadline, f"stream did not reach {count} messages"
         await asyncio.sleep(0.02)
+
+
+async def test_every_batch_is_witnessed_with_the_ledgers_rolling_head(
+    ledger: AssayLedger, bus: Bus, tracking: TrackingStore
+) -> None:
+    save_run(ledger, "r1")
+    save_run(ledger, "r2", pulls=3)
+    relay = Relay(ledger, bus, tracking, batch=4)
+    await relay.pump()
+    heads = await witness.all_heads(bus)
+    positions = [p for p, _ in heads]
+    assert positions == sorted(positions) and positions[-1] == tracking.position("relay")
+    assert all(head == witness.rolled(ledger, upto=p)[1] for p, head in heads)
+    # A new relay (a restart) goes on from the newest witnessed head, not from the start of the ledger.
+    save_run(ledger, "r3")
+    again = Relay(ledger, bus, tracking)
+    await again.pump()
+    newest = await witness.last(bus)
+    assert newest is not None and newest == witness.rolled(ledger)

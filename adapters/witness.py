@@ -1,0 +1,115 @@
+"""The bus witnesses the ledger: ledger-wide rolling heads (domain.chain.roll) on a JetStream stream of their own.
+
+The relay publishes ``{"position": P, "head": H}`` after each batch it relays, where H commits to every stored
+event up to ledger position P. ``assay verify`` recomputes the heads from the ledger and compares: a removed
+newest event, or an aggregate rewritten together with all its links, no longer matches what the bus saw.
+The stream keeps the last ``KEEP`` heads (each commits to everything before it, so the newest alone suffices to
+detect a change; the older ones narrow down where it happened).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from nats.js.api import DiscardPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from domain.chain import GENESIS, roll
+
+if TYPE_CHECKING:
+    from adapters.bus import Bus
+    from adapters.ledger import AssayLedger
+
+KEEP = 100_000
+
+
+def stream_of(bus: Bus) -> str:
+    return f"{bus.stream}_HEADS"
+
+
+def subject_of(bus: Bus) -> str:
+    return f"assay.heads.{bus.stream}"
+
+
+async def ensure(bus: Bus) -> None:
+    """Create the heads stream if it is missing (an operator's settings on an existing one are kept)."""
+    try:
+        await bus.js.stream_info(stream_of(bus))
+    except NotFoundError:
+        await bus.js.add_stream(
+            StreamConfig(
+                name=stream_of(bus),
+                subjects=[subject_of(bus)],
+                storage=StorageType.FILE,
+                max_msgs=KEEP,
+                discard=DiscardPolicy.OLD,
+            )
+        )
+
+
+async def publish(bus: Bus, position: int, head: str) -> None:
+    """Record that the ledger up to ``position`` had ``head`` (idempotent per position)."""
+    body = json.dumps({"position": position, "head": head}).encode()
+    await bus.js.publish(
+        subject_of(bus), body, timeout=5.0, stream=stream_of(bus), headers={"Nats-Msg-Id": f"head-{position}"}
+    )
+
+
+async def last(bus: Bus) -> tuple[int, str] | None:
+    """The newest witnessed head, or None when nothing was witnessed yet."""
+    try:
+        msg = await bus.js.get_last_msg(stream_of(bus), subject_of(bus))
+    except NotFoundError:
+        return None
+    return _decode(msg.data)
+
+
+async def all_heads(bus: Bus) -> list[tuple[int, str]]:
+    """Every witnessed head the stream still keeps, oldest first (empty when there is no heads stream)."""
+    try:
+        info = await bus.js.stream_info(stream_of(bus))
+    except NotFoundError:
+        return []
+    out: list[tuple[int, str]] = []
+    seq, end = info.state.first_seq, info.state.last_seq
+    while info.state.messages and seq <= end:
+        try:
+            msg = await bus.js.get_msg(stream_of(bus), seq)
+        except NotFoundError:  # aged out while we read
+            seq += 1
+            continue
+        decoded = _decode(msg.data)
+        if decoded is not None:
+            out.append(decoded)
+        seq = (msg.seq or seq) + 1
+    return out
+
+
+def _decode(data: Any) -> tuple[int, str] | None:
+    try:
+        body = json.loads(data)
+        return int(body["position"]), str(body["head"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def rolled(app: AssayLedger, start: tuple[int, str] = (0, GENESIS), upto: int | None = None) -> tuple[int, str]:
+    """The head at ``upto`` (default: the end of the ledger), rolled on from ``start`` = (position, its head)."""
+    position, head = start
+    for n in raw(app, position, upto):
+        head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        position = n.id
+    return position, head
+
+
+def raw(app: AssayLedger, after: int, upto: int | None = None, batch: int = 1000) -> Iterator[Any]:
+    """Stored notifications after ``after`` (through ``upto``), as the store holds them."""
+    while notifications := app.recorder.select_notifications(
+        start=after, limit=batch, stop=upto, inclusive_of_start=False
+    ):
+        yield from notifications
+        after = notifications[-1].id
+        if upto is not None and after >= upto:
+            return
