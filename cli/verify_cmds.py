@@ -80,8 +80,8 @@ def anchor_cmd(
     output: Path = typer.Option(..., "--output", "-o", help="The new file to write (never overwritten)."),
     as_json: bool = JSON_OPT,
 ) -> None:
-    """Write the ledger's heads (the rolling head and every aggregate's newest link) to a file to keep elsewhere;
-    `assay verify --anchor FILE` later proves nothing before it was altered, removed or rewritten."""
+    """Write the ledger's heads (the rolling head and every aggregate's newest link) to a new file to keep
+    elsewhere; verify --anchor FILE later proves nothing before it was altered, removed or rewritten."""
     from app import anchors
 
     with session() as (ledger, _):
