@@ -193,6 +193,21 @@ class EmbeddedNats:
     ) -> None:
         self.stop()
 
+    def running_url(self) -> str | None:
+        """The client URL of a server another process runs on this store right now (None when there is none).
+        A reader such as ``assay verify`` joins that one instead of starting its own, which would stop it."""
+        try:
+            pid = int(self._pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if not _is_our_server(pid, self._js_dir):
+            return None
+        try:
+            urls = json.loads((self._ports_dir / f"nats-server_{pid}.ports").read_text()).get("nats") or []
+        except (OSError, ValueError):
+            return None
+        return str(urls[0]) if urls else None
+
     def _stop_stale(self) -> None:
         """A killed previous owner left its server running on our store: stop that one first."""
         try:

@@ -92,8 +92,10 @@ def witnessed(settings: Settings) -> list[tuple[int, str]] | None:
             return None
         from adapters.nats_embedded import EmbeddedNats
 
-        embedded = EmbeddedNats(store)
-        url = embedded.start()
+        server = EmbeddedNats(store)
+        url = server.running_url()  # a run in this home has its server up: ask that one
+        if url is None:
+            embedded, url = server, server.start()
     try:
         return asyncio.run(_heads(url, settings.stream))
     except BusUnavailable:

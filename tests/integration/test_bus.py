@@ -284,3 +284,19 @@ async def test_a_consumer_runs_as_many_handlers_at_once_as_the_bus_workers(
     await bus.publish_many([envelope(i) for i in range(1, 33)])
     await all_acked(bus, "wide_RunStarted", timeout=30)
     assert most == 32
+
+
+def test_verify_joins_a_running_home_server_instead_of_stopping_it(tmp_path: Path) -> None:
+    """`assay verify` reads the bus's witness while a run in the same home has the embedded server up: it asks
+    that server, and leaves it running (starting its own would stop the run's as if it were stale)."""
+    from adapters.config import Settings
+    from app import anchors
+
+    home = tmp_path / ".assay"
+    with EmbeddedNats(home / "nats") as server:
+        running = server.running_url()
+        assert running == server.url
+        heads = anchors.witnessed(Settings(home=home, store_url=f"sqlite:///{home / 'x.sqlite'}", nats_url=None))
+        assert heads == []  # nothing witnessed yet, and the server was asked
+        assert server.running_url() == running  # still the same server, still up
+    assert EmbeddedNats(home / "nats").running_url() is None
