@@ -1,18 +1,15 @@
 """Durable positions (and small serialized views) for the relay and projections.
 
-SQLite: a file beside the ledger. PostgreSQL: a table in the ledger's database. A save writes the
-position and the view together, and refuses to move a position backwards.
+SQLite: a file beside the ledger. PostgreSQL: a table in the ledger's database (adapters/sidecar.py). A save
+writes the position and the view together, and refuses to move a position backwards.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
-from adapters.ledger import LedgerUnavailable, store_env
+from adapters.ledger import LedgerUnavailable
+from adapters.sidecar import connect
 
 _DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
 
@@ -21,26 +18,8 @@ class TrackingStore:
     """Positions by name, each optionally with a serialized view written in the same transaction."""
 
     def __init__(self, store_url: str) -> None:
-        self._kind = urlparse(store_url).scheme
         self._lock = threading.Lock()
-        env = store_env(store_url)
-        if self._kind == "sqlite":
-            path = Path(env["SQLITE_DBNAME"]).with_name("tracking.sqlite")
-            self._conn: Any = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._ph = "?"
-        else:
-            import psycopg
-
-            self._conn = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None,
-                connect_timeout=5,
-            )
-            self._ph = "%s"
+        self._conn, self._ph = connect(store_url)
         with self._lock:
             self._conn.execute(_DDL)
             self._conn.commit()

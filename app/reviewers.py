@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters import logs
 from adapters.ledger import AssayLedger, change_and_save, find
+from adapters.sessions import SessionStore
 from domain import facts as f
 from domain.chain import fact_event
 from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, check_name, new_token, token_sha256
@@ -48,7 +49,10 @@ def add(ledger: AssayLedger, name: str, token: str | None = None) -> str:
     return token
 
 
-def revoke(ledger: AssayLedger, name: str) -> None:
+def revoke(ledger: AssayLedger, name: str, sessions: SessionStore | None = None) -> None:
+    """Revoke ``name``'s token; with ``sessions``, their review-page sessions are deleted too (a session of a
+    revoked reviewer is refused on its next request either way)."""
+
     def command(current: Reviewers | None) -> Reviewers:
         if current is None:
             raise ReviewerError(f"reviewer {name!r} does not exist")
@@ -56,14 +60,15 @@ def revoke(ledger: AssayLedger, name: str) -> None:
         return current
 
     _change(ledger, command)
-    log.info("reviewer revoked", reviewer=name)
+    ended = sessions.delete_reviewer(name) if sessions is not None else 0
+    log.info("reviewer revoked", reviewer=name, sessions_ended=ended)
 
 
-def rotate(ledger: AssayLedger, name: str) -> str:
-    """A new token for ``name`` (the old one is revoked first, when there is one)."""
+def rotate(ledger: AssayLedger, name: str, sessions: SessionStore | None = None) -> str:
+    """A new token for ``name`` (the old one is revoked first, when there is one, with its sessions)."""
     current = load(ledger)
     if current is not None and name in current.active:
-        revoke(ledger, name)
+        revoke(ledger, name, sessions)
     return add(ledger, name)
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, print_json
 from cli.root import app
-from cli.session import session
+from cli.session import review_sessions, session
 
 reviewer_app = typer.Typer(
     help="Reviewers and their access tokens for the review page (`assay serve review`).", no_args_is_help=True
@@ -65,9 +65,9 @@ def list_(as_json: bool = JSON_OPT) -> None:
 
 @reviewer_app.command("revoke")
 def revoke(name: str = typer.Argument(..., help="The reviewer whose token stops working now.")) -> None:
-    """Revoke a reviewer's token: their requests are refused from now on (their verdicts stay recorded)."""
+    """Revoke a reviewer's token and end their review-page sessions (their verdicts stay recorded)."""
     from app import reviewers
 
-    with session() as (ledger, _):
-        _domain_call(reviewers.revoke, ledger, name)
-    typer.echo(f"reviewer {name} revoked; their token no longer works")
+    with session() as (ledger, _), review_sessions() as sessions:
+        _domain_call(reviewers.revoke, ledger, name, sessions)
+    typer.echo(f"reviewer {name} revoked; their token no longer works and their review-page sessions are ended")

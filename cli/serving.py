@@ -94,7 +94,7 @@ def serve(chosen: tuple[str, ...], host: str, port: int) -> None:
         if sock is not None:
             from web.server import ReviewServer
 
-            server = ReviewServer(sock, settings.store_url)
+            server = ReviewServer(sock, settings=settings)
             tasks.append(asyncio.create_task(server.run(stop)))
             where = f"; review page at {server.url}"
         console.print(f"serving {', '.join(chosen)}{where}; Ctrl-C to stop", markup=False, soft_wrap=True)
@@ -118,6 +118,7 @@ def open_review_page(host: str, port: int) -> None:
     from adapters.config import load_settings
     from adapters.ledger import open_ledger
     from app import reviewers
+    from cli.session import review_sessions
 
     settings = load_settings()
     _check_ledger(settings.store_url)
@@ -126,7 +127,8 @@ def open_review_page(host: str, port: int) -> None:
     try:
         known = reviewers.load(ledger)
         existed = known is not None and "demo" in known.active
-        token = reviewers.rotate(ledger, "demo")
+        with review_sessions() as sessions:  # the previous demo token's sessions end with it
+            token = reviewers.rotate(ledger, "demo", sessions)
     finally:
         ledger.close()
     from web.server import url_of
@@ -149,7 +151,7 @@ def open_review_page(host: str, port: int) -> None:
     async def go() -> None:
         from web.server import ReviewServer
 
-        server = ReviewServer(sock, settings.store_url)
+        server = ReviewServer(sock, settings=settings)
         stop = asyncio.Event()
         await _until_signal(stop, [asyncio.create_task(server.run(stop))])
 

@@ -1,4 +1,4 @@
-"""Opening the configured ledger and tracking store for one command."""
+"""Opening the configured ledger, tracking store and review-page session store for one command."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from adapters.ledger import AssayLedger
+    from adapters.sessions import SessionStore
     from adapters.tracking import TrackingStore
 from cli.errors import UserError
 
@@ -34,3 +35,20 @@ def session() -> Iterator[tuple[AssayLedger, TrackingStore]]:
     finally:
         tracking.close()
         ledger.close()
+
+
+@contextmanager
+def review_sessions() -> Iterator[SessionStore]:
+    """The review page's session store (beside the configured ledger); unreachable is a one-line UserError."""
+    from adapters.config import load_settings
+    from adapters.ledger import LedgerUnavailable
+    from adapters.sessions import open_sessions
+
+    try:
+        store = open_sessions(load_settings().store_url)
+    except LedgerUnavailable as exc:
+        raise UserError(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()

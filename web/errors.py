@@ -8,10 +8,11 @@ from domain.errors import Conflict, DomainError, NotFound
 class WebError(Exception):
     """A request refused with ``status`` and a message that says what was wrong."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def refusal(exc: Exception) -> WebError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,31 +41,53 @@ def _to_login(request: Request) -> RedirectResponse:
 
 
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+    """A local path to go on to after signing in ("/" for anything else); a token in its query is dropped."""
+
+    def local(path: str) -> bool:  # control characters too: browsers drop tabs and newlines, "/\t/x" is "//x"
+        return path.startswith("/") and not path.startswith("//") and "\\" not in path and path.isprintable()
+
+    if not local(value):
+        return "/"
+    parts = urlsplit(value)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.strip().lower() not in auth.TOKEN_PARAMS
+    ]
+    cleaned = urlunsplit(("", "", parts.path, urlencode(query), ""))
+    return cleaned if local(cleaned) else "/"
 
 
 async def login(request: Request) -> Response:
+    """The sign-in form; a good token (posted in the body only) starts a session and goes on to ``next``."""
     if request.method == "GET":
         return _page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
     form = await request.form()
     target = _safe_next(str(form.get("next", "/")))
     if not auth.same_origin(request):
         raise WebError(403, "refused: this form was posted from another site")
-    token = str(form.get("token", "")).strip()
-    name = await auth.reviewer_for(request, token)
-    if name is None:
+    wait = auth.throttled(request)
+    if wait:  # the token is not even looked at
+        refused = auth.too_many(wait)
+        response = _page(request, "login.html", {"next": target, "error": refused.message}, status=429)
+        response.headers.update(refused.headers)
+        return response
+    made = await auth.sign_in(request, str(form.get("token", "")).strip())
+    if made is None:
         error = "that token is not valid (unknown or revoked); " + auth.LOGIN_HINT
         return _page(request, "login.html", {"next": target, "error": error}, status=401)
+    session_id, name = made
+    await auth.sign_out(request)  # the session this browser had before, if any
     response = _redirect(target, f"signed in as {name}")
-    auth.set_session(response, token)
+    auth.set_session(request, response, session_id)
     return response
 
 
 async def logout(request: Request) -> Response:
+    """End the session here and on the server: the old cookie no longer works, even if replayed."""
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
+    await auth.sign_out(request)
     response = _redirect("/login", "signed out")
-    auth.clear_session(response)
+    auth.clear_session(request, response)
     return response
 
 

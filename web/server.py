@@ -8,7 +8,9 @@ from collections.abc import Generator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
+from adapters.config import Settings
 from web.app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -42,6 +44,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def server_config(app: ASGIApp) -> uvicorn.Config:
+    """uvicorn's settings for the review app. Its proxy headers are off: uvicorn would otherwise take the client
+    address and scheme from X-Forwarded-* of any local peer, and the sign-in throttle counts by that address;
+    the app reads X-Forwarded-For itself, only as far as ASSAY_TRUSTED_PROXIES says (web/throttle.py)."""
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", proxy_headers=False)
+
+
 def url_of(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
@@ -50,11 +59,10 @@ def url_of(sock: socket.socket) -> str:
 class ReviewServer:
     """The review app on a bound socket; ``await run(stop)`` serves until ``stop`` is set."""
 
-    def __init__(self, sock: socket.socket, store_url: str | None = None) -> None:
+    def __init__(self, sock: socket.socket, store_url: str | None = None, settings: Settings | None = None) -> None:
         self.sock = sock
         self.url = url_of(sock)
-        config = uvicorn.Config(create_app(store_url), log_level="warning", access_log=False, lifespan="on")
-        self.server = _Server(config)
+        self.server = _Server(server_config(create_app(store_url, settings)))
 
     async def run(self, stop: asyncio.Event) -> None:
         task = asyncio.create_task(self.server.serve(sockets=[self.sock]))

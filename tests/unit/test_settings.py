@@ -47,3 +47,23 @@ def test_a_runs_concurrency_raises_the_workers_never_lowers_them(monkeypatch: py
     assert Runtime(settings).max_workers == 16
     assert Runtime(settings, max_workers=32).max_workers == 32
     assert Runtime(settings, max_workers=4).max_workers == 16
+
+
+def test_review_session_hours_and_trusted_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSAY_SESSION_HOURS", raising=False)
+    monkeypatch.delenv("ASSAY_TRUSTED_PROXIES", raising=False)
+    assert (load_settings().session_hours, load_settings().trusted_proxies) == (12.0, 0)
+    monkeypatch.setenv("ASSAY_SESSION_HOURS", "0.5")
+    monkeypatch.setenv("ASSAY_TRUSTED_PROXIES", "1")
+    assert (load_settings().session_hours, load_settings().trusted_proxies) == (0.5, 1)
+    for bad in ("0", "0.1", "721", "inf", "nan", "soon"):
+        monkeypatch.setenv("ASSAY_SESSION_HOURS", bad)
+        with pytest.raises(
+            SettingsError, match=f"ASSAY_SESSION_HOURS must be a number from 0.25 to 720 \\(got {bad!r}"
+        ):
+            load_settings()
+    monkeypatch.delenv("ASSAY_SESSION_HOURS")
+    for bad in ("-1", "11", "yes"):
+        monkeypatch.setenv("ASSAY_TRUSTED_PROXIES", bad)
+        with pytest.raises(SettingsError, match="ASSAY_TRUSTED_PROXIES must be a whole number from 0 to 10"):
+            load_settings()

@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
-import uvicorn
 
 from adapters.ledger import AssayLedger, open_ledger
 from domain import facts as f
@@ -27,7 +26,7 @@ from domain.ids import candidate_uuid, run_uuid
 from domain.run import Run
 from tests.e2e.helpers import SPEC, assay
 from web.app import create_app
-from web.server import _Server, bind, url_of
+from web.server import _Server, bind, server_config, url_of
 
 REVIEWERS = ("ana", "bob", "old")  # "old" is revoked
 EVIL = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
@@ -84,7 +83,8 @@ class Served:
         self.home, self.tokens, self.store_url = home, tokens, store_url(home)
         sock = bind("127.0.0.1", 0)
         self.url = url_of(sock)
-        self.server = _Server(uvicorn.Config(create_app(self.store_url), log_level="warning", lifespan="on"))
+        self.app = create_app(self.store_url)
+        self.server = _Server(server_config(self.app))
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[sock])), daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 20
@@ -97,6 +97,10 @@ class Served:
         self.server.should_exit = True
         self.thread.join(timeout=15)
         self.ledger.close()
+
+    def forgive(self) -> None:
+        """Forget the failed sign-ins counted so far (tests that try many wrong tokens on purpose)."""
+        self.app.state.throttle.clear()
 
     def call(
         self,
