@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:  # the calibration run failed: there is nothing to time the kills by
         print(f"error: {exc} (homes kept in {root})", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finally below stops what we started
+        print(f"interrupted after {len(trials)} trials (homes kept in {root})", file=sys.stderr)
+        return 130
     finally:
         stop_all()
     failed = [t for t in trials if not t.passed]
