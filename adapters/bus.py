@@ -105,14 +105,20 @@ class Bus:
         return self._js
 
     async def connect(self) -> None:
-        """Connect (failing with BusUnavailable within ~3 s) and make sure the stream exists."""
+        """Connect (failing with BusUnavailable within ~3 s) and make sure the stream exists (BusUnavailable if not)."""
         try:
             client = await asyncio.wait_for(self._broker.connect(), CONNECT_TIMEOUT)
         except (TimeoutError, OSError, NatsError) as exc:
             why = self._last_error or exc
             raise BusUnavailable(f"cannot reach NATS at {self.url}: {type(why).__name__}: {why}") from None
         self._js = client.jetstream()
-        await self._ensure_stream()
+        try:
+            await self._ensure_stream()
+        except (TimeoutError, OSError, NatsError) as exc:  # a server without JetStream, or one that went away
+            raise BusUnavailable(
+                f"cannot set up the stream {self.stream} on NATS at {self.url} (is JetStream enabled?): "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
         log.info("bus.connected", url=self.url, stream=self.stream)
 
     async def _ensure_stream(self) -> None:
@@ -173,9 +179,13 @@ class Bus:
         )(on_message)
 
     async def start(self) -> None:
+        """Connect if need be, then create the consumers; BusUnavailable if NATS goes away meanwhile."""
         if self._js is None:
             await self.connect()
-        await self._broker.start()
+        try:
+            await self._broker.start()
+        except (TimeoutError, OSError, NatsError) as exc:  # the server went away between connect and subscribe
+            raise BusUnavailable(f"cannot subscribe on NATS at {self.url}: {type(exc).__name__}: {exc}") from None
 
     async def stop(self) -> None:
         """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches."""

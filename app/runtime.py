@@ -62,13 +62,14 @@ class Runtime:
         self.bus = Bus(url, self.settings.stream, workers=self.max_workers)
         try:
             await self.bus.connect()
-        except BusUnavailable:
+            self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
+            if self.publisher is not None:
+                await self.publisher.prepare()  # its stream exists before any subscriber looks for it
+            await self.bus.start()
+        except BusUnavailable:  # NATS unreachable, without JetStream, or gone while we subscribed
+            await self.bus.stop()
             await self._stop_embedded()
             raise
-        self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
-        if self.publisher is not None:
-            await self.publisher.prepare()  # its stream exists before any subscriber looks for it
-        await self.bus.start()
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         log.info("runtime started", services=",".join(self.only), nats=url)

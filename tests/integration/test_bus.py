@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -300,3 +301,49 @@ def test_verify_joins_a_running_home_server_instead_of_stopping_it(tmp_path: Pat
         assert heads == []  # nothing witnessed yet, and the server was asked
         assert server.running_url() == running  # still the same server, still up
     assert EmbeddedNats(home / "nats").running_url() is None
+
+
+async def test_nats_gone_before_subscribing_is_bus_unavailable(tmp_path: Path) -> None:
+    # Found by bench/chaos.py --external: a service starting while the server restarted crashed with a traceback.
+    server = EmbeddedNats(tmp_path / "nats")
+    url = server.start()
+    bus = Bus(url)
+    try:
+        await bus.connect()
+        bus.consume("late", f.RunStarted, _ignore)
+        server.stop()
+        with pytest.raises(BusUnavailable, match=f"cannot subscribe on NATS at {url}"):
+            await bus.start()
+    finally:
+        await bus.stop()
+        server.stop()
+
+
+async def _ignore(env: f.Envelope) -> None:
+    return None
+
+
+async def test_nats_without_jetstream_is_bus_unavailable(tmp_path: Path) -> None:
+    ports = tmp_path / "ports"
+    ports.mkdir()
+    cmd = [str(nats_server_binary()), "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(ports)]  # no -js
+    plain = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bus: Bus | None = None
+    try:
+        ports_file = ports / f"nats-server_{plain.pid}.ports"
+
+        def client_url() -> str | None:  # None until the server has written its ports file whole
+            try:
+                return str(json.loads(ports_file.read_text())["nats"][0])
+            except (OSError, ValueError, KeyError, IndexError):
+                return None
+
+        await until(lambda: client_url() is not None)
+        bus = Bus(str(client_url()))
+        with pytest.raises(BusUnavailable, match="is JetStream enabled"):
+            await bus.connect()
+    finally:
+        if bus is not None:
+            await bus.stop()
+        plain.kill()
+        plain.wait()
