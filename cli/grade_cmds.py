@@ -9,9 +9,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
 from cli.root import app
+from domain import bounds as b
 
 
 def _read(path: Path, what: str) -> str:
@@ -48,7 +50,7 @@ def grade(
     output: Path = typer.Option(..., "--output", help="The output to grade (a text file)."),
     judge: list[str] = typer.Option(..., "--judge", help="A litellm judge model; repeat for several judges."),
     prompt: Path = typer.Option(None, "--prompt", help="The task the output answers (a text file), if known."),
-    cap: float = typer.Option(0.0, "--cap", help="The total when a gate criterion is not met."),
+    cap: float = ranged(0.0, "--cap", b.UNIT, "The total when a gate criterion is not met."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Score an output against a rubric: per criterion yes/no, equal weights, gate cap, per-type subscores."""

@@ -8,10 +8,12 @@ from typing import Any
 
 import typer
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, print_json
 from cli.root import app
 from cli.running import MODEL_FAILURE_EXIT, console, load_spec, started_runtime, watch
+from domain import bounds as b
 
 
 def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurrency: int) -> Any:
@@ -67,7 +69,7 @@ def replay(
     spec_path: Path | None = typer.Option(
         None, "--spec", metavar="FILE", help="Today's configuration, same recipe (default: the recorded spec)."
     ),
-    concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
+    concurrency: int = ranged(4, "--concurrency", b.CONCURRENCY, "Candidates in flight at once."),
     diff_only: bool = typer.Option(False, "--diff", help="RUN is a replay run: show its comparison, start nothing."),
     as_json: bool = JSON_OPT,
 ) -> None:

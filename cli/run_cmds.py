@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import print_json
 from cli.root import app
@@ -24,6 +25,7 @@ from cli.running import (
     started_runtime,
     watch,
 )
+from domain import bounds as b
 
 
 def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
@@ -31,11 +33,6 @@ def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, 
 
     if attempts is not None and until_accepted is not None:
         raise UserError("choose one of --attempts and --until-accepted, not both")
-    for name, value in (("--attempts", attempts), ("--until-accepted", until_accepted), ("--concurrency", concurrency)):
-        if value is not None and value < 1:
-            raise UserError(f"{name} must be at least 1 (got {value})")
-    if max_cost is not None and max_cost <= 0:
-        raise UserError(f"--max-cost must be positive (got {max_cost})")
     if until_accepted is not None:
         return Policy(mode="until_accepted", target=until_accepted, concurrency=concurrency, max_cost=max_cost)
     return Policy(mode="attempts", target=attempts or 10, concurrency=concurrency, max_cost=max_cost)
@@ -153,12 +150,14 @@ async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # no
 @app.command()
 def run(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="Input spec file (TOML)."),
-    attempts: int | None = typer.Option(None, "--attempts", help="Pull the lever N times (default 10)."),
-    until_accepted: int | None = typer.Option(None, "--until-accepted", help="Pull until N are queued."),
-    concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
-    max_cost: float | None = typer.Option(None, "--max-cost", help="Stop pulling once spend reaches USD."),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Seed every model call from S: at --concurrency 1 the same S gives the same run."
+    attempts: int | None = ranged(None, "--attempts", b.ATTEMPTS, "Pull the lever N times (default 10)."),
+    until_accepted: int | None = ranged(
+        None, "--until-accepted", b.UNTIL_ACCEPTED, "Pull until N are queued (at most 20 attempts each)."
+    ),
+    concurrency: int = ranged(4, "--concurrency", b.CONCURRENCY, "Candidates in flight at once."),
+    max_cost: float | None = ranged(None, "--max-cost", b.MAX_COST, "Stop pulling once spend reaches USD."),
+    seed: int | None = ranged(
+        None, "--seed", b.SEED, "Seed every model call from S: at --concurrency 1 the same S gives the same run."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
@@ -215,7 +214,7 @@ def serve(
     ),
     only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address the review page listens on."),
-    port: int = typer.Option(8765, "--port", help="Port of the review page."),
+    port: int = ranged(8765, "--port", b.PORT, "Port of the review page (0: a free one)."),
 ) -> None:
     """Run services until SIGINT/SIGTERM (scale out by starting more processes against one NATS and store)."""
     from adapters import logs
@@ -228,11 +227,11 @@ def serve(
 
 @app.command()
 def demo(
-    attempts: int = typer.Option(80, "--attempts", help="Lever pulls in the demo run."),
+    attempts: int = ranged(80, "--attempts", b.ATTEMPTS, "Lever pulls in the demo run."),
     spec_path: Path = typer.Option(DEMO_SPEC, "--spec", help="Spec to demo."),
     open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
-    port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed the run (default: a fresh seed, printed)."),
+    port: int = ranged(8765, "--port", b.PORT, "Port of the review page (with --open; 0: a free one)."),
+    seed: int | None = ranged(None, "--seed", b.SEED, "Seed the run (default: a fresh seed, printed)."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
 ) -> None:
     """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
