@@ -55,3 +55,22 @@ def refuse(home: Path, *args: str, **env: str) -> str:
 )
 def test_out_of_range_numbers(home: Path, args: tuple[str, ...], expected: str) -> None:
     assert expected in refuse(home, *args)
+
+
+BAD_NAME = "bad name 🤯"
+NAME_RULE = (
+    "is not allowed: reviewer names are 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "source"),
+    [
+        (("review", "deadbeef", "--approve", "--reviewer", BAD_NAME), {}, "--reviewer"),
+        (("review", "deadbeef", "--approve"), {"ASSAY_REVIEWER": BAD_NAME}, "$ASSAY_REVIEWER"),
+        (("reviewer", "add", BAD_NAME), {}, "reviewer name"),
+        (("checklist", "add", "ground_truth", "Say why", "--reviewer", BAD_NAME), {}, "--reviewer"),
+    ],
+)
+def test_one_reviewer_name_rule(home: Path, args: tuple[str, ...], env: dict[str, str], source: str) -> None:
+    assert refuse(home, *args, **env) == f"error: {source} {BAD_NAME!r} {NAME_RULE}"
