@@ -17,10 +17,9 @@ from domain import bounds as b
 
 
 def _read(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    from app.files import read_text
+
+    return read_text(path, f"{what} file")
 
 
 async def _judge_all(judges: list[str], prompt: str, output: str, texts: list[str]) -> list[tuple[str, Any]]:

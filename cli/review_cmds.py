@@ -159,10 +159,9 @@ def show(
 
 def read_payload(path: Path) -> dict[str, Any]:
     """A whole edited payload from a JSON or TOML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read edit file {path}: {exc.strerror or exc}") from None
+    from app.files import read_text
+
+    text = read_text(path, "edit file")
     as_toml = path.suffix.lower() == ".toml"
     try:
         data = tomllib.loads(text) if as_toml else json.loads(text)

@@ -21,8 +21,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def fingerprint(home: Path) -> dict[str, str]:
-    """The SHA-256 of every file of the home's ledger and tracking store (with any write-ahead log)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(home.glob("*.sqlite*"))}
+    """The SHA-256 of the ledger file (and any write-ahead log). The tracking store is left out: it is a cache of
+    read models that a read may bring up to date."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(home.glob("ledger.sqlite*"))}
 
 
 def refuse(home: Path, *args: str, **env: str) -> str:
@@ -74,3 +75,61 @@ NAME_RULE = (
 )
 def test_one_reviewer_name_rule(home: Path, args: tuple[str, ...], env: dict[str, str], source: str) -> None:
     assert refuse(home, *args, **env) == f"error: {source} {BAD_NAME!r} {NAME_RULE}"
+
+
+NOT_UTF8 = b'name = "caf\xe9"\n'  # Latin-1, not UTF-8: the 0xe9 is at offset 11
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One file of each unreadable kind, a folder, a path that does not exist, and a spec naming a bad models file."""
+    base = tmp_path_factory.mktemp("files")
+    made = {
+        "not_utf8": base / "latin1.toml",
+        "binary": base / "image.png",
+        "folder": base / "points.jsonl",
+    }  # a folder: named as a dataset file
+    made["not_utf8"].write_bytes(NOT_UTF8)
+    made["binary"].write_bytes(BINARY)
+    made["folder"].mkdir()
+    made["missing"] = base / "missing.json"
+    models_spec = base / "models-spec.toml"
+    models_spec.write_text(SPEC.read_text().replace("[models]\n", '[models]\nfile = "latin1.toml"\n', 1))
+    made["models_spec"] = models_spec
+    return made
+
+
+PROBLEMS = {
+    "not_utf8": "not UTF-8 text (byte 0xe9 at offset 11: invalid continuation byte)",
+    "binary": "not UTF-8 text (byte 0x89 at offset 0: invalid start byte)",
+    "folder": "is a folder, not a file",
+    "missing": "not found",
+}
+GRADE = ("grade", "--judge", "local/judge-a")
+RUBRIC = str(SPEC.parent / "examples" / "support-reply.rubric.toml")
+
+
+@pytest.mark.parametrize(
+    ("args", "what", "kind"),
+    [
+        (("run", "{}", "--attempts", "2"), "spec file", "not_utf8"),
+        (("run", "{}"), "spec file", "binary"),
+        (("demo", "--spec", "{}"), "spec file", "folder"),
+        (("models", "{}", "--no-preflight"), "spec file", "missing"),
+        (("replay", "deadbeef", "--spec", "{}"), "spec file", "not_utf8"),
+        (("run", "{models_spec}", "--attempts", "2"), "models file", "not_utf8"),
+        (("review", "deadbeef", "--edit", "{}"), "edit file", "not_utf8"),
+        (("review", "deadbeef", "--edit", "{}"), "edit file", "binary"),
+        (("review", "deadbeef", "--edit", "{}"), "edit file", "folder"),
+        ((*GRADE, "--rubric", "{}", "--output", "{folder}"), "rubric file", "not_utf8"),
+        ((*GRADE, "--rubric", "{}", "--output", "{folder}"), "rubric file", "missing"),
+        ((*GRADE, "--rubric", RUBRIC, "--output", "{}"), "output file", "binary"),
+        ((*GRADE, "--rubric", RUBRIC, "--output", RUBRIC, "--prompt", "{}"), "prompt file", "not_utf8"),
+        (("eval", "--dataset", "{}", "--model", "local/solver-weak", "--no-preflight"), "dataset file", "folder"),
+    ],
+)
+def test_unreadable_files(home: Path, files: dict[str, Path], args: tuple[str, ...], what: str, kind: str) -> None:
+    path = files["models_spec"].parent / "latin1.toml" if what == "models file" else files[kind]
+    filled = [a.format(path, **{k: str(v) for k, v in files.items()}) for a in args]
+    assert refuse(home, *filled) == f"error: {what} {path}: {PROBLEMS[kind]}"
