@@ -14,11 +14,13 @@ from typing import Any, Protocol
 
 import msgspec
 import structlog
+from anyio import ClosedResourceError
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.errors import Error as NatsError
+from nats.errors import MsgAlreadyAckdError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -31,6 +33,7 @@ SUBJECT_PREFIX = "assay.ev"
 CONNECT_TIMEOUT = 3.0
 DUPLICATE_WINDOW = 600.0  # seconds; the relay's republish after a crash must land inside it
 NAK_DELAY = 0.5
+HAND_BACK_DELAY = 3.0  # seconds before work handed back by a stopping process is redelivered (Bus.stop)
 MAX_DELIVER = 20
 # How long the server waits before redelivering an unacked message (work a killed process had in hand).
 # Slow handlers are kept alive by heartbeats, so this only bounds how fast crashed work is picked up.
@@ -89,6 +92,7 @@ class Bus:
         )
         self._jstream = JStream(stream, declare=False)  # we declare it ourselves in connect()
         self._js: JetStreamContext | None = None
+        self._in_hand: dict[int, Any] = {}  # id -> the raw messages handlers are working on (Bus.stop hands them back)
 
     async def _on_error(self, err: Exception) -> None:
         self._last_error = err
@@ -157,7 +161,7 @@ class Bus:
         options: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
 
         async def on_message(msg: NatsMessage) -> None:
-            await _dispatch(msg, handler, bound)
+            await _dispatch(msg, handler, bound, self._in_hand)
 
         self._broker.subscriber(
             subject,
@@ -177,10 +181,25 @@ class Bus:
             await self.connect()
         await self._broker.start()
 
-    async def stop(self) -> None:
-        """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches.
+
+        With ``grace`` (an interrupt) the whole stop takes about grace + 1 s: handlers get ``grace`` seconds to
+        finish, then every message still in hand is nak'd (and the nak flushed, while the connection is surely
+        open) before the handlers are cancelled, so whichever process consumes next takes that work up at once
+        instead of after ack_wait. Handlers are idempotent: work redone is safe."""
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(_quiet_after_stop)
+        if grace is not None:
+            # FastStream waits this long for running handlers once it has stopped fetching, then cancels them.
+            self._broker.config.broker_config.graceful_timeout = grace
+        stopping = asyncio.create_task(self._broker.stop())
         try:
-            await asyncio.wait_for(self._broker.stop(), 15)
+            if grace is not None:
+                await asyncio.wait({stopping}, timeout=max(grace - 0.2, 0.0))
+                if not stopping.done():
+                    await self._hand_back()
+            await asyncio.wait_for(stopping, 15 if grace is None else 1.2)
         except Exception as exc:
             log.warning("bus.stop.forced", error=f"{type(exc).__name__}: {exc}")
             conn = self._broker._connection
@@ -189,6 +208,20 @@ class Bus:
                     await conn.close()
             self._broker._connection = None
         self._js = None
+
+    async def _hand_back(self) -> None:
+        """Nak every message a handler still holds, and flush: the server may redeliver them at once."""
+        held = list(self._in_hand.values())
+        for raw in held:
+            with contextlib.suppress(Exception):  # already settled, or the connection is gone: ack_wait covers it
+                # Delayed past this process's exit: at once, the server would hand it to our own pull request
+                # still open, and it would wait out ack_wait after all.
+                await raw.nak(delay=HAND_BACK_DELAY)
+        conn = self._broker._connection
+        if held and conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.flush(timeout=1)
+        log.info("bus.handed_back", messages=len(held))
 
     async def publish(self, envelope: Envelope) -> bool:
         """Publish one envelope (``Nats-Msg-Id`` = event id); True when the stream already had it."""
@@ -213,8 +246,23 @@ class Bus:
             ) from first
 
 
-async def _dispatch(msg: Any, handler: Handler, bound: Any) -> None:
-    """Decode, run the handler with a progress heartbeat, then ack / nak / term."""
+def _quiet_after_stop(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The loop's exception handler once the bus is stopping: a fetch that lands after its subscriber closed its
+    queue fails with ClosedResourceError (a race inside FastStream's shutdown). That message is not lost (never
+    acked, it is redelivered), so it is not worth a traceback; anything else is reported as usual."""
+    exc = context.get("exception")
+    if isinstance(exc, BaseExceptionGroup):
+        _, rest = exc.split((ClosedResourceError, asyncio.CancelledError))
+        if rest is None:
+            return
+    elif isinstance(exc, ClosedResourceError):
+        return
+    loop.default_exception_handler(context)
+
+
+async def _dispatch(msg: Any, handler: Handler, bound: Any, in_hand: dict[int, Any]) -> None:
+    """Decode, run the handler with a progress heartbeat, then ack / nak / term. While the handler runs, the raw
+    message is in ``in_hand``, where an interrupted Bus.stop finds it to hand it back."""
     raw = msg.raw_message
     delivered = raw.metadata.num_delivered
     try:
@@ -225,6 +273,7 @@ async def _dispatch(msg: Any, handler: Handler, bound: Any) -> None:
         return
     bound = bound.bind(event_id=envelope.event_id, delivered=delivered)
     beat = asyncio.create_task(_heartbeat(raw))
+    in_hand[id(raw)] = raw  # by id: nats-py's Msg is an unhashable dataclass
     try:
         await handler(envelope)
     except Exception as exc:
@@ -237,6 +286,7 @@ async def _dispatch(msg: Any, handler: Handler, bound: Any) -> None:
         return
     finally:
         beat.cancel()
+        in_hand.pop(id(raw), None)
     await _settle(raw.ack(), bound)
 
 
@@ -244,6 +294,8 @@ async def _settle(reply: Awaitable[None], bound: Any) -> None:
     """Send ack/nak/term; if the connection is gone the server redelivers after ack_wait anyway."""
     try:
         await reply
+    except MsgAlreadyAckdError:  # handed back by an interrupted Bus.stop while the handler finished
+        bound.info("bus.settle.handed_back")
     except Exception as exc:
         bound.warning("bus.settle.failed", error=f"{type(exc).__name__}: {exc}")
 

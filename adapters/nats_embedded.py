@@ -79,6 +79,9 @@ def _spawn_on_keeper_thread(cmd: list[str], logfile: Path) -> tuple[subprocess.P
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     preexec_fn=_die_with_parent(),
+                    # A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+                    # the server must outlive it until Assay has stopped its consumers (then it gets SIGTERM).
+                    process_group=0,
                 )
         except BaseException as exc:
             box.append(exc)

@@ -15,7 +15,7 @@ from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
 from cli.root import app
-from cli.running import PREFLIGHT_OPT_HELP
+from cli.running import PREFLIGHT_OPT_HELP, interruptible
 from cli.session import session
 from domain import bounds as b
 
@@ -80,12 +80,13 @@ def eval_(
     from app.models import check_plain, refuse_unready
 
     ev.check_options(models, n, temperature, concurrency)  # before the ledger is opened
-    refuse_unready(check_plain(models, call=not no_preflight))
-    with session() as (ledger, tracking), _sample_bar(enabled=not as_json) as tick:
-        try:
-            ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency, progress=tick)
-        except ev.EvalModelError as exc:
-            raise UserError(str(exc), exit_code=3) from None
+    with interruptible("nothing was recorded (an evaluation is recorded whole, once every sample is in)"):
+        refuse_unready(check_plain(models, call=not no_preflight))
+        with session() as (ledger, tracking), _sample_bar(enabled=not as_json) as tick:
+            try:
+                ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency, progress=tick)
+            except ev.EvalModelError as exc:
+                raise UserError(str(exc), exit_code=3) from None
     plan, summary, flows, k_values = ran.plan, ran.summary, ran.flows, ran.plan.ks
     if as_json:
         from app.report.flows import profile_dict

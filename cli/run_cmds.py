@@ -17,15 +17,22 @@ from cli.output import print_json
 from cli.root import app
 from cli.running import (
     DEMO_SPEC,
+    INTERRUPTED,
     MODEL_FAILURE_EXIT,
     PREFLIGHT_OPT_HELP,
     console,
+    interruptible,
+    load_model_library,
     load_spec,
     preflight,
     started_runtime,
+    stop_on_signals,
+    stop_runtime,
     watch,
 )
 from domain import bounds as b
+
+NOTHING_RECORDED = "nothing was recorded"
 
 
 def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
@@ -58,7 +65,7 @@ def _failures(run) -> tuple[list[Any], list[Any], bool]:  # noqa: ANN001
 
 def _exit_code(run) -> int:  # noqa: ANN001
     if run.completed is None:
-        return 130
+        return INTERRUPTED
     return MODEL_FAILURE_EXIT if _failures(run)[2] else 0
 
 
@@ -88,7 +95,7 @@ def _run_json(run) -> int:  # noqa: ANN001
     )
     code = _exit_code(run)
     # Hints go to stderr: stdout carries only the JSON.
-    if code == 130:
+    if code == INTERRUPTED:
         typer.echo(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}", err=True)
     elif code == MODEL_FAILURE_EXIT:
         _model_failure_line(errors, junk)
@@ -107,7 +114,7 @@ def _summary(run) -> int:  # noqa: ANN001
     """Print how the run ended; the exit code is non-zero if it was interrupted or models failed."""
     if run.completed is None:
         console.print(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}")
-        return 130
+        return INTERRUPTED
     console.print(
         f"run {run.run_id} completed: {run.completed.reason}. attempts {run.attempts}, "
         f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}, seed {run.seed}"
@@ -132,19 +139,30 @@ def _summary(run) -> int:  # noqa: ANN001
 
 
 async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
+    """The run, watched until it completes or a signal stops it; None if stopped before it was recorded."""
     from app import runs
 
-    runtime = await started_runtime(policy.concurrency)
-    try:
-        started = await runs.start(runtime.store, spec, policy, seed)
-        if not quiet:
-            console.print(
-                f"run {started.run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
-                f"seed {started.seed}"
-            )
-        return await watch(runtime, started.run_id, quiet)
-    finally:
-        await runtime.stop()
+    async with stop_on_signals() as stop:
+        runtime = await started_runtime(stop, policy.concurrency)
+        try:
+            if stop.event.is_set():
+                return None
+            started = await runs.start(runtime.store, spec, policy, seed)
+            if not quiet:
+                console.print(
+                    f"run {started.run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
+                    f"seed {started.seed}"
+                )
+            return await watch(runtime, started.run_id, quiet, stop)
+        finally:
+            await stop_runtime(runtime, stop)
+
+
+def _started(run):  # noqa: ANN001, ANN202
+    """``run``, or the one line saying that a signal came before anything was recorded."""
+    if run is None:
+        raise UserError("interrupted before the run started; nothing was recorded", exit_code=INTERRUPTED)
+    return run
 
 
 @app.command()
@@ -169,10 +187,12 @@ def run(
     from adapters import logs
 
     logs.configure()
-    spec = load_spec(spec_path)
-    policy = _policy(attempts, until_accepted, concurrency, max_cost)
-    preflight(spec, call=not no_preflight)
-    run = asyncio.run(_run_to_completion(spec, policy, seed, quiet or as_json))
+    with interruptible(NOTHING_RECORDED):
+        spec = load_spec(spec_path)
+        policy = _policy(attempts, until_accepted, concurrency, max_cost)
+        preflight(spec, call=not no_preflight)
+        load_model_library()
+        run = _started(asyncio.run(_run_to_completion(spec, policy, seed, quiet or as_json)))
     raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
@@ -192,15 +212,18 @@ def resume(
     async def go():  # noqa: ANN202
         from domain.ids import run_uuid
 
-        runtime = await started_runtime()
-        try:
-            if await runtime.store.find(run_uuid(run_id)) is None:
-                raise UserError(f"no run with id {run_id!r}")
-            return await watch(runtime, run_id, quiet or as_json)
-        finally:
-            await runtime.stop()
+        async with stop_on_signals() as stop:
+            runtime = await started_runtime(stop)
+            try:
+                if await runtime.store.find(run_uuid(run_id)) is None:
+                    raise UserError(f"no run with id {run_id!r}")
+                return await watch(runtime, run_id, quiet or as_json, stop)
+            finally:
+                await stop_runtime(runtime, stop)
 
-    run = asyncio.run(go())
+    with interruptible(f"the run is as it was; continue it with: assay resume {run_id}"):
+        load_model_library()
+        run = asyncio.run(go())
     raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
@@ -238,14 +261,18 @@ def demo(
     from adapters import logs
 
     logs.configure()
-    spec = load_spec(spec_path)
-    preflight(spec, call=not no_preflight)
-    console.print(
-        "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
-        "(a deterministic stand-in for hosted models).\n"
-    )
-    run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False))
+    with interruptible(NOTHING_RECORDED):
+        spec = load_spec(spec_path)
+        preflight(spec, call=not no_preflight)
+        load_model_library()
+        console.print(
+            "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
+            "(a deterministic stand-in for hosted models).\n"
+        )
+        run = _started(asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False)))
     code = _summary(run)
+    if code == INTERRUPTED:
+        raise typer.Exit(code)
     if not open_page:
         console.print(
             "\nnext: [bold]assay reviewer add NAME[/bold] then [bold]assay serve review[/bold] to review on the "
