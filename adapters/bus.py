@@ -209,6 +209,37 @@ class Bus:
             self._broker._connection = None
         self._js = None
 
+    async def reclaim(self) -> int:
+        """Make the work a dead process had in hand deliverable now instead of after ack_wait (30 s): each consumer
+        with deliveries not acked is reset to its ack floor (JetStream's consumer reset, server 2.14+), so those
+        messages, and the few acked beyond the floor, are delivered again at once; handlers are idempotent. Only
+        for a server no other live process consumes from (the embedded one, which one process owns at a time):
+        on a shared cluster those deliveries may be a live replica's work. Returns the messages reclaimed; a
+        server without the reset leaves them to ack_wait."""
+        conn = self._broker._connection
+        if conn is None:
+            return 0
+        try:
+            infos = await self.js.consumers_info(self.stream)
+        except (NatsError, TimeoutError):
+            return 0
+        reclaimed = 0
+        for info in infos:
+            if not info.num_ack_pending or info.name is None:
+                continue
+            try:
+                reply = await conn.request(f"$JS.API.CONSUMER.RESET.{self.stream}.{info.name}", b"", timeout=2)
+                refused = msgspec.json.decode(reply.data).get("error")
+            except (NatsError, TimeoutError, msgspec.DecodeError):
+                refused = "no reply"
+            if refused:
+                log.info("bus.reclaim.unsupported", consumer=info.name, error=str(refused))
+                continue
+            reclaimed += info.num_ack_pending
+        if reclaimed:
+            log.info("bus.reclaimed", messages=reclaimed)
+        return reclaimed
+
     async def _hand_back(self) -> None:
         """Nak every message a handler still holds, and flush: the server may redeliver them at once."""
         held = list(self._in_hand.values())

@@ -125,6 +125,15 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return False
 
 
+def serving(store_dir: Path) -> bool:
+    """Whether a live nats-server runs on the embedded store under ``store_dir``: some process's runtime is up."""
+    try:
+        pid = int((Path(store_dir) / "nats-server.pid").read_text().strip())
+    except (OSError, ValueError):
+        return False
+    return _is_our_server(pid, Path(store_dir) / "jetstream") and _alive(pid)
+
+
 class EmbeddedNats:
     """Runs ``nats-server -js`` with its store in ``store_dir``; use as a context manager or start/stop."""
 

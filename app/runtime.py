@@ -69,6 +69,9 @@ class Runtime:
             # Imported here, in a thread, not by the first handler's model call: that import takes seconds and
             # would hold the event loop (and with it Ctrl-C) for as long.
             await asyncio.to_thread(load_litellm)
+        if self.embedded is not None:
+            # This process owns the embedded server: any delivery still unacked was a dead process's work.
+            await self.bus.reclaim()
         self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
         if self.publisher is not None:
             await self.publisher.prepare()  # its stream exists before any subscriber looks for it
