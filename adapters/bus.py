@@ -9,22 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import msgspec
 import structlog
-from anyio import ClosedResourceError
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.errors import Error as NatsError
-from nats.errors import MsgAlreadyAckdError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from adapters.delivery import MAX_DELIVER, Handler, dispatch, quiet_after_stop
 from domain.facts import Envelope, Fact, aggregate_kind, tag_of
 
 log = structlog.get_logger(__name__)
@@ -32,15 +30,11 @@ log = structlog.get_logger(__name__)
 SUBJECT_PREFIX = "assay.ev"
 CONNECT_TIMEOUT = 3.0
 DUPLICATE_WINDOW = 600.0  # seconds; the relay's republish after a crash must land inside it
-NAK_DELAY = 0.5
-HAND_BACK_DELAY = 3.0  # seconds before work handed back by a stopping process is redelivered (Bus.stop)
-MAX_DELIVER = 20
 # How long the server waits before redelivering an unacked message (work a killed process had in hand).
 # Slow handlers are kept alive by heartbeats, so this only bounds how fast crashed work is picked up.
 ACK_WAIT = float(os.environ.get("ASSAY_ACK_WAIT", "30"))
+HAND_BACK_DELAY = 3.0  # seconds before work handed back by a stopping process is redelivered (Bus.stop)
 
-Handler = Callable[[Envelope], Awaitable[None]]
-_decoder = msgspec.json.Decoder(Envelope)
 _encoder = msgspec.json.Encoder()
 
 
@@ -161,7 +155,7 @@ class Bus:
         options: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
 
         async def on_message(msg: NatsMessage) -> None:
-            await _dispatch(msg, handler, bound, self._in_hand)
+            await dispatch(msg, handler, bound, self._in_hand, ACK_WAIT)
 
         self._broker.subscriber(
             subject,
@@ -189,7 +183,7 @@ class Bus:
         open) before the handlers are cancelled, so whichever process consumes next takes that work up at once
         instead of after ack_wait. Handlers are idempotent: work redone is safe."""
         loop = asyncio.get_running_loop()
-        loop.set_exception_handler(_quiet_after_stop)
+        loop.set_exception_handler(quiet_after_stop)
         if grace is not None:
             # FastStream waits this long for running handlers once it has stopped fetching, then cancels them.
             self._broker.config.broker_config.graceful_timeout = grace
@@ -275,65 +269,3 @@ class Bus:
                 f"{len(failed)} of {len(envelopes)} publishes failed, first {failed[0][0].event_id}: "
                 f"{type(first).__name__}: {first}"
             ) from first
-
-
-def _quiet_after_stop(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """The loop's exception handler once the bus is stopping: a fetch that lands after its subscriber closed its
-    queue fails with ClosedResourceError (a race inside FastStream's shutdown). That message is not lost (never
-    acked, it is redelivered), so it is not worth a traceback; anything else is reported as usual."""
-    exc = context.get("exception")
-    if isinstance(exc, BaseExceptionGroup):
-        _, rest = exc.split((ClosedResourceError, asyncio.CancelledError))
-        if rest is None:
-            return
-    elif isinstance(exc, ClosedResourceError):
-        return
-    loop.default_exception_handler(context)
-
-
-async def _dispatch(msg: Any, handler: Handler, bound: Any, in_hand: dict[int, Any]) -> None:
-    """Decode, run the handler with a progress heartbeat, then ack / nak / term. While the handler runs, the raw
-    message is in ``in_hand``, where an interrupted Bus.stop finds it to hand it back."""
-    raw = msg.raw_message
-    delivered = raw.metadata.num_delivered
-    try:
-        envelope = _decoder.decode(msg.body)
-    except msgspec.DecodeError as exc:
-        bound.error("bus.undecodable", error=str(exc), delivered=delivered)
-        await _settle(raw.term(), bound)
-        return
-    bound = bound.bind(event_id=envelope.event_id, delivered=delivered)
-    beat = asyncio.create_task(_heartbeat(raw))
-    in_hand[id(raw)] = raw  # by id: nats-py's Msg is an unhashable dataclass
-    try:
-        await handler(envelope)
-    except Exception as exc:
-        if delivered >= MAX_DELIVER:
-            bound.error("bus.handler.gave_up", error=f"{type(exc).__name__}: {exc}", exc_info=True)
-            await _settle(raw.term(), bound)
-        else:
-            bound.warning("bus.handler.failed", error=f"{type(exc).__name__}: {exc}")
-            await _settle(raw.nak(delay=NAK_DELAY), bound)
-        return
-    finally:
-        beat.cancel()
-        in_hand.pop(id(raw), None)
-    await _settle(raw.ack(), bound)
-
-
-async def _settle(reply: Awaitable[None], bound: Any) -> None:
-    """Send ack/nak/term; if the connection is gone the server redelivers after ack_wait anyway."""
-    try:
-        await reply
-    except MsgAlreadyAckdError:  # handed back by an interrupted Bus.stop while the handler finished
-        bound.info("bus.settle.handed_back")
-    except Exception as exc:
-        bound.warning("bus.settle.failed", error=f"{type(exc).__name__}: {exc}")
-
-
-async def _heartbeat(raw: Any) -> None:
-    """Tell the server a slow handler is still working, so it is not redelivered mid-flight."""
-    while True:
-        await asyncio.sleep(ACK_WAIT / 3)
-        with contextlib.suppress(Exception):
-            await raw.in_progress()

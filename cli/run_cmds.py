@@ -281,7 +281,11 @@ def demo(
             "[bold]assay status[/bold], [bold]assay export --format parquet -o points.parquet[/bold]"
         )
     else:
+        import signal
+
         from cli.serving import open_review_page
 
-        open_review_page("127.0.0.1", port)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the run's stop ignored it; serving is next
+        with interruptible("the demo run is recorded; serve its page with: assay serve review"):
+            open_review_page("127.0.0.1", port)
     raise typer.Exit(code)

@@ -1,4 +1,5 @@
-"""What `assay run`, `resume`, `demo` and `replay` share: loading a spec, starting the runtime, watching a run."""
+"""What `assay run`, `resume`, `demo`, `replay` (and `serve`, `eval`) share: loading a spec, starting the runtime,
+watching a run, and stopping at once, with exit 130, on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -103,8 +104,9 @@ def load_model_library() -> None:
 
 async def started_runtime(stop: Stop, concurrency: int | None = None, only: tuple[str, ...] | None = None) -> Any:
     """The services, the ledger and the bus, started (embedded nats-server by default), each consumer running at
-    least ``concurrency`` handlers at once. A signal while it starts (importing litellm takes a second or more)
-    stops what has started and exits 130: nothing is recorded before the runtime is up."""
+    least ``concurrency`` handlers at once (``only``: these services, as `assay serve` names them). A signal while
+    it starts (opening the ledger, starting nats-server) stops what has started and exits 130: nothing is
+    recorded before the runtime is up."""
     from adapters.bus import BusUnavailable
     from adapters.config import load_settings
     from adapters.ledger import LedgerUnavailable
