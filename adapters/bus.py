@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import msgspec
@@ -23,6 +22,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from adapters.delivery import MAX_DELIVER, Handler, dispatch, quiet_after_stop
 from domain.facts import Envelope, Fact, aggregate_kind, tag_of
 
 log = structlog.get_logger(__name__)
@@ -30,14 +30,11 @@ log = structlog.get_logger(__name__)
 SUBJECT_PREFIX = "assay.ev"
 CONNECT_TIMEOUT = 3.0
 DUPLICATE_WINDOW = 600.0  # seconds; the relay's republish after a crash must land inside it
-NAK_DELAY = 0.5
-MAX_DELIVER = 20
 # How long the server waits before redelivering an unacked message (work a killed process had in hand).
 # Slow handlers are kept alive by heartbeats, so this only bounds how fast crashed work is picked up.
 ACK_WAIT = float(os.environ.get("ASSAY_ACK_WAIT", "30"))
+HAND_BACK_DELAY = 3.0  # seconds before work handed back by a stopping process is redelivered (Bus.stop)
 
-Handler = Callable[[Envelope], Awaitable[None]]
-_decoder = msgspec.json.Decoder(Envelope)
 _encoder = msgspec.json.Encoder()
 
 
@@ -89,6 +86,7 @@ class Bus:
         )
         self._jstream = JStream(stream, declare=False)  # we declare it ourselves in connect()
         self._js: JetStreamContext | None = None
+        self._in_hand: dict[int, Any] = {}  # id -> the raw messages handlers are working on (Bus.stop hands them back)
 
     async def _on_error(self, err: Exception) -> None:
         self._last_error = err
@@ -163,7 +161,7 @@ class Bus:
         options: dict[str, Any] = {"max_workers": max_workers} if max_workers > 1 else {}
 
         async def on_message(msg: NatsMessage) -> None:
-            await _dispatch(msg, handler, bound)
+            await dispatch(msg, handler, bound, self._in_hand, ACK_WAIT)
 
         self._broker.subscriber(
             subject,
@@ -187,10 +185,25 @@ class Bus:
         except (TimeoutError, OSError, NatsError) as exc:  # the server went away between connect and subscribe
             raise BusUnavailable(f"cannot subscribe on NATS at {self.url}: {type(exc).__name__}: {exc}") from None
 
-    async def stop(self) -> None:
-        """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop consumers, then drain; bounded, since nats-py's drain() can hang after pull fetches.
+
+        With ``grace`` (an interrupt) the whole stop takes about grace + 1 s: handlers get ``grace`` seconds to
+        finish, then every message still in hand is nak'd (and the nak flushed, while the connection is surely
+        open) before the handlers are cancelled, so whichever process consumes next takes that work up at once
+        instead of after ack_wait. Handlers are idempotent: work redone is safe."""
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(quiet_after_stop)
+        if grace is not None:
+            # FastStream waits this long for running handlers once it has stopped fetching, then cancels them.
+            self._broker.config.broker_config.graceful_timeout = grace
+        stopping = asyncio.create_task(self._broker.stop())
         try:
-            await asyncio.wait_for(self._broker.stop(), 15)
+            if grace is not None:
+                await asyncio.wait({stopping}, timeout=max(grace - 0.2, 0.0))
+                if not stopping.done():
+                    await self._hand_back()
+            await asyncio.wait_for(stopping, 15 if grace is None else 1.2)
         except Exception as exc:
             log.warning("bus.stop.forced", error=f"{type(exc).__name__}: {exc}")
             conn = self._broker._connection
@@ -199,6 +212,51 @@ class Bus:
                     await conn.close()
             self._broker._connection = None
         self._js = None
+
+    async def reclaim(self) -> int:
+        """Make the work a dead process had in hand deliverable now instead of after ack_wait (30 s): each consumer
+        with deliveries not acked is reset to its ack floor (JetStream's consumer reset, server 2.14+), so those
+        messages, and the few acked beyond the floor, are delivered again at once; handlers are idempotent. Only
+        for a server no other live process consumes from (the embedded one, which one process owns at a time):
+        on a shared cluster those deliveries may be a live replica's work. Returns the messages reclaimed; a
+        server without the reset leaves them to ack_wait."""
+        conn = self._broker._connection
+        if conn is None:
+            return 0
+        try:
+            infos = await self.js.consumers_info(self.stream)
+        except (NatsError, TimeoutError):
+            return 0
+        reclaimed = 0
+        for info in infos:
+            if not info.num_ack_pending or info.name is None:
+                continue
+            try:
+                reply = await conn.request(f"$JS.API.CONSUMER.RESET.{self.stream}.{info.name}", b"", timeout=2)
+                refused = msgspec.json.decode(reply.data).get("error")
+            except (NatsError, TimeoutError, msgspec.DecodeError):
+                refused = "no reply"
+            if refused:
+                log.info("bus.reclaim.unsupported", consumer=info.name, error=str(refused))
+                continue
+            reclaimed += info.num_ack_pending
+        if reclaimed:
+            log.info("bus.reclaimed", messages=reclaimed)
+        return reclaimed
+
+    async def _hand_back(self) -> None:
+        """Nak every message a handler still holds, and flush: the server may redeliver them at once."""
+        held = list(self._in_hand.values())
+        for raw in held:
+            with contextlib.suppress(Exception):  # already settled, or the connection is gone: ack_wait covers it
+                # Delayed past this process's exit: at once, the server would hand it to our own pull request
+                # still open, and it would wait out ack_wait after all.
+                await raw.nak(delay=HAND_BACK_DELAY)
+        conn = self._broker._connection
+        if held and conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.flush(timeout=1)
+        log.info("bus.handed_back", messages=len(held))
 
     async def publish(self, envelope: Envelope) -> bool:
         """Publish one envelope (``Nats-Msg-Id`` = event id); True when the stream already had it."""
@@ -221,46 +279,3 @@ class Bus:
                 f"{len(failed)} of {len(envelopes)} publishes failed, first {failed[0][0].event_id}: "
                 f"{type(first).__name__}: {first}"
             ) from first
-
-
-async def _dispatch(msg: Any, handler: Handler, bound: Any) -> None:
-    """Decode, run the handler with a progress heartbeat, then ack / nak / term."""
-    raw = msg.raw_message
-    delivered = raw.metadata.num_delivered
-    try:
-        envelope = _decoder.decode(msg.body)
-    except msgspec.DecodeError as exc:
-        bound.error("bus.undecodable", error=str(exc), delivered=delivered)
-        await _settle(raw.term(), bound)
-        return
-    bound = bound.bind(event_id=envelope.event_id, delivered=delivered)
-    beat = asyncio.create_task(_heartbeat(raw))
-    try:
-        await handler(envelope)
-    except Exception as exc:
-        if delivered >= MAX_DELIVER:
-            bound.error("bus.handler.gave_up", error=f"{type(exc).__name__}: {exc}", exc_info=True)
-            await _settle(raw.term(), bound)
-        else:
-            bound.warning("bus.handler.failed", error=f"{type(exc).__name__}: {exc}")
-            await _settle(raw.nak(delay=NAK_DELAY), bound)
-        return
-    finally:
-        beat.cancel()
-    await _settle(raw.ack(), bound)
-
-
-async def _settle(reply: Awaitable[None], bound: Any) -> None:
-    """Send ack/nak/term; if the connection is gone the server redelivers after ack_wait anyway."""
-    try:
-        await reply
-    except Exception as exc:
-        bound.warning("bus.settle.failed", error=f"{type(exc).__name__}: {exc}")
-
-
-async def _heartbeat(raw: Any) -> None:
-    """Tell the server a slow handler is still working, so it is not redelivered mid-flight."""
-    while True:
-        await asyncio.sleep(ACK_WAIT / 3)
-        with contextlib.suppress(Exception):
-            await raw.in_progress()

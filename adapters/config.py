@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.bounds import RETRIES, SESSION_HOURS, TIMEOUT, TRUSTED_PROXIES, WORKERS, Bound, out_of_range
 from domain.errors import InvalidInput
 
 
@@ -30,21 +32,20 @@ class SettingsError(InvalidInput):
     """An environment variable Assay reads holds a value it cannot use."""
 
 
-def _number(name: str, default: str, kind: type[int] | type[float], least: float, most: float | None = None) -> float:
+def _number(name: str, default: str, bound: Bound) -> float:
+    """The setting ``name`` as a number inside ``bound`` (domain.bounds; docs/options.md lists the ranges)."""
     text = os.environ.get(name) or default
     try:
-        value = kind(text)
+        value: float = int(text) if bound.integer else float(text)
     except ValueError:
-        value = least - 1
-    if value < least or value != value or (most is not None and value > most):  # value != value: NaN
-        what = "a whole number" if kind is int else "a number"
-        span = f"of at least {least:g}" if most is None else f"from {least:g} to {most:g}"
-        raise SettingsError(f"{name} must be {what} {span} (got {text!r})")
+        value = math.nan
+    if not bound.holds(value):
+        raise SettingsError(out_of_range(name, text, bound))
     return value
 
 
 def load_settings() -> Settings:
-    workers = int(_number("ASSAY_WORKERS", "16", int, 1))
+    workers = int(_number("ASSAY_WORKERS", "16", WORKERS))
     home = Path(os.environ.get("ASSAY_HOME", ".assay")).resolve()
     store = os.environ.get("ASSAY_STORE_URL") or f"sqlite:///{home / 'ledger.sqlite'}"
     return Settings(
@@ -53,9 +54,8 @@ def load_settings() -> Settings:
         nats_url=os.environ.get("ASSAY_NATS_URL") or None,
         stream=os.environ.get("ASSAY_STREAM", "ASSAY"),
         workers=workers,
-        llm_timeout=float(_number("ASSAY_LLM_TIMEOUT", "60", float, 0.001)),
-        llm_retries=int(_number("ASSAY_LLM_RETRIES", "2", int, 0)),
-        # A quarter of an hour to 30 days: shorter signs people out mid-review, longer outlives a device.
-        session_hours=float(_number("ASSAY_SESSION_HOURS", "12", float, 0.25, 720)),
-        trusted_proxies=int(_number("ASSAY_TRUSTED_PROXIES", "0", int, 0, 10)),
+        llm_timeout=float(_number("ASSAY_LLM_TIMEOUT", "60", TIMEOUT)),
+        llm_retries=int(_number("ASSAY_LLM_RETRIES", "2", RETRIES)),
+        session_hours=float(_number("ASSAY_SESSION_HOURS", "12", SESSION_HOURS)),
+        trusted_proxies=int(_number("ASSAY_TRUSTED_PROXIES", "0", TRUSTED_PROXIES)),
     )

@@ -79,6 +79,9 @@ def _spawn_on_keeper_thread(cmd: list[str], logfile: Path) -> tuple[subprocess.P
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     preexec_fn=_die_with_parent(),
+                    # A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+                    # the server must outlive it until Assay has stopped its consumers (then it gets SIGTERM).
+                    process_group=0,
                 )
         except BaseException as exc:
             box.append(exc)
@@ -120,6 +123,15 @@ def _wait_gone(pid: int, timeout: float) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def serving(store_dir: Path) -> bool:
+    """Whether a live nats-server runs on the embedded store under ``store_dir``: some process's runtime is up."""
+    try:
+        pid = int((Path(store_dir) / "nats-server.pid").read_text().strip())
+    except (OSError, ValueError):
+        return False
+    return _is_our_server(pid, Path(store_dir) / "jetstream") and _alive(pid)
 
 
 class EmbeddedNats:

@@ -17,6 +17,7 @@ from adapters.tracking import TrackingStore
 from adapters.views import catch_up, kept
 from domain import checklist_book as cb
 from domain.errors import ChecklistBusy, ChecklistError, InvalidInput, NotFound
+from domain.reviewer import check_name
 from projections.checklist import Checklist
 from projections.reflection import Reflection
 
@@ -28,6 +29,7 @@ log = logs.get("assay.review")
 
 def add_item(ledger: AssayLedger, recipe: str, text: str, reviewer: str) -> str:
     """Add a reviewer item to ``recipe``'s checklist; returns its id ("R1", "R2", ...)."""
+    check_name(reviewer)  # the one reviewer-name rule, for the page, its API and `assay checklist`
     added: list[str] = []
 
     def command(book: cb.ChecklistBook | None, observed: list[str]) -> cb.ChecklistBook:
@@ -41,11 +43,13 @@ def add_item(ledger: AssayLedger, recipe: str, text: str, reviewer: str) -> str:
 
 def edit_item(ledger: AssayLedger, recipe: str, item_id: str, text: str, reviewer: str) -> None:
     """Reword an active item: a reviewer item by id, or an observed item by its text (its id in entries())."""
+    check_name(reviewer)
     _save(ledger, recipe, lambda book, observed: cb.edit_item(book, recipe, item_id, text, reviewer, observed))
 
 
 def retire_item(ledger: AssayLedger, recipe: str, item_id: str, reviewer: str, reason: str = "") -> None:
     """Take an active item off the list authors see (reviewer or observed item)."""
+    check_name(reviewer)
     _save(ledger, recipe, lambda book, observed: cb.retire_item(book, recipe, item_id, reviewer, reason, observed))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import recipes
+from app.files import read_text
 from domain.errors import InvalidInput, SpecError
 
 
@@ -17,10 +18,8 @@ class DatasetError(InvalidInput):
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
     """Points from a file written by `assay export`."""
-    if not path.is_file():
-        raise DatasetError(f"dataset file not found: {path}")
     points = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path, "dataset file").splitlines(), 1):
         if not line.strip():
             continue
         try:

@@ -10,6 +10,7 @@ from adapters.ledger import AssayLedger
 from adapters.tracking import TrackingStore
 from adapters.views import catch_up
 from app.history import resolve
+from domain.bounds import SIMILARITY
 from domain.errors import DomainError, InvalidInput
 from domain.ids import run_uuid
 from projections.corpus import Corpus
@@ -28,8 +29,7 @@ class Found:
 
 def check_threshold(threshold: float) -> None:
     """Refuse a similarity threshold outside (0, 1]."""
-    if not 0 < threshold <= 1:
-        raise InvalidInput(f"--threshold must be in (0, 1], got {threshold}")
+    SIMILARITY.check("--threshold", threshold)
 
 
 def runs(ledger: AssayLedger, tracking: TrackingStore, dataset: str, specs: dict[str, str]) -> set[str] | None:

@@ -22,6 +22,7 @@ from adapters.tracking import TrackingStore
 from adapters.views import catch_up
 from app.datasets import check_recipe, select
 from app.report.flows import evaluation_profiles
+from domain import bounds
 from domain import facts as f
 from domain.errors import InvalidInput
 from domain.evaluation import Evaluation
@@ -70,8 +71,13 @@ class Ran:
 
 def check_options(models: list[str], n: int, temperature: float, concurrency: int) -> None:
     """Refuse sampling settings no evaluation can use (cheap: callers may check before opening the ledger)."""
-    if n < 1 or concurrency < 1 or temperature < 0:
-        raise EvalInputError("--n and --concurrency must be at least 1 and --temperature at least 0")
+    for name, value, bound in (
+        ("--n", n, bounds.SAMPLES),
+        ("--temperature", temperature, bounds.TEMPERATURE),
+        ("--concurrency", concurrency, bounds.CONCURRENCY),
+    ):
+        if not bound.holds(value):
+            raise EvalInputError(bounds.out_of_range(name, value, bound))
     if len(set(models)) != len(models):
         raise EvalInputError(f"--model given twice: {', '.join(sorted({m for m in models if models.count(m) > 1}))}")
 

@@ -18,6 +18,7 @@ from adapters.views import catch_up
 from app import runs
 from app.history import MIN_PREFIX
 from domain import facts as f
+from domain.bounds import CONCURRENCY
 from domain.errors import Conflict, InvalidInput, NotFound, SpecError
 from domain.ids import run_uuid
 from domain.replay import compare
@@ -67,8 +68,7 @@ def prepare(
 ) -> Prepared:
     """Every check a replay makes before it records anything. ``spec`` is today's configuration (default: the
     recorded one), named ``spec_label`` in errors."""
-    if concurrency < 1:
-        raise InvalidInput(f"--concurrency must be at least 1 (got {concurrency})")
+    CONCURRENCY.check("--concurrency", concurrency)
     source: Run = ledger.repository.get(run_uuid(find_run(ledger, tracking, text)))
     if source.completed is None:
         raise Conflict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
@@ -12,7 +12,15 @@ from adapters.ledger import AssayLedger, change_and_save, find
 from adapters.sessions import SessionStore
 from domain import facts as f
 from domain.chain import fact_event
-from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, check_name, new_token, token_sha256
+from domain.reviewer import (
+    REVIEWERS_ID,
+    BadReviewerName,
+    ReviewerError,
+    Reviewers,
+    check_name,
+    new_token,
+    token_sha256,
+)
 
 log = logs.get("assay.reviewers")
 RETRIES = 5
@@ -30,6 +38,23 @@ def _change(ledger: AssayLedger, command: Callable[[Reviewers | None], Reviewers
         RETRIES,
         ReviewerError("the reviewers kept changing while this change was made; try again"),
     )
+
+
+def acting_name(given: str | None, environ: Mapping[str, str], login: Callable[[], str]) -> str:
+    """Who a CLI command acts as: ``--reviewer``, else ``$ASSAY_REVIEWER``, else the login name (``unknown`` where
+    there is none), held to the one reviewer-name rule (domain.reviewer.check_name); the refusal names the source."""
+    if given is not None:
+        return check_name(given.strip(), "--reviewer")
+    if environ.get("ASSAY_REVIEWER"):
+        return check_name(environ["ASSAY_REVIEWER"].strip(), "$ASSAY_REVIEWER")
+    try:
+        name = login()
+    except Exception:  # no login name in some containers
+        name = "unknown"
+    try:
+        return check_name(name.strip(), "your login name")
+    except BadReviewerName as exc:
+        raise BadReviewerName(f"{exc}; give --reviewer NAME or set ASSAY_REVIEWER") from None
 
 
 def add(ledger: AssayLedger, name: str, token: str | None = None) -> str:

@@ -15,7 +15,7 @@ from adapters import logs
 from adapters.bus import Bus, BusUnavailable
 from adapters.config import Settings
 from adapters.ledger import open_ledger
-from adapters.llm import LLM
+from adapters.llm import LLM, load_litellm
 from adapters.store import Store
 from adapters.tracking import open_tracking
 from adapters.views import View
@@ -62,6 +62,13 @@ class Runtime:
         self.bus = Bus(url, self.settings.stream, workers=self.max_workers)
         try:
             await self.bus.connect()
+            if {"generation", "gating", "probing"} & set(self.only):
+                # Imported here, in a thread, not by the first handler's model call: that import takes seconds and
+                # would hold the event loop (and with it Ctrl-C) for as long.
+                await asyncio.to_thread(load_litellm)
+            if self.embedded is not None:
+                # This process owns the embedded server: any delivery still unacked was a dead process's work.
+                await self.bus.reclaim()
             self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
             if self.publisher is not None:
                 await self.publisher.prepare()  # its stream exists before any subscriber looks for it
@@ -74,15 +81,17 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
         log.info("runtime started", services=",".join(self.only), nats=url)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop the relay and the consumers, then the embedded server. ``grace`` (an interrupt) bounds the wait for
+        work in hand, which is then handed back to the bus (Bus.stop); without it, work in hand may finish."""
         self._stop.set()
         for task in self._tasks:
             try:
-                await asyncio.wait_for(task, timeout=5)
+                await asyncio.wait_for(task, timeout=5 if grace is None else grace)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
         if self.bus is not None:
-            await self.bus.stop()
+            await self.bus.stop(grace)
         await self._stop_embedded()
         if getattr(self, "tracking", None) is not None:
             self.tracking.close()

@@ -14,20 +14,9 @@ from pathlib import Path
 import msgspec
 
 import recipes
+from app.files import read_text
 from domain.errors import SpecError
 from domain.spec import Deployment, Spec, check_deployments, parse_spec, unknown_fallbacks
-
-
-def read_text(path: Path, what: str) -> str:
-    """A UTF-8 text file; SpecError naming the file when it is missing, unreadable or not UTF-8."""
-    if not path.is_file():
-        raise SpecError(f"{what} not found: {path}")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except OSError as exc:
-        raise SpecError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
 
 
 def load_spec(path: Path) -> Spec:

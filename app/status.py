@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.config import Settings
 from adapters.ledger import AssayLedger
+from adapters.nats_embedded import serving
 from adapters.tracking import TrackingStore
 from adapters.views import catch_up, position_of, rebuild_all
 from app.checklist import reflection_view
@@ -15,16 +17,39 @@ from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 
 
-def status(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, Any]:
+def anyone_working(settings: Settings) -> bool | None:
+    """Whether a process may be working on runs now, where that can be known: with the embedded defaults (the
+    home's SQLite ledger and its private nats-server), work needs that server, and it runs only while a command
+    does. With a configured NATS or store, processes elsewhere may be working: None (unknown)."""
+    if not settings.embedded_nats or settings.store_url != f"sqlite:///{settings.home / 'ledger.sqlite'}":
+        return None
+    return serving(settings.home / "nats")
+
+
+def _stale(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "status": "interrupted",
+        "reason": f"no process is working on it; continue it with: assay resume {row['run_id']}",
+    }
+
+
+def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = None) -> dict[str, Any]:
     """``{"runs": [...], "totals": {...}, "reflection": {...}}``: each run with its attempts, outcomes and spend,
     the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``).
+    With ``working`` False (``anyone_working``), runs that have not completed are ``interrupted``, not
+    ``running``, and the totals count them as ``interrupted``.
 
     Runs and totals also hold their model calls: ``by_model`` and ``by_role`` (name -> calls, prompt_tokens,
     completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, ``errors``: failed calls by
     error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again)."""
     stats = catch_up(ledger, tracking, RunStats)
     reflection = reflection_view(ledger, tracking)
-    return {"runs": stats.rows(), "totals": stats.totals(), "reflection": reflection}
+    rows, totals = stats.rows(), stats.totals()
+    if working is False:  # nothing can be working on a run that has not completed: a crash or a kill left it
+        rows = [_stale(r) if r["status"] == "running" else r for r in rows]
+        totals["interrupted"], totals["running"] = totals["running"], 0
+    return {"runs": rows, "totals": totals, "reflection": reflection}
 
 
 def queue(ledger: AssayLedger, tracking: TrackingStore, run: str | None = None) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from adapters.ledger import AssayLedger
 from app.history import load_candidate
 from domain.errors import Conflict, InvalidInput, NotFound, NotReviewable
 from domain.facts import VerdictGiven, is_verdict
+from domain.reviewer import check_name
 from recipes import payload_problems
 
 log = logs.get("assay.review")
@@ -43,6 +44,7 @@ def record(
     ledger: AssayLedger, point_id: str, reviewer: str, verdict: str, reason: str = "", payload: Any = None
 ) -> VerdictGiven:
     """Record ``reviewer``'s verdict on a queued point and return it; a domain error when it cannot be."""
+    check_name(reviewer)  # the one rule, whoever calls: the page, its API, `assay review`
     bound = log.bind(candidate_id=point_id, reviewer=reviewer, verdict=verdict)
     if not is_verdict(verdict):
         raise InvalidInput(f"unknown verdict {verdict!r}: use approve, reject or edit")

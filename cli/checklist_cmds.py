@@ -154,11 +154,6 @@ def _known(recipe: str) -> None:
 
 
 def _who(reviewer: str | None, user: Callable[[], str] = getpass.getuser) -> str:
-    if reviewer is None:
-        try:
-            reviewer = os.environ.get("ASSAY_REVIEWER") or user()
-        except Exception:  # no login name in some containers
-            reviewer = "unknown"
-    if not reviewer.strip():
-        raise UserError("--reviewer must not be empty")
-    return reviewer.strip()
+    from app.reviewers import acting_name
+
+    return acting_name(reviewer, os.environ, user)

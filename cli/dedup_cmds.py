@@ -5,15 +5,17 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from cli.bounds import ranged
 from cli.output import JSON_OPT, add_row, make_table, print_json
 from cli.root import app
 from cli.session import session
+from domain import bounds as b
 
 
 @app.command()
 def dedup(
     dataset: str = typer.Option("all", "--dataset", help="A spec name, a run id (or unique prefix), or 'all'."),
-    threshold: float = typer.Option(0.9, "--threshold", help="Template (number-masked) similarity, in (0, 1]."),
+    threshold: float = ranged(0.9, "--threshold", b.SIMILARITY, "Template (number-masked) similarity."),
     semantic: bool = typer.Option(False, "--semantic", help="Also score each pair with the embedding model."),
     as_json: bool = JSON_OPT,
 ) -> None:

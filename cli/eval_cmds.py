@@ -11,11 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
 from cli.root import app
-from cli.running import PREFLIGHT_OPT_HELP
+from cli.running import PREFLIGHT_OPT_HELP, interruptible
 from cli.session import session
+from domain import bounds as b
 
 
 def _ci(c: dict[str, float], places: int = 3) -> str:
@@ -65,11 +67,11 @@ def _sample_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
 def eval_(
     dataset: str = typer.Option(..., "--dataset", help="A spec name, a run id, 'all', or a JSONL file from export."),
     models: list[str] = typer.Option(..., "--model", "-m", help="A litellm model name; repeat for more models."),
-    ks: str = typer.Option("1", "--k", help="Comma-separated k values for pass@k, each at most --n."),
-    n: int = typer.Option(10, "--n", help="Samples per (point, model), each a distinct request."),
+    ks: str = typer.Option("1", "--k", help="Comma-separated k values for pass@k, each in 1..--n."),
+    n: int = ranged(10, "--n", b.SAMPLES, "Samples per (point, model), each a distinct request."),
     recipe: str = typer.Option(None, "--recipe", help="Require the dataset's points to be of this recipe."),
-    temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature."),
-    concurrency: int = typer.Option(16, "--concurrency", help="Model requests in flight at once."),
+    temperature: float = ranged(0.8, "--temperature", b.TEMPERATURE, "Sampling temperature."),
+    concurrency: int = ranged(16, "--concurrency", b.CONCURRENCY, "Model requests in flight at once."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -78,12 +80,13 @@ def eval_(
     from app.models import check_plain, refuse_unready
 
     ev.check_options(models, n, temperature, concurrency)  # before the ledger is opened
-    refuse_unready(check_plain(models, call=not no_preflight))
-    with session() as (ledger, tracking), _sample_bar(enabled=not as_json) as tick:
-        try:
-            ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency, progress=tick)
-        except ev.EvalModelError as exc:
-            raise UserError(str(exc), exit_code=3) from None
+    with interruptible("nothing was recorded (an evaluation is recorded whole, once every sample is in)"):
+        refuse_unready(check_plain(models, call=not no_preflight))
+        with session() as (ledger, tracking), _sample_bar(enabled=not as_json) as tick:
+            try:
+                ran = ev.run(ledger, tracking, dataset, models, ks, n, recipe, temperature, concurrency, progress=tick)
+            except ev.EvalModelError as exc:
+                raise UserError(str(exc), exit_code=3) from None
     plan, summary, flows, k_values = ran.plan, ran.summary, ran.flows, ran.plan.ks
     if as_json:
         from app.report.flows import profile_dict

@@ -9,16 +9,17 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, make_table, money, print_json
 from cli.root import app
+from domain import bounds as b
 
 
 def _read(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {what} file {path}: {exc.strerror or exc}") from None
+    from app.files import read_text
+
+    return read_text(path, f"{what} file")
 
 
 async def _judge_all(judges: list[str], prompt: str, output: str, texts: list[str]) -> list[tuple[str, Any]]:
@@ -48,7 +49,7 @@ def grade(
     output: Path = typer.Option(..., "--output", help="The output to grade (a text file)."),
     judge: list[str] = typer.Option(..., "--judge", help="A litellm judge model; repeat for several judges."),
     prompt: Path = typer.Option(None, "--prompt", help="The task the output answers (a text file), if known."),
-    cap: float = typer.Option(0.0, "--cap", help="The total when a gate criterion is not met."),
+    cap: float = ranged(0.0, "--cap", b.UNIT, "The total when a gate criterion is not met."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Score an output against a rubric: per criterion yes/no, equal weights, gate cap, per-type subscores."""

@@ -18,11 +18,12 @@ from cli.session import session
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; model calls by model, role and outcome; rejects by gate and
     reason; checklist versions; totals."""
+    from adapters.config import load_settings
     from app import status as app_status
     from cli.checklist_cmds import print_reflection
 
     with session() as (ledger, tracking):
-        shown = app_status.status(ledger, tracking)
+        shown = app_status.status(ledger, tracking, app_status.anyone_working(load_settings()))
     if as_json:
         print_json(shown)
         return
@@ -64,7 +65,9 @@ def status(as_json: bool = JSON_OPT) -> None:
         console.print(rejects)
     print_reflection(console, reflection)
     console.print(
-        f"totals: {totals['runs']} runs ({totals['running']} running), {totals['attempts']} attempts, "
+        f"totals: {totals['runs']} runs ({totals['running']} running"
+        + (f", {totals['interrupted']} interrupted" if totals.get("interrupted") else "")
+        + f"), {totals['attempts']} attempts, "
         f"{totals['queued']} queued, {totals['rejected']} rejected, {totals['approved']} approved, "
         f"{totals['declined']} declined, {totals['teeth']} with teeth (the strongest model never solved them), "
         f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "

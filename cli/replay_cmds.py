@@ -8,10 +8,23 @@ from typing import Any
 
 import typer
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import JSON_OPT, print_json
 from cli.root import app
-from cli.running import MODEL_FAILURE_EXIT, console, load_spec, started_runtime, watch
+from cli.running import (
+    INTERRUPTED,
+    MODEL_FAILURE_EXIT,
+    console,
+    interruptible,
+    load_model_library,
+    load_spec,
+    started_runtime,
+    stop_on_signals,
+    stop_runtime,
+    watch,
+)
+from domain import bounds as b
 
 
 def _prepare(text: str, from_gate: str | None, spec_path: Path | None, concurrency: int) -> Any:
@@ -28,22 +41,25 @@ async def _replay(p: Any, concurrency: int, quiet: bool) -> tuple[Any, dict[str,
     """Record the replay run, let the services carry and re-gate its drafts, then compare with the source."""
     from app import replay
 
-    runtime = await started_runtime(concurrency)
-    try:
-        started = await replay.start(runtime.store, p, concurrency)
-        if not quiet:
-            skipped = f" ({len(p.skipped)} failed drafts not carried)" if p.skipped else ""
-            console.print(
-                f"run {started.run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} recorded "
-                f"drafts{skipped}; no generation call",
-                markup=False,
-            )
-        run = await watch(runtime, started.run_id, quiet)
-        if run.completed is None:
-            return run, {}
-        return run, await asyncio.to_thread(replay.report, runtime.ledger, p.source, run, p.order)
-    finally:
-        await runtime.stop()
+    async with stop_on_signals() as stop:
+        runtime = await started_runtime(stop, concurrency)
+        try:
+            if stop.event.is_set():
+                raise UserError("interrupted before the replay started; nothing was recorded", exit_code=INTERRUPTED)
+            started = await replay.start(runtime.store, p, concurrency)
+            if not quiet:
+                skipped = f" ({len(p.skipped)} failed drafts not carried)" if p.skipped else ""
+                console.print(
+                    f"run {started.run_id}: replay of {p.source.run_id} from gate {p.from_gate}, {p.carried} "
+                    f"recorded drafts{skipped}; no generation call",
+                    markup=False,
+                )
+            run = await watch(runtime, started.run_id, quiet, stop)
+            if run.completed is None:
+                return run, {}
+            return run, await asyncio.to_thread(replay.report, runtime.ledger, p.source, run, p.order)
+        finally:
+            await stop_runtime(runtime, stop)
 
 
 def _existing(text: str) -> tuple[Any, dict[str, Any]]:
@@ -67,7 +83,7 @@ def replay(
     spec_path: Path | None = typer.Option(
         None, "--spec", metavar="FILE", help="Today's configuration, same recipe (default: the recorded spec)."
     ),
-    concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
+    concurrency: int = ranged(4, "--concurrency", b.CONCURRENCY, "Candidates in flight at once."),
     diff_only: bool = typer.Option(False, "--diff", help="RUN is a replay run: show its comparison, start nothing."),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -80,12 +96,14 @@ def replay(
             raise UserError("--diff shows a recorded replay as it ran: it takes no --from-gate or --spec")
         run, found = _existing(run_id)
     else:
-        prepared = _prepare(run_id, from_gate, spec_path, concurrency)
-        run, found = asyncio.run(_replay(prepared, concurrency, as_json))
+        with interruptible("nothing was recorded"):
+            prepared = _prepare(run_id, from_gate, spec_path, concurrency)
+            load_model_library()
+            run, found = asyncio.run(_replay(prepared, concurrency, as_json))
         found.update(spec=str(spec_path) if spec_path else "recorded", not_carried=prepared.skipped)
     if run.completed is None:
         console.print(f"replay {run.run_id} interrupted; continue it with: assay resume {run.run_id}", markup=False)
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)
     if as_json:
         print_json(found)
     else:

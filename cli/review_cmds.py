@@ -159,10 +159,9 @@ def show(
 
 def read_payload(path: Path) -> dict[str, Any]:
     """A whole edited payload from a JSON or TOML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read edit file {path}: {exc.strerror or exc}") from None
+    from app.files import read_text
+
+    text = read_text(path, "edit file")
     as_toml = path.suffix.lower() == ".toml"
     try:
         data = tomllib.loads(text) if as_toml else json.loads(text)
@@ -186,7 +185,7 @@ def review(
     ),
 ) -> None:
     """Give a queued candidate a human verdict: approve, reject with a reason, or approve an edited payload."""
-    from app import verdicts
+    from app import reviewers, verdicts
     from app.history import resolve
     from domain.errors import InvalidInput
 
@@ -194,9 +193,7 @@ def review(
         raise UserError("give exactly one of --approve, --reject or --edit FILE")
     if reject and not reason.strip():
         raise UserError("--reject needs a --reason saying what is wrong")
-    who = (reviewer or os.environ.get("ASSAY_REVIEWER") or _os_user()).strip()
-    if not who:
-        raise UserError("--reviewer must not be empty")
+    who = reviewers.acting_name(reviewer, os.environ, getpass.getuser)
     edited = read_payload(edit) if edit is not None else None
     verdict = "edit" if edited is not None else ("reject" if reject else "approve")
     with session() as (ledger, tracking):
@@ -212,10 +209,3 @@ def review(
         print_json({"candidate_id": ref.id, **recorded, "edited": given.payload is not None})
         return
     typer.echo(f"{verdict} recorded for candidate {ref.id} by {who}")
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"

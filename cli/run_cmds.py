@@ -11,19 +11,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.bounds import ranged
 from cli.errors import UserError
 from cli.output import print_json
 from cli.root import app
 from cli.running import (
     DEMO_SPEC,
+    INTERRUPTED,
     MODEL_FAILURE_EXIT,
     PREFLIGHT_OPT_HELP,
     console,
+    interruptible,
+    load_model_library,
     load_spec,
     preflight,
     started_runtime,
+    stop_on_signals,
+    stop_runtime,
     watch,
 )
+from domain import bounds as b
+
+NOTHING_RECORDED = "nothing was recorded"
 
 
 def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, max_cost: float | None):  # noqa: ANN202
@@ -31,11 +40,6 @@ def _policy(attempts: int | None, until_accepted: int | None, concurrency: int, 
 
     if attempts is not None and until_accepted is not None:
         raise UserError("choose one of --attempts and --until-accepted, not both")
-    for name, value in (("--attempts", attempts), ("--until-accepted", until_accepted), ("--concurrency", concurrency)):
-        if value is not None and value < 1:
-            raise UserError(f"{name} must be at least 1 (got {value})")
-    if max_cost is not None and max_cost <= 0:
-        raise UserError(f"--max-cost must be positive (got {max_cost})")
     if until_accepted is not None:
         return Policy(mode="until_accepted", target=until_accepted, concurrency=concurrency, max_cost=max_cost)
     return Policy(mode="attempts", target=attempts or 10, concurrency=concurrency, max_cost=max_cost)
@@ -61,7 +65,7 @@ def _failures(run) -> tuple[list[Any], list[Any], bool]:  # noqa: ANN001
 
 def _exit_code(run) -> int:  # noqa: ANN001
     if run.completed is None:
-        return 130
+        return INTERRUPTED
     return MODEL_FAILURE_EXIT if _failures(run)[2] else 0
 
 
@@ -91,7 +95,7 @@ def _run_json(run) -> int:  # noqa: ANN001
     )
     code = _exit_code(run)
     # Hints go to stderr: stdout carries only the JSON.
-    if code == 130:
+    if code == INTERRUPTED:
         typer.echo(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}", err=True)
     elif code == MODEL_FAILURE_EXIT:
         _model_failure_line(errors, junk)
@@ -110,7 +114,7 @@ def _summary(run) -> int:  # noqa: ANN001
     """Print how the run ended; the exit code is non-zero if it was interrupted or models failed."""
     if run.completed is None:
         console.print(f"run {run.run_id} interrupted; continue it with: assay resume {run.run_id}")
-        return 130
+        return INTERRUPTED
     console.print(
         f"run {run.run_id} completed: {run.completed.reason}. attempts {run.attempts}, "
         f"queued for review {run.queued}, rejected {run.rejected}, spend ${run.cost_usd:.4f}, seed {run.seed}"
@@ -135,30 +139,43 @@ def _summary(run) -> int:  # noqa: ANN001
 
 
 async def _run_to_completion(spec, policy, seed: int | None, quiet: bool):  # noqa: ANN001, ANN202
+    """The run, watched until it completes or a signal stops it; None if stopped before it was recorded."""
     from app import runs
 
-    runtime = await started_runtime(policy.concurrency)
-    try:
-        started = await runs.start(runtime.store, spec, policy, seed)
-        if not quiet:
-            console.print(
-                f"run {started.run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
-                f"seed {started.seed}"
-            )
-        return await watch(runtime, started.run_id, quiet)
-    finally:
-        await runtime.stop()
+    async with stop_on_signals() as stop:
+        runtime = await started_runtime(stop, policy.concurrency)
+        try:
+            if stop.event.is_set():
+                return None
+            started = await runs.start(runtime.store, spec, policy, seed)
+            if not quiet:
+                console.print(
+                    f"run {started.run_id}: spec {spec.name!r}, recipe {spec.recipe}, {policy.mode} {policy.target}, "
+                    f"seed {started.seed}"
+                )
+            return await watch(runtime, started.run_id, quiet, stop)
+        finally:
+            await stop_runtime(runtime, stop)
+
+
+def _started(run):  # noqa: ANN001, ANN202
+    """``run``, or the one line saying that a signal came before anything was recorded."""
+    if run is None:
+        raise UserError("interrupted before the run started; nothing was recorded", exit_code=INTERRUPTED)
+    return run
 
 
 @app.command()
 def run(
     spec_path: Path = typer.Argument(..., metavar="SPEC", help="Input spec file (TOML)."),
-    attempts: int | None = typer.Option(None, "--attempts", help="Pull the lever N times (default 10)."),
-    until_accepted: int | None = typer.Option(None, "--until-accepted", help="Pull until N are queued."),
-    concurrency: int = typer.Option(4, "--concurrency", help="Candidates in flight at once."),
-    max_cost: float | None = typer.Option(None, "--max-cost", help="Stop pulling once spend reaches USD."),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Seed every model call from S: at --concurrency 1 the same S gives the same run."
+    attempts: int | None = ranged(None, "--attempts", b.ATTEMPTS, "Pull the lever N times (default 10)."),
+    until_accepted: int | None = ranged(
+        None, "--until-accepted", b.UNTIL_ACCEPTED, "Pull until N are queued (at most 20 attempts each)."
+    ),
+    concurrency: int = ranged(4, "--concurrency", b.CONCURRENCY, "Candidates in flight at once."),
+    max_cost: float | None = ranged(None, "--max-cost", b.MAX_COST, "Stop pulling once spend reaches USD."),
+    seed: int | None = ranged(
+        None, "--seed", b.SEED, "Seed every model call from S: at --concurrency 1 the same S gives the same run."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
@@ -170,10 +187,12 @@ def run(
     from adapters import logs
 
     logs.configure()
-    spec = load_spec(spec_path)
-    policy = _policy(attempts, until_accepted, concurrency, max_cost)
-    preflight(spec, call=not no_preflight)
-    run = asyncio.run(_run_to_completion(spec, policy, seed, quiet or as_json))
+    with interruptible(NOTHING_RECORDED):
+        spec = load_spec(spec_path)
+        policy = _policy(attempts, until_accepted, concurrency, max_cost)
+        preflight(spec, call=not no_preflight)
+        load_model_library()
+        run = _started(asyncio.run(_run_to_completion(spec, policy, seed, quiet or as_json)))
     raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
@@ -193,15 +212,18 @@ def resume(
     async def go():  # noqa: ANN202
         from domain.ids import run_uuid
 
-        runtime = await started_runtime()
-        try:
-            if await runtime.store.find(run_uuid(run_id)) is None:
-                raise UserError(f"no run with id {run_id!r}")
-            return await watch(runtime, run_id, quiet or as_json)
-        finally:
-            await runtime.stop()
+        async with stop_on_signals() as stop:
+            runtime = await started_runtime(stop)
+            try:
+                if await runtime.store.find(run_uuid(run_id)) is None:
+                    raise UserError(f"no run with id {run_id!r}")
+                return await watch(runtime, run_id, quiet or as_json, stop)
+            finally:
+                await stop_runtime(runtime, stop)
 
-    run = asyncio.run(go())
+    with interruptible(f"the run is as it was; continue it with: assay resume {run_id}"):
+        load_model_library()
+        run = asyncio.run(go())
     raise typer.Exit(_run_json(run) if as_json else _summary(run))
 
 
@@ -215,7 +237,7 @@ def serve(
     ),
     only: str | None = typer.Option(None, "--only", help="The same as a comma-separated list."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address the review page listens on."),
-    port: int = typer.Option(8765, "--port", help="Port of the review page."),
+    port: int = ranged(8765, "--port", b.PORT, "Port of the review page (0: a free one)."),
 ) -> None:
     """Run services until SIGINT/SIGTERM (scale out by starting more processes against one NATS and store)."""
     from adapters import logs
@@ -228,25 +250,29 @@ def serve(
 
 @app.command()
 def demo(
-    attempts: int = typer.Option(80, "--attempts", help="Lever pulls in the demo run."),
+    attempts: int = ranged(80, "--attempts", b.ATTEMPTS, "Lever pulls in the demo run."),
     spec_path: Path = typer.Option(DEMO_SPEC, "--spec", help="Spec to demo."),
     open_page: bool = typer.Option(False, "--open", help="Then serve the review page and open it in a browser."),
-    port: int = typer.Option(8765, "--port", help="Port of the review page (with --open)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed the run (default: a fresh seed, printed)."),
+    port: int = ranged(8765, "--port", b.PORT, "Port of the review page (with --open; 0: a free one)."),
+    seed: int | None = ranged(None, "--seed", b.SEED, "Seed the run (default: a fresh seed, printed)."),
     no_preflight: bool = typer.Option(False, "--no-preflight", help=PREFLIGHT_OPT_HELP),
 ) -> None:
     """A small run on the embedded defaults (nats-server + SQLite under .assay, offline model panel)."""
     from adapters import logs
 
     logs.configure()
-    spec = load_spec(spec_path)
-    preflight(spec, call=not no_preflight)
-    console.print(
-        "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
-        "(a deterministic stand-in for hosted models).\n"
-    )
-    run = asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False))
+    with interruptible(NOTHING_RECORDED):
+        spec = load_spec(spec_path)
+        preflight(spec, call=not no_preflight)
+        load_model_library()
+        console.print(
+            "[bold]Assay demo[/bold]: embedded nats-server and SQLite under ./.assay, the offline model panel "
+            "(a deterministic stand-in for hosted models).\n"
+        )
+        run = _started(asyncio.run(_run_to_completion(spec, _policy(attempts, None, 8, None), seed, False)))
     code = _summary(run)
+    if code == INTERRUPTED:
+        raise typer.Exit(code)
     if not open_page:
         console.print(
             "\nnext: [bold]assay reviewer add NAME[/bold] then [bold]assay serve review[/bold] to review on the "
@@ -255,7 +281,11 @@ def demo(
             "[bold]assay status[/bold], [bold]assay export --format parquet -o points.parquet[/bold]"
         )
     else:
+        import signal
+
         from cli.serving import open_review_page
 
-        open_review_page("127.0.0.1", port)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the run's stop ignored it; serving is next
+        with interruptible("the demo run is recorded; serve its page with: assay serve review"):
+            open_review_page("127.0.0.1", port)
     raise typer.Exit(code)

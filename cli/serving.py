@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 import webbrowser
 from typing import Any
 
+import typer
 from rich.console import Console
 
 from cli.errors import UserError
+from cli.running import (
+    INTERRUPTED,
+    Stop,
+    interruptible,
+    load_model_library,
+    started_runtime,
+    stop_on_signals,
+    stop_runtime,
+)
 
 REVIEW = "review"
 console = Console()
@@ -45,17 +54,21 @@ def _bind(host: str, port: int, fallback: bool = False) -> Any:
         raise UserError(f"{exc}; pick another with --port") from None
 
 
-async def _until_signal(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
-    """Wait for SIGINT/SIGTERM (or for a server task to end by itself), then set ``stop`` and let tasks finish."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    waiter = asyncio.create_task(stop.wait())
+async def _until_signal(signals: Stop, stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for SIGINT/SIGTERM (``signals``) or for a server task to end by itself, then set ``stop`` (the servers'
+    own) and let the tasks finish."""
+    waiter = asyncio.create_task(signals.event.wait())
     await asyncio.wait({waiter, *tasks}, return_when=asyncio.FIRST_COMPLETED)
     stop.set()
+    waiter.cancel()
     await asyncio.gather(waiter, *tasks, return_exceptions=True)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(sig)
+
+
+def _ended(signals: Stop) -> None:
+    """Ctrl-C ends serving with 130, as an interrupted command; SIGTERM (a service manager stopping it) with 0."""
+    if signals.interrupted:
+        console.print("interrupted: stopped serving", markup=False)
+        raise typer.Exit(INTERRUPTED)
 
 
 def _check_ledger(store_url: str) -> None:
@@ -79,32 +92,28 @@ def serve(chosen: tuple[str, ...], host: str, port: int) -> None:
         _check_ledger(settings.store_url)
         sock = _bind(host, port)
 
-    async def go() -> None:
-        from adapters.bus import BusUnavailable
-        from adapters.ledger import LedgerUnavailable
-        from app.runtime import Runtime
+    async def go() -> Stop:
+        async with stop_on_signals() as signals:
+            runtime = await started_runtime(signals, only=bus_services) if bus_services else None
+            stop, tasks, where = asyncio.Event(), [], ""
+            if sock is not None:
+                from web.server import ReviewServer
 
-        runtime = Runtime(settings, only=bus_services) if bus_services else None
-        if runtime is not None:
+                server = ReviewServer(sock, settings=settings)
+                tasks.append(asyncio.create_task(server.run(stop)))
+                where = f"; review page at {server.url}"
+            console.print(f"serving {', '.join(chosen)}{where}; Ctrl-C to stop", markup=False, soft_wrap=True)
             try:
-                await runtime.start()
-            except (LedgerUnavailable, BusUnavailable) as exc:
-                raise UserError(str(exc)) from None
-        stop, tasks, where = asyncio.Event(), [], ""
-        if sock is not None:
-            from web.server import ReviewServer
+                await _until_signal(signals, stop, tasks)
+            finally:
+                if runtime is not None:
+                    await stop_runtime(runtime, signals)
+            return signals
 
-            server = ReviewServer(sock, settings=settings)
-            tasks.append(asyncio.create_task(server.run(stop)))
-            where = f"; review page at {server.url}"
-        console.print(f"serving {', '.join(chosen)}{where}; Ctrl-C to stop", markup=False, soft_wrap=True)
-        try:
-            await _until_signal(stop, tasks)
-        finally:
-            if runtime is not None:
-                await runtime.stop()
-
-    asyncio.run(go())
+    with interruptible("nothing was served"):
+        if bus_services:
+            load_model_library()
+        _ended(asyncio.run(go()))
 
 
 def _can_open_browser() -> bool:
@@ -148,11 +157,14 @@ def open_review_page(host: str, port: int) -> None:
             console.print(f"(could not open a browser: {exc})")
     console.print("serving the review page; Ctrl-C to stop")
 
-    async def go() -> None:
+    async def go() -> Stop:
         from web.server import ReviewServer
 
-        server = ReviewServer(sock, settings=settings)
-        stop = asyncio.Event()
-        await _until_signal(stop, [asyncio.create_task(server.run(stop))])
+        async with stop_on_signals() as signals:
+            server = ReviewServer(sock, settings=settings)
+            stop = asyncio.Event()
+            await _until_signal(signals, stop, [asyncio.create_task(server.run(stop))])
+            return signals
 
-    asyncio.run(go())
+    with interruptible("the page was not served"):
+        _ended(asyncio.run(go()))

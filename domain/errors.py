@@ -43,3 +43,7 @@ class UnknownChecklistItem(ChecklistError, NotFound):
 
 class ChecklistBusy(ChecklistError, Conflict):
     """Concurrent changes to one checklist kept conflicting: nothing was recorded, the caller may try again."""
+
+
+class UnreadableFile(InvalidInput):
+    """A file a command was given that cannot be read as text: missing, a folder, not permitted, binary, not UTF-8."""

@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain import facts as f
 from domain.chain import Chained
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 
 REVIEWERS_ID: UUID = uuid5(NAMESPACE_URL, "assay:reviewers")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -32,13 +32,18 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def check_name(name: str) -> str:
-    """The name as recorded; refused unless 1-64 letters, digits, '.', '_', '@' or '-' (starting alphanumeric)."""
-    if not NAME.fullmatch(name):
-        raise ReviewerError(
-            f"reviewer name {name!r} is not allowed: use 1-64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit"
-        )
+class BadReviewerName(ReviewerError, InvalidInput):
+    """A reviewer name outside the rule (``RULE``): refused wherever a name enters (add, verdicts, checklist)."""
+
+
+RULE = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+
+
+def check_name(name: str, source: str = "reviewer name") -> str:
+    """The name as recorded; BadReviewerName unless it follows ``RULE``. ``source`` says where it came from
+    (``--reviewer``, ``$ASSAY_REVIEWER``, ...) for the message. The one rule for every way a name comes in."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise BadReviewerName(f"{source} {name!r} is not allowed: reviewer names are {RULE}")
     return name
 
 

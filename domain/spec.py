@@ -8,6 +8,8 @@ from typing import Any
 
 import msgspec
 
+from domain import bounds as b
+from domain.bounds import Bound
 from domain.errors import SpecError
 
 
@@ -72,6 +74,7 @@ ROUTER_PARAMS: dict[str, type | tuple[type, ...]] = {
     "max_retries": int,
 }
 ROUTER_LIMITS = ("rpm", "tpm")
+LIMIT_BOUNDS = (("timeout", b.TIMEOUT), ("max_retries", b.RETRIES))
 
 
 class Gates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -189,31 +192,37 @@ def _check(spec: Spec, text: str, source: str) -> None:
     def fail(path: list[str], message: str) -> None:
         raise SpecError(f"{_where(source, _line_of(text, path))}: {'.'.join(path)}: {message}")
 
+    def within(path: list[str], value: object, bound: Bound, who: str = "") -> None:
+        if not bound.holds(value):
+            fail(path, who + bound.why(value))
+
+    within(["seed"], spec.seed, b.SEED)
+    cells = 1
     for name, axis in spec.axes.items():
         if not axis.values:
             fail(["axes", name, "values"], "an axis needs at least one value")
+        within(["axes", name, "values"], len(axis.values), b.AXIS_VALUES, "the number of values: ")
         if len(set(axis.values)) != len(axis.values):
             fail(["axes", name, "values"], "values repeat")
         if axis.weights is not None:
             if len(axis.weights) != len(axis.values):
                 fail(["axes", name, "weights"], f"{len(axis.weights)} weights for {len(axis.values)} values")
-            if any(w <= 0 for w in axis.weights):
-                fail(["axes", name, "weights"], "weights must be positive")
-    if spec.gates.max_repairs < 0:
-        fail(["gates", "max_repairs"], "must be 0 or more")
+            for w in axis.weights:  # positive and finite: a NaN weight would spread nothing
+                within(["axes", name, "weights"], w, b.WEIGHT, "weight ")
+        cells *= len(axis.values)
+    within(["axes"], cells, b.CELLS, "the combinations of every axis's values: ")
+    within(["gates", "max_repairs"], spec.gates.max_repairs, b.MAX_REPAIRS)
     for name in ("novelty_threshold", "template_threshold", "semantic_threshold"):
-        if not 0 < getattr(spec.gates, name) <= 1:
-            fail(["gates", name], f"must be in (0, 1], got {getattr(spec.gates, name)}")
-    if spec.gates.variants_per_template < 0:
-        fail(["gates", "variants_per_template"], "must be 0 or more")
-    if spec.probe.n < 1:
-        fail(["probe", "n"], "must be at least 1")
+        within(["gates", name], getattr(spec.gates, name), b.SIMILARITY)
+    within(["gates", "variants_per_template"], spec.gates.variants_per_template, b.VARIANTS)
+    within(["probe", "n"], spec.probe.n, b.SAMPLES)
     for k in spec.probe.k:
         if k < 1 or k > spec.probe.n:
             fail(["probe", "k"], f"k={k} must be between 1 and n={spec.probe.n}")
+    within(["probe", "temperature"], spec.probe.temperature, b.TEMPERATURE)
     for given in spec.probe.panel:  # the given n, before panel_plan() fills a missing (or 0) n from [probe].n
-        if given.n is not None and given.n < 1:
-            fail(["probe", "panel", "n"], f"{given.model}: n must be at least 1")
+        if given.n is not None:
+            within(["probe", "panel", "n"], given.n, b.SAMPLES, f"{given.model}: n ")
     for plan in spec.panel_plan():
         assert plan.n is not None and plan.k is not None
         for k in plan.k:
@@ -221,15 +230,11 @@ def _check(spec: Spec, text: str, source: str) -> None:
                 fail(["probe", "panel", "k"], f"{plan.model}: k={k} must be between 1 and n={plan.n}")
     if not spec.panel_plan():
         fail(["models", "panel"], "the solver panel needs at least one model ([models].panel or [[probe.panel]])")
-    if not 0 < spec.probe.easy_pass_at_1 <= 1:
-        fail(["probe", "easy_pass_at_1"], "must be in (0, 1]")
-    if not 0 <= spec.probe.min_spread <= 1:
-        fail(["probe", "min_spread"], "must be in [0, 1]")
-    if spec.probe.split_min_support < 1:
-        fail(["probe", "split_min_support"], "must be at least 1")
+    within(["probe", "easy_pass_at_1"], spec.probe.easy_pass_at_1, b.SHARE)
+    within(["probe", "min_spread"], spec.probe.min_spread, b.UNIT)
+    within(["probe", "split_min_support"], spec.probe.split_min_support, b.SUPPORT)
     for name in ("split_min_share", "split_min_coverage", "oracle_min_share"):
-        if not 0 < getattr(spec.probe, name) <= 1:
-            fail(["probe", name], "must be in (0, 1]")
+        within(["probe", name], getattr(spec.probe, name), b.SHARE)
     check_deployments(spec.model_list, lambda field, message: fail(["model_list", field], message))
 
 
@@ -261,16 +266,15 @@ def check_deployments(deployments: list[Deployment], fail: Any) -> None:
                 f'{where}: api_key must name an environment variable as "os.environ/NAME", '
                 "so that no key is written into the spec or the ledger",
             )
-        for limit in (*ROUTER_LIMITS, "timeout", "max_retries"):
+        # No retries is a choice; no time or rate is not (and NaN or infinity is neither).
+        for limit, bound in (*((name, b.RATE_LIMIT) for name in ROUTER_LIMITS), *LIMIT_BOUNDS):
             value = d.litellm_params.get(limit)
-            least = 0 if limit == "max_retries" else 1e-9  # no retries is a choice; no time or rate is not
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < least:
-                what = "0 or more" if limit == "max_retries" else "positive"
-                fail("litellm_params", f"{where}: litellm_params.{limit} must be {what} (got {value})")
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not bound.holds(value):
+                fail("litellm_params", f"{where}: litellm_params.{limit} {bound.why(value)}")
         for price in ("input_cost_per_token", "output_cost_per_token"):
             value = getattr(d.model_info, price)
-            if value is not None and value < 0:
-                fail("model_info", f"{where}: model_info.{price} must not be negative (got {value})")
+            if value is not None and not b.PRICE.holds(value):
+                fail("model_info", f"{where}: model_info.{price} {b.PRICE.why(value)}")
 
 
 def parse_spec(text: str, source: str = "<spec>") -> Spec:

@@ -18,9 +18,9 @@ from adapters import logs
 from adapters.store import Store
 from domain import facts as f
 from domain.candidate import Candidate
-from domain.coordinates import coordinates
+from domain.coordinates import CoordinateDraw
 from domain.ids import candidate_uuid, run_uuid
-from domain.policy import RunState, attempt_ceiling, decide
+from domain.policy import RunState, decide
 from domain.run import Run
 from services.carry import Planned, carried, gate_order, plan
 
@@ -38,7 +38,7 @@ class Orchestrator:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._coordinates: dict[str, list[dict[str, str]]] = {}
+        self._draws: dict[str, CoordinateDraw] = {}  # run id -> its coordinates, drawn as pulls need them
         self._plans: dict[str, list[Planned]] = {}  # replay run id -> its plan (immutable: the source completed)
 
     def register(self, bus: Consumers) -> None:
@@ -128,16 +128,21 @@ class Orchestrator:
         if decision.done_reason:
             run.complete(decision.done_reason)
             self._plans.pop(run.run_id, None)
+            self._draws.pop(run.run_id, None)
             log.info("run completed", run_id=run.run_id, reason=decision.done_reason)
         return bool(decision.pull or decision.done_reason)
 
     def _coordinate(self, run: Run, index: int) -> dict[str, str]:
-        known = self._coordinates.get(run.run_id, [])
-        if index >= len(known):
+        """Pull ``index``'s coordinate, drawn lazily: nothing here grows with the run's target. A process that
+        meets the run for the first time (a restart, `assay resume`, another replica) takes the state of the draw
+        from the run's recorded pulls instead of drawing them again."""
+        draw = self._draws.get(run.run_id)
+        if draw is None:
             from domain.spec import spec_from_dict
 
-            spec = spec_from_dict(run.spec)
-            count = max(attempt_ceiling(run.policy), index + 1)
-            known = coordinates(spec.axis_table(), run.seed, count)
-            self._coordinates[run.run_id] = known
-        return known[index]
+            draw = CoordinateDraw(spec_from_dict(run.spec).axis_table(), run.seed)
+            recorded = [run.pulls[i].coordinate for i in range(index) if i in run.pulls]
+            if len(recorded) == index:
+                draw.restore(recorded)
+            self._draws[run.run_id] = draw
+        return draw.at(index)

@@ -52,7 +52,7 @@ def test_bad_options_and_missing_file(tmp_path: Path) -> None:
     both = assay(home, "run", str(SPEC), "--attempts", "2", "--until-accepted", "2")
     assert both.returncode == 2 and "not both" in both.stderr
     missing = assay(home, "run", str(tmp_path / "nope.toml"))
-    assert missing.returncode == 2 and "spec file not found" in missing.stderr
+    assert missing.returncode == 2 and f"spec file {tmp_path / 'nope.toml'}: not found" in missing.stderr
     assert _events(home) == 0
 
 

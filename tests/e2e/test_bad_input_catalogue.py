@@ -105,7 +105,10 @@ Args = Callable[[World], list[str]]
 # (id, arguments, what the one line must say); every case exits 2.
 CASES: list[tuple[str, Args, list[str]]] = [
     # specs
-    ("spec missing", lambda w: ["run", "nope.toml"], ["nope.toml", "spec file not found"]),
+    ("spec missing", lambda w: ["run", "nope.toml"], ["spec file nope.toml: not found"]),
+    ("spec not UTF-8", lambda w: ["run", "latin1.toml"], ["latin1.toml", "not UTF-8", "offset"]),
+    ("spec binary", lambda w: ["run", "binary.toml"], ["binary.toml"]),
+    ("spec a folder", lambda w: ["run", "folder.toml"], ["folder.toml"]),
     ("spec not TOML", lambda w: ["run", "bad.toml"], ["bad.toml", "not valid TOML"]),
     ("spec unknown recipe", lambda w: ["run", "recipe.toml"], ["recipe.toml", "unknown recipe 'poetry'"]),
     ("spec wrong type", lambda w: ["run", "probe_type.toml"], ["probe_type.toml", "probe.n", "Expected `int`"]),
@@ -123,6 +126,15 @@ CASES: list[tuple[str, Args, list[str]]] = [
     ("run: attempts and until", lambda w: ["run", str(SPEC), "--attempts", "2", "--until-accepted", "2"], ["not both"]),
     ("replay unknown run", lambda w: ["replay", "nosuchrun"], ["nosuchrun"]),
     ("resume unknown run", lambda w: ["resume", "nosuchrun"], ["nosuchrun"]),
+    # numbers out of range
+    ("attempts huge", lambda w: ["run", str(SPEC), "--attempts", "1000000000000"], ["--attempts", "1..1,000,000"]),
+    ("attempts zero", lambda w: ["run", str(SPEC), "--attempts", "0"], ["--attempts", "out of range"]),
+    ("concurrency zero", lambda w: ["run", str(SPEC), "--concurrency", "0"], ["--concurrency", "1..256"]),
+    ("seed negative", lambda w: ["run", str(SPEC), "--seed", "-1"], ["--seed", "out of range"]),
+    ("max cost NaN", lambda w: ["run", str(SPEC), "--max-cost", "nan"], ["--max-cost", "out of range"]),
+    ("until accepted huge", lambda w: ["run", str(SPEC), "--until-accepted", "60000"], ["--until-accepted"]),
+    ("dedup threshold above 1", lambda w: ["dedup", "--threshold", "2"], ["--threshold", "out of range"]),
+    ("replay concurrency", lambda w: ["replay", w.run_id, "--concurrency", "999"], ["--concurrency", "1..256"]),
     # reading the record
     ("show unknown id", lambda w: ["show", "zzzzzzzz"], ["zzzzzzzz"]),
     ("export unknown format", lambda w: ["export", "--format", "xml", "-o", "out.xml"], ["xml"]),
@@ -151,6 +163,16 @@ CASES: list[tuple[str, Args, list[str]]] = [
         "review edit missing fields",
         lambda w: ["review", w.queued, "--edit", "edit_empty.json", "--reviewer", "ana"],
         ["prompt"],
+    ),
+    (
+        "review bad reviewer name",
+        lambda w: ["review", w.queued, "--approve", "--reviewer", "bad name 🤯"],
+        ["not allowed"],
+    ),
+    (
+        "review edit binary file",
+        lambda w: ["review", w.queued, "--edit", "binary.toml", "--reviewer", "ana"],
+        ["binary.toml"],
     ),
     # reviewers and the checklist
     ("reviewer add bad name", lambda w: ["reviewer", "add", "bad name"], ["'bad name'", "not allowed"]),

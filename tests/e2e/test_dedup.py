@@ -68,4 +68,4 @@ def test_dedup_lists_the_pairs_an_exhaustive_scan_finds(tmp_path: Path) -> None:
     unknown = assay(home, "dedup", "--dataset", "no-such-spec")
     assert unknown.returncode != 0 and "--dataset 'no-such-spec'" in unknown.stderr
     bad = assay(home, "dedup", "--threshold", "1.5")
-    assert bad.returncode != 0 and "--threshold must be in (0, 1]" in bad.stderr
+    assert bad.returncode != 0 and "--threshold 1.5 is out of range: it must be a number in (0, 1]" in bad.stderr

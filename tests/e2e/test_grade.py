@@ -85,7 +85,7 @@ def test_other_bad_input(tmp_path: Path) -> None:
     blank.write_text("  \n")
     cases = [
         (["--rubric", str(empty), "--output", str(OUTPUT)], "no criteria"),
-        (["--rubric", str(tmp_path / "missing.toml"), "--output", str(OUTPUT)], "cannot read rubric file"),
+        (["--rubric", str(tmp_path / "missing.toml"), "--output", str(OUTPUT)], "missing.toml: not found"),
         (["--rubric", str(RUBRIC), "--output", str(blank)], "the output to grade is empty"),
     ]
     for args, message in cases:

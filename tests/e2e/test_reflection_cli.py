@@ -76,7 +76,7 @@ def test_bad_checklist_input_fails_clearly(tmp_path: Path) -> None:
         (("checklist", "add", "poetry", "x", "--reviewer", "ana"), "unknown recipe 'poetry'"),
         (("checklist", "add", "ground_truth", "   ", "--reviewer", "ana"), "must not be empty"),
         (("checklist", "add", "ground_truth", "state THE unit"), "already has an active item"),
-        (("checklist", "add", "ground_truth", "x", "--reviewer", " "), "--reviewer must not be empty"),
+        (("checklist", "add", "ground_truth", "x", "--reviewer", " "), "--reviewer '' is not allowed: reviewer names"),
         (("checklist", "edit", "ground_truth", "R5", "x"), "the ground_truth checklist has no item 'R5'"),
         (("checklist", "retire", "ground_truth", "no: such item"), "has no item 'no: such item'"),
         (("checklist", "--recipe", "poetry"), "unknown recipe 'poetry'"),

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from domain import facts as f
-from domain.reviewer import REVIEWERS_ID, ReviewerError, Reviewers, new_token, token_sha256
+from domain.errors import InvalidInput
+from domain.reviewer import REVIEWERS_ID, BadReviewerName, ReviewerError, Reviewers, new_token, token_sha256
 
 
 def test_reviewers_are_known_by_token_hash_only() -> None:
@@ -71,7 +72,7 @@ def test_a_revoked_name_added_again_is_no_longer_revoked() -> None:
     [
         (
             lambda crew: crew.add("-ana", token_sha256("t9")),
-            "reviewer name '-ana' is not allowed: use 1-64 letters, digits, '.', '_', '@' or '-', "
+            "reviewer name '-ana' is not allowed: reviewer names are 1-64 letters, digits, '.', '_', '@' or '-', "
             "starting with a letter or digit",
         ),
         (lambda crew: crew.add("bo", token_sha256("t1")), "that token is already in use"),
@@ -86,3 +87,28 @@ def test_refusal_messages_in_full(command: Callable[[Reviewers], object], messag
     with pytest.raises(ReviewerError) as info:
         command(crew)
     assert str(info.value) == message
+
+
+def test_the_acting_name_comes_from_the_option_the_environment_or_the_login_and_follows_the_rule() -> None:
+    from app.reviewers import acting_name
+
+    def login() -> str:
+        return "carol"
+
+    def no_login() -> str:
+        raise KeyError("no login name")
+
+    assert acting_name(" ana ", {"ASSAY_REVIEWER": "bo"}, login) == "ana"
+    assert acting_name(None, {"ASSAY_REVIEWER": "bo"}, login) == "bo"
+    assert acting_name(None, {}, login) == "carol"
+    assert acting_name(None, {}, no_login) == "unknown"
+    for given, environ, user, source in (
+        ("bad name", {}, login, "--reviewer 'bad name'"),
+        ("", {}, login, "--reviewer ''"),
+        (None, {"ASSAY_REVIEWER": "-x"}, login, "$ASSAY_REVIEWER '-x'"),
+        (None, {}, lambda: "Carol Smith", "your login name 'Carol Smith'"),
+    ):
+        with pytest.raises(BadReviewerName) as refused:
+            acting_name(given, environ, user)
+        assert str(refused.value).startswith(f"{source} is not allowed: reviewer names are 1-64 letters")
+        assert isinstance(refused.value, InvalidInput)  # 2 on the command line, 422 on the page

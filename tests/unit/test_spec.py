@@ -168,12 +168,54 @@ def test_mismatch_in_an_inline_axis_table() -> None:
     assert_names(error_of(text), line_of(text, "weights = [1.0]"), "axes.level.weights")
 
 
-@pytest.mark.parametrize("weights", ["[2.0, 0.0]", "[2.0, -1.0]"])
-def test_non_positive_weight(weights: str) -> None:
+@pytest.mark.parametrize("weights", ["[2.0, 0.0]", "[2.0, -1.0]", "[2.0, nan]", "[inf, 1.0]", "[2.0, 1e7]"])
+def test_a_weight_outside_its_range(weights: str) -> None:
     text = VALID.replace("weights = [2.0, 1.0]", f"weights = {weights}")
     message = error_of(text)
     assert_names(message, line_of(text, "weights ="), "axes.topic.weights")
-    assert "positive" in message
+    assert "is out of range: it must be a number in (0, 1,000,000]" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "expected"),
+    [
+        (
+            "seed = ",
+            "seed = -1 #",
+            "seed",
+            "-1 is out of range: it must be a whole number in 0..9,223,372,036,854,775,807",
+        ),
+        ("k = [1, 5]", "k = [1, 5]\ntemperature = 2.5", "probe.temperature", "2.5 is out of range"),
+        ("k = [1, 5]", "k = [1, 5]\ntemperature = nan", "probe.temperature", "nan is out of range"),
+        (
+            "n = 5\nk = [1, 5]",
+            "n = 1001\nk = [1]",
+            "probe.n",
+            "1001 is out of range: it must be a whole number in 1..1,000",
+        ),
+        ("max_repairs = 1", "max_repairs = 21", "gates.max_repairs", "21 is out of range"),
+        ("k = [1, 5]", "k = [1, 5]\nsplit_min_support = 1001", "probe.split_min_support", "1001 is out of range"),
+    ],
+)
+def test_spec_numbers_have_ranges(old: str, new: str, field: str, expected: str) -> None:
+    text = VALID.replace(old, new, 1)
+    assert text != VALID
+    message = error_of(text)
+    assert f": {field}: " in message and expected in message, message
+
+
+def test_too_many_axis_values_or_cells_are_refused() -> None:
+    many = ", ".join(f'"v{i}"' for i in range(1001))
+    message = error_of(VALID.replace('values = ["easy", "hard"]', f"values = [{many}]"))
+    assert "axes.level.values: the number of values: 1001 is out of range" in message
+    wide = "".join(
+        f"\n[axes.x{a}]\nvalues = [{', '.join(f'{chr(34)}v{i}{chr(34)}' for i in range(10))}]" for a in range(4)
+    )
+    message = error_of(VALID + wide)
+    assert (
+        "axes: the combinations of every axis's values: 40000 is out of range: it must be a whole number in 1..10,000"
+        in message
+    )
 
 
 def test_repeated_axis_values() -> None:
@@ -237,6 +279,8 @@ def test_default_source_name() -> None:
 
 # --- every check's full message, and the bounds of the ranges ----------------------------------------
 
+W = "it must be a whole number in"
+F = "it must be a number in"
 PANEL = 'panel = ["local/solver-strong", "local/solver-weak"]'
 
 
@@ -255,36 +299,61 @@ PANEL = 'panel = ["local/solver-strong", "local/solver-weak"]'
             'values = ["easy"',
             "axes.level.values: values repeat",
         ),
-        ("weights = [2.0, 1.0]", "weights = [2.0, 0.0]", "weights =", "axes.topic.weights: weights must be positive"),
-        ("max_repairs = 1", "max_repairs = -1", "max_repairs =", "gates.max_repairs: must be 0 or more"),
-        ("n = 5\nk = [1, 5]", "n = 0\nk = []", "n =", "probe.n: must be at least 1"),
-        ("k = [1, 5]", "k = [1, 5]\neasy_pass_at_1 = 0.0", "easy_pass_at_1", "probe.easy_pass_at_1: must be in (0, 1]"),
-        ("k = [1, 5]", "k = [1, 5]\neasy_pass_at_1 = 1.5", "easy_pass_at_1", "probe.easy_pass_at_1: must be in (0, 1]"),
-        ("k = [1, 5]", "k = [1, 5]\nmin_spread = -0.1", "min_spread", "probe.min_spread: must be in [0, 1]"),
-        ("k = [1, 5]", "k = [1, 5]\nmin_spread = 1.5", "min_spread", "probe.min_spread: must be in [0, 1]"),
+        (
+            "weights = [2.0, 1.0]",
+            "weights = [2.0, 0.0]",
+            "weights =",
+            f"axes.topic.weights: weight 0.0 is out of range: {F} (0, 1,000,000]",
+        ),
+        ("max_repairs = 1", "max_repairs = -1", "max_repairs =", f"gates.max_repairs: -1 is out of range: {W} 0..20"),
+        ("n = 5\nk = [1, 5]", "n = 0\nk = []", "n =", f"probe.n: 0 is out of range: {W} 1..1,000"),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\neasy_pass_at_1 = 0.0",
+            "easy_pass_at_1",
+            f"probe.easy_pass_at_1: 0.0 is out of range: {F} (0, 1]",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\neasy_pass_at_1 = 1.5",
+            "easy_pass_at_1",
+            f"probe.easy_pass_at_1: 1.5 is out of range: {F} (0, 1]",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\nmin_spread = -0.1",
+            "min_spread",
+            f"probe.min_spread: -0.1 is out of range: {F} [0, 1]",
+        ),
+        (
+            "k = [1, 5]",
+            "k = [1, 5]\nmin_spread = 1.5",
+            "min_spread",
+            f"probe.min_spread: 1.5 is out of range: {F} [0, 1]",
+        ),
         (
             "k = [1, 5]",
             "k = [1, 5]\nsplit_min_support = 0",
             "split_min_support",
-            "probe.split_min_support: must be at least 1",
+            f"probe.split_min_support: 0 is out of range: {W} 1..1,000",
         ),
         (
             "k = [1, 5]",
             "k = [1, 5]\nsplit_min_share = 0.0",
             "split_min_share",
-            "probe.split_min_share: must be in (0, 1]",
+            f"probe.split_min_share: 0.0 is out of range: {F} (0, 1]",
         ),
         (
             "k = [1, 5]",
             "k = [1, 5]\nsplit_min_coverage = 1.2",
             "split_min_coverage",
-            "probe.split_min_coverage: must be in (0, 1]",
+            f"probe.split_min_coverage: 1.2 is out of range: {F} (0, 1]",
         ),
         (
             "k = [1, 5]",
             "k = [1, 5]\noracle_min_share = -1",
             "oracle_min_share",
-            "probe.oracle_min_share: must be in (0, 1]",
+            f"probe.oracle_min_share: -1.0 is out of range: {F} (0, 1]",
         ),
         (
             PANEL,
@@ -296,7 +365,7 @@ PANEL = 'panel = ["local/solver-strong", "local/solver-weak"]'
             "k = [1, 5]",
             'k = [1, 5]\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = 0\nk = []',
             "[[probe.panel]]",
-            "probe.panel.n: local/solver-strong: n must be at least 1",
+            f"probe.panel.n: local/solver-strong: n 0 is out of range: {W} 1..1,000",
         ),
         (
             "k = [1, 5]",
@@ -361,4 +430,4 @@ def test_a_panel_model_with_n_below_one_is_refused_not_given_the_default(n: int)
     # n = 0 used to be read as "not given" and silently replaced by [probe].n
     entry = f'\n\n[[probe.panel]]\nmodel = "local/solver-strong"\nn = {n}\nk = [1]'
     text = VALID.replace("k = [1, 5]", "k = [1, 5]" + entry)
-    assert "probe.panel.n: local/solver-strong: n must be at least 1" in error_of(text)
+    assert f"probe.panel.n: local/solver-strong: n {n} is out of range: {W} 1..1,000" in error_of(text)

@@ -53,12 +53,24 @@ def test_a_spec_without_deployments_records_what_it_recorded_before() -> None:
         ('litellm_params = { api_base = "http://x" }', "writer: litellm_params.model is required"),
         ('litellm_params = { model = "openai/x", api_key = "sk-123" }', "api_key must name an environment variable"),
         ('litellm_params = { model = "openai/x", api_key = "os.environ/" }', "api_key must name an environment"),
-        ('litellm_params = { model = "openai/x", rpm = 0 }', "litellm_params.rpm must be positive (got 0)"),
+        (
+            'litellm_params = { model = "openai/x", rpm = 0 }',
+            "litellm_params.rpm 0 is out of range: it must be a number in (0, 1,000,000,000]",
+        ),
         ('litellm_params = { model = "openai/x", timeout = "soon" }', "litellm_params.timeout has the wrong type"),
-        ('litellm_params = { model = "openai/x", max_retries = -1 }', "max_retries must be 0 or more (got -1)"),
+        ('litellm_params = { model = "openai/x", timeout = nan }', "litellm_params.timeout nan is out of range"),
+        (
+            'litellm_params = { model = "openai/x", timeout = 3601 }',
+            "timeout 3601 is out of range: it must be a number in (0, 3,600]",
+        ),
+        ('litellm_params = { model = "openai/x", max_retries = 21 }', "max_retries 21 is out of range"),
+        (
+            'litellm_params = { model = "openai/x", max_retries = -1 }',
+            "max_retries -1 is out of range: it must be a whole number in 0..20",
+        ),
         (
             'litellm_params = { model = "openai/x" }\nmodel_info = { input_cost_per_token = -1.0 }',
-            "model_info.input_cost_per_token must not be negative",
+            "model_info.input_cost_per_token -1.0 is out of range: it must be a number in [0, 1]",
         ),
         ('litellm_params = { model = "openai/x" }\nmodel_info = { price = 1 }', "model_info.price"),
     ],

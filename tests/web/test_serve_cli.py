@@ -57,7 +57,7 @@ def test_serve_review_until_interrupted(world: World, tmp_path: Path) -> None:
     running = Running(home, "serve", "review", "--port", "0")
     url = running.wait_for(r"review page at (http://127\.0\.0\.1:\d+)").group(1)
     assert whoami(url, world.tokens["ana"]) == {"reviewer": "ana"}
-    assert running.interrupt() == 0
+    assert running.interrupt() == 130  # Ctrl-C: interrupted, as every command that runs until stopped
 
 
 def test_serve_refuses_unknown_services_and_a_busy_port(world: World, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_demo_open_serves_the_page_with_a_demo_token(tmp_path: Path) -> None:
     running.wait_for(rf"one-click sign-in: {re.escape(url)}/login#token={re.escape(token)}")
     running.wait_for("serving the review page; Ctrl-C to stop")
     assert whoami(url, token) == {"reviewer": "demo"}
-    assert running.interrupt() == 0
+    assert running.interrupt() == 130  # Ctrl-C: interrupted, as every command that runs until stopped
 
 
 def test_reviewer_commands(world: World, tmp_path: Path) -> None:
