@@ -19,7 +19,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 
 from adapters.nats_embedded import EmbeddedNats
-from tests.llm_fixtures import llm_server  # noqa: F401  (a fixture, used by name)
+from tests.llm_fixtures import llm_server, openai_env  # noqa: F401  (fixtures, used by name)
 
 POSTGRES_ADMIN_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 _postgres_skips: list[str] = []

@@ -5,6 +5,9 @@
 ``llm_server.plan(model, [...])``   queue the next outcomes: ``"ok"``, ``"429"``, ``Outcome("429", retry_after=2)``...
 ``llm_server.requests``             every request received; ``requests_for(model)`` one model's.
 ``llm_server.max_in_flight``        the most requests answered at once (set ``delay`` to measure concurrency).
+
+``openai_env``: the same server as litellm's default OpenAI endpoint (OPENAI_API_BASE, key "k"), for calls that
+name a plain ``openai/<name>`` model with no api_base.
 """
 
 from __future__ import annotations
@@ -23,3 +26,11 @@ def llm_server() -> Iterator[LLMServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def openai_env(llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch) -> LLMServer:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)  # it outranks OPENAI_API_BASE
+    monkeypatch.setenv("OPENAI_API_BASE", llm_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    return llm_server

@@ -14,14 +14,6 @@ from tests.llm_server import LLMServer, Outcome
 MESSAGES = [{"role": "user", "content": "Say something short."}]
 
 
-@pytest.fixture
-def openai_env(llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch) -> LLMServer:
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)  # it outranks OPENAI_API_BASE
-    monkeypatch.setenv("OPENAI_API_BASE", llm_server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "k")
-    return llm_server
-
-
 async def test_a_retried_call_lists_every_try_and_honours_retry_after(openai_env: LLMServer) -> None:
     openai_env.plan("m", [Outcome("429", retry_after=1), "500", "ok"])
     completion = await LLM(timeout=10, num_retries=3).complete("judge", "openai/m", MESSAGES)

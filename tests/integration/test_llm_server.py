@@ -231,15 +231,6 @@ async def test_32_concurrent_calls_are_all_in_flight_at_once(
 # -- Assay's LLM.complete ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def openai_env(llm_server: LLMServer, monkeypatch: pytest.MonkeyPatch) -> LLMServer:
-    """LLM.complete takes no api_base: point litellm's openai route at the server through its environment."""
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)  # it outranks OPENAI_API_BASE
-    monkeypatch.setenv("OPENAI_API_BASE", llm_server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "k")
-    return llm_server
-
-
 async def test_llm_complete_gets_text_and_a_receipt_from_the_server(openai_env: LLMServer) -> None:
     completion = await LLM(timeout=10, num_retries=0).complete("solver", "openai/m", MESSAGES, seed=3)
     assert completion.text == DEFAULT_REPLY
