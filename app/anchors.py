@@ -16,6 +16,7 @@ from adapters.bus import Bus, BusUnavailable
 from adapters.config import Settings
 from adapters.ledger import AssayLedger
 from app.audit import Anchor, anchor
+from app.files import read_text
 from domain.errors import InvalidInput
 
 FORMAT = "assay-anchor/1"
@@ -44,14 +45,7 @@ def write(ledger: AssayLedger, output: Path) -> Anchor:
 
 def read(path: Path) -> Anchor:
     """An anchor file, checked; InvalidInput names the file and what is wrong with it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text (byte {exc.start}); is this an anchor file?") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a directory, not an anchor file") from None
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot read the anchor: {exc.strerror or exc}") from None
+    text = read_text(path, "anchor file")  # missing, a folder, binary, not UTF-8: one line naming the file
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -200,8 +200,8 @@ def test_an_aggregate_rewritten_with_its_links_is_caught_by_an_anchor_and_the_wi
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read the anchor"),
-        (b"\xff\xfe not text", "not UTF-8 text (byte 0)"),
+        (None, "anchor.json: not found"),
+        (b"\xff\xfe not text", "not UTF-8 text (byte 0xff at offset 0"),
         (b"{nope", "not JSON (line 1"),
         (b'{"format": "other"}', "not an Assay anchor"),
         (b'{"format": "assay-anchor/1", "position": -1, "head": "x", "aggregates": {}}', "a damaged anchor"),
