@@ -149,13 +149,20 @@ def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
     )
 
 
-def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
-    while True:
-        chunk = envelopes(app, after, batch)
-        if not chunk:
+def stored(app: AssayLedger, after: int = 0, upto: int | None = None, batch: int = 1000) -> Iterator[Any]:
+    """The stored events (notifications, as the store holds them) after position ``after``, through ``upto``,
+    read ``batch`` at a time."""
+    while notifications := app.recorder.select_notifications(
+        start=after, limit=batch, stop=upto, inclusive_of_start=False
+    ):
+        yield from notifications
+        after = notifications[-1].id
+        if upto is not None and after >= upto:
             return
-        yield from chunk
-        after = chunk[-1].position
+
+
+def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
+    return (to_envelope(app, n) for n in stored(app, after, batch=batch))
 
 
 __all__ = ["AssayLedger", "Candidate", "Run", "open_ledger", "envelopes", "iter_envelopes", "event_id"]

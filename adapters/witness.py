@@ -10,12 +10,12 @@ detect a change; the older ones narrow down where it happened).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from adapters.ledger import stored
 from domain.chain import GENESIS, roll
 
 if TYPE_CHECKING:
@@ -95,21 +95,14 @@ def _decode(data: Any) -> tuple[int, str] | None:
         return None
 
 
+def roll_on(head: str, n: Any) -> str:
+    """The rolling head after the stored event ``n`` (a notification)."""
+    return roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+
+
 def rolled(app: AssayLedger, start: tuple[int, str] = (0, GENESIS), upto: int | None = None) -> tuple[int, str]:
     """The head at ``upto`` (default: the end of the ledger), rolled on from ``start`` = (position, its head)."""
     position, head = start
-    for n in raw(app, position, upto):
-        head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        position = n.id
+    for n in stored(app, position, upto):
+        head, position = roll_on(head, n), n.id
     return position, head
-
-
-def raw(app: AssayLedger, after: int, upto: int | None = None, batch: int = 1000) -> Iterator[Any]:
-    """Stored notifications after ``after`` (through ``upto``), as the store holds them."""
-    while notifications := app.recorder.select_notifications(
-        start=after, limit=batch, stop=upto, inclusive_of_start=False
-    ):
-        yield from notifications
-        after = notifications[-1].id
-        if upto is not None and after >= upto:
-            return

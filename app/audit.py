@@ -25,9 +25,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.ledger import AssayLedger
+from adapters.ledger import AssayLedger, stored
+from adapters.witness import roll_on
 from domain import facts as f
-from domain.chain import GENESIS, fact_event, link, roll
+from domain.chain import GENESIS, fact_event, link
 
 
 @dataclass(frozen=True)
@@ -98,117 +99,95 @@ def verify(
     compared with the heads recomputed from the ledger."""
     report = Report()
     walks: defaultdict[UUID | str, _Walk] = defaultdict(_Walk)
-    after, last_position = 0, 0
+    last_position = 0
     heads = dict(witnessed)
     if anchor is not None:
         heads.setdefault(anchor.position, anchor.head)
     anchored = dict(anchor.aggregates) if anchor is not None else {}
     chained_since: int | None = None  # the first position whose event carries a chain
     matched = 0  # the last position whose witnessed or anchored head matched
-    while notifications := app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False):
-        for n in notifications:
-            report.events += 1
-            report.head = roll(report.head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-            report.position = n.id
-            if n.id in heads:
-                report.witnessed += 1
-                if heads.pop(n.id) != report.head:
-                    report.problems.append(_head_problem(n.id, matched))
-                else:
-                    matched = n.id
-            walk, where = walks[n.originator_id], str(n.originator_id)
-            walk.kind = _kind(n.topic)
-            if positions_are_dense and n.id != last_position + 1:
-                gone = f"{last_position + 1}" + (f"-{n.id - 1}" if n.id - 1 > last_position + 1 else "")
-                report.problems.append(
-                    Problem(
-                        "removed",
-                        "?",
-                        None,
-                        last_position + 1,
-                        f"ledger position {gone}: the event stored there was removed",
-                    )
+    for n in stored(app, batch=batch):
+        report.events += 1
+        report.head = roll_on(report.head, n)
+        report.position = n.id
+        if n.id in heads:
+            report.witnessed += 1
+            if heads.pop(n.id) != report.head:
+                report.problems.append(_head_problem(n.id, matched))
+            else:
+                matched = n.id
+        walk, where = walks[n.originator_id], str(n.originator_id)
+        walk.kind = _kind(n.topic)
+        if positions_are_dense and n.id != last_position + 1:
+            gone = f"{last_position + 1}" + (f"-{n.id - 1}" if n.id - 1 > last_position + 1 else "")
+            report.problems.append(
+                Problem(
+                    "removed",
+                    "?",
+                    None,
+                    last_position + 1,
+                    f"ledger position {gone}: the event stored there was removed",
                 )
-            last_position = n.id
-            if n.originator_version != walk.version + 1:
-                missing = ", ".join(str(v) for v in range(walk.version + 1, n.originator_version)) or "?"
-                report.problems.append(
-                    Problem(
-                        "removed",
-                        where,
-                        n.originator_version,
-                        n.id,
-                        f"{walk.kind} {where}: event version {missing} is missing "
-                        f"before version {n.originator_version}",
-                    )
+            )
+        last_position = n.id
+        if n.originator_version != walk.version + 1:
+            missing = ", ".join(str(v) for v in range(walk.version + 1, n.originator_version)) or "?"
+            report.problems.append(
+                Problem(
+                    "removed",
+                    where,
+                    n.originator_version,
+                    n.id,
+                    f"{walk.kind} {where}: event version {missing} is missing before version {n.originator_version}",
                 )
-            walk.version = n.originator_version
-            try:
-                event = fact_event(app.mapper.to_domain_event(n))
-                fact = event.fact
-            except Exception as exc:  # tampered bytes that no longer decode
+            )
+        walk.version = n.originator_version
+        try:
+            event = fact_event(app.mapper.to_domain_event(n))
+            fact = event.fact
+        except Exception as exc:  # tampered bytes that no longer decode
+            report.problems.append(
+                _at("undecodable", walk, n, f") cannot be read: {type(exc).__name__}: {str(exc)[:120]}")
+            )
+            walk.chain = "?"
+            continue
+        walk.facts.append(fact)
+        kept = anchored.get(where)
+        if kept is not None and kept[0] == n.originator_version:
+            report.anchored += 1
+            del anchored[where]
+            if kept[1] != _link_of(event, n.state):
                 report.problems.append(
-                    Problem(
-                        "undecodable",
-                        where,
-                        n.originator_version,
-                        n.id,
-                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}) "
-                        f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}",
-                    )
+                    _at("altered", walk, n, ") differs from the anchor: the aggregate was rewritten")
                 )
-                walk.chain = "?"
-                continue
-            walk.facts.append(fact)
-            kept = anchored.get(where)
-            if kept is not None and kept[0] == n.originator_version:
-                report.anchored += 1
-                del anchored[where]
-                if kept[1] != _link_of(event, n.state):
-                    report.problems.append(
-                        Problem(
-                            "altered",
-                            where,
-                            n.originator_version,
-                            n.id,
-                            f"{walk.kind} {where} v{n.originator_version} (position {n.id}) differs from the "
-                            "anchor: the aggregate was rewritten",
-                        )
-                    )
-            stored = getattr(event, "chain", None)
-            if stored is None and chained_since is not None:
-                report.problems.append(
-                    Problem(
-                        "altered",
-                        where,
-                        n.originator_version,
-                        n.id,
-                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}, {f.tag_of(fact)}) has no "
-                        f"hash chain, though the ledger's events carry one from position {chained_since}: its "
-                        "chain was stripped",
-                    )
+        chain = getattr(event, "chain", None)
+        if chain is None and chained_since is not None:
+            report.problems.append(
+                _at(
+                    "altered",
+                    walk,
+                    n,
+                    f", {f.tag_of(fact)}) has no hash chain, though the ledger's events carry one from position "
+                    f"{chained_since}: its chain was stripped",
                 )
-                walk.chain = "?"
-                continue
-            if stored is None:
-                report.unchained += 1
-                continue
-            if chained_since is None:
-                chained_since = n.id
-            if walk.chain != "?" and stored != link(walk.chain, n.originator_id, n.originator_version, fact):
-                report.problems.append(
-                    Problem(
-                        "altered",
-                        where,
-                        n.originator_version,
-                        n.id,
-                        f"{walk.kind} {where} v{n.originator_version} (position {n.id}, "
-                        f"{f.tag_of(fact)}) does not match its hash chain: this event or "
-                        "the one before it was altered",
-                    )
+            )
+            walk.chain = "?"
+            continue
+        if chain is None:
+            report.unchained += 1
+            continue
+        if chained_since is None:
+            chained_since = n.id
+        if walk.chain != "?" and chain != link(walk.chain, n.originator_id, n.originator_version, fact):
+            report.problems.append(
+                _at(
+                    "altered",
+                    walk,
+                    n,
+                    f", {f.tag_of(fact)}) does not match its hash chain: this event or the one before it was altered",
                 )
-            walk.chain = stored
-        after = notifications[-1].id
+            )
+        walk.chain = chain
     report.aggregates = len(walks)
     report.problems += _settlements(walks)
     for position in sorted(heads):  # witnessed or anchored beyond the ledger's end (or at a removed position)
@@ -222,6 +201,14 @@ def verify(
             )
         )
     return report
+
+
+def _at(kind: str, walk: _Walk, n: Any, rest: str) -> Problem:
+    """A problem with the stored event ``n``: ``rest`` goes on from "<kind> <id> v<version> (position <p>"."""
+    where = str(n.originator_id)
+    return Problem(
+        kind, where, n.originator_version, n.id, f"{walk.kind} {where} v{n.originator_version} (position {n.id}{rest}"
+    )
 
 
 def _head_problem(position: int, matched: int) -> Problem:
@@ -251,13 +238,9 @@ def anchor(app: AssayLedger, batch: int = 1000) -> Anchor:
     """The heads to keep elsewhere: the rolling head at the ledger's end and each aggregate's newest link."""
     head, position = GENESIS, 0
     aggregates: dict[str, tuple[int, str]] = {}
-    after = 0
-    while notifications := app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False):
-        for n in notifications:
-            head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-            position = n.id
-            aggregates[str(n.originator_id)] = (n.originator_version, _link_of(app.mapper.to_domain_event(n), n.state))
-        after = notifications[-1].id
+    for n in stored(app, batch=batch):
+        head, position = roll_on(head, n), n.id
+        aggregates[str(n.originator_id)] = (n.originator_version, _link_of(app.mapper.to_domain_event(n), n.state))
     return Anchor(position=position, head=head, aggregates=aggregates, created=datetime.now(UTC).isoformat())
 
 

@@ -22,7 +22,6 @@ from adapters import witness
 from adapters.bus import Bus
 from adapters.ledger import AssayLedger, to_envelope
 from adapters.tracking import TrackingStore
-from domain.chain import roll
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +77,7 @@ class Relay:
             await asyncio.to_thread(self.tracking.save, self.name, position)
             head = self._head[1]
             for n in raw:
-                head = roll(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                head = witness.roll_on(head, n)
             self._head = (position, head)
             await witness.publish(self.bus, position, head)
             published += len(chunk)
