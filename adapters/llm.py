@@ -52,7 +52,7 @@ def load_litellm() -> Any:
         _litellm = litellm
         # Only the hooks tries needs (each try's start and failure): a success callback would make litellm build
         # its whole logging payload for every call.
-        logger = tries.callback(litellm)
+        logger = tries.callback()
         litellm.input_callback.append(logger)
         litellm.logging_callback_manager.add_litellm_async_failure_callback(logger)
         # Custom providers are plug-ins named by configuration; each module registers itself with litellm.

@@ -31,6 +31,13 @@ class _Open:
     error: str = ""
     retry_after_s: float | None = None
 
+    def fail(self, exc: BaseException | None, end: float) -> None:
+        """End this try with ``exc``: its status, error class and the Retry-After its endpoint asked for."""
+        self.end = max(end, self.start)
+        self.status = status_of(exc)
+        self.error = type(exc).__name__ if exc is not None else "Error"
+        self.retry_after_s = retry_after(exc)
+
 
 _calls: dict[str, list[_Open]] = {}
 
@@ -68,12 +75,7 @@ def failed(kwargs: dict[str, Any], end_time: Any) -> None:
     end = end_time.timestamp() if hasattr(end_time, "timestamp") else time.time()
     if not tries or tries[-1].end is not None:  # failed before reaching the endpoint (no start reported)
         tries.append(_Open(start=end, deployment=deployment))
-    exc = kwargs.get("exception")
-    current = tries[-1]
-    current.end = max(end, current.start)
-    current.status = status_of(exc)
-    current.error = type(exc).__name__ if exc is not None else "Error"
-    current.retry_after_s = retry_after(exc)
+    tries[-1].fail(kwargs.get("exception"), end)
 
 
 def status_of(exc: BaseException | None) -> int:
@@ -104,15 +106,10 @@ def finish(call_id: str, labels: Sequence[str], outcome: BaseException | None = 
         tries.append(_Open(start=now, deployment=""))
     last = tries[-1]
     if last.end is None:
-        last.end = now
         if outcome is None:
-            last.status, last.error = ANSWERED, error
+            last.end, last.status, last.error = now, ANSWERED, error
         else:
-            last.status, last.error, last.retry_after_s = (
-                status_of(outcome),
-                type(outcome).__name__,
-                retry_after(outcome),
-            )
+            last.fail(outcome, now)
     out: list[Try] = []
     for i, t in enumerate(tries):
         end = t.end if t.end is not None else now
@@ -137,7 +134,7 @@ def _label(labels: Sequence[str], deployment: str) -> str:
         return ""
 
 
-def callback(litellm: Any) -> Any:
+def callback() -> Any:
     """The litellm callback that reports tries here (made lazily: litellm takes seconds to import)."""
     from litellm.integrations.custom_logger import CustomLogger
 
