@@ -7,8 +7,7 @@ from typing import Any
 
 import typer
 
-from cli.errors import UserError
-from domain.bounds import Bound, out_of_range
+from domain.bounds import Bound
 
 
 def checker(name: str, bound: Bound) -> Callable[[Any, Any, Any], Any]:
@@ -16,8 +15,8 @@ def checker(name: str, bound: Bound) -> Callable[[Any, Any, Any], Any]:
     the range. The bound rides on the callback (``.bound``) so a test can find every numeric option's range."""
 
     def check(ctx: Any, param: Any, value: Any) -> Any:  # untyped ctx/param: typer passes them by position
-        if value is not None and not getattr(ctx, "resilient_parsing", False) and not bound.holds(value):
-            raise UserError(out_of_range(name, value, bound))
+        if value is not None and not getattr(ctx, "resilient_parsing", False):
+            bound.check(name, value)  # InvalidInput: one line, exit 2 (cli.main)
         return value
 
     check.bound = bound  # type: ignore[attr-defined]
