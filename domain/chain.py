@@ -7,6 +7,7 @@ keys). Altering any recorded fact, or removing or reordering an event, breaks th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -21,12 +22,22 @@ GENESIS = "0" * 64
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def _is_default(field: msgspec.structs.FieldInfo, value: Any) -> bool:
-    if field.default is not msgspec.NODEFAULT:
-        return bool(value == field.default)
-    if field.default_factory is not msgspec.NODEFAULT:
-        return bool(value == field.default_factory())
-    return False
+_NO_DEFAULT = object()
+
+
+@functools.cache
+def _layout(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, Any, Any], ...]:
+    """Per struct type: (attribute, encoded name, default, default factory) of each field. Cached because
+    ``msgspec.structs.fields`` re-evaluates string annotations on every call (about 100 us)."""
+    return tuple(
+        (
+            field.name,
+            field.encode_name,
+            _NO_DEFAULT if field.default is msgspec.NODEFAULT else field.default,
+            None if field.default_factory is msgspec.NODEFAULT else field.default_factory,
+        )
+        for field in msgspec.structs.fields(struct)
+    )
 
 
 def canonical(value: Any) -> Any:
@@ -34,11 +45,18 @@ def canonical(value: Any) -> Any:
     default are left out (so adding a defaulted field later keeps old links valid), and whole floats are
     integers (a float field given ``0`` comes back from the store as ``0.0``)."""
     if isinstance(value, msgspec.Struct):
-        return {
-            f.encode_name: canonical(getattr(value, f.name))
-            for f in msgspec.structs.fields(value)
-            if not _is_default(f, getattr(value, f.name))
-        }
+        out = {}
+        for name, encoded, default, factory in _layout(type(value)):
+            item = getattr(value, name)
+            if default is not _NO_DEFAULT:
+                if item == default:
+                    continue
+            elif factory is not None and item == factory():
+                continue
+            out[encoded] = canonical(item)
+        return out
+    if isinstance(value, str | int | bool) or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
