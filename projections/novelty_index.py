@@ -25,10 +25,18 @@ LSH_THRESHOLD = 0.4
 SEED = 20261101
 
 
+@cache
+def _seeded() -> MinHash:
+    """A MinHash whose seeded permutations every other shares: drawn once, since MinHash draws them again (a numpy
+    RandomState and 2 x 128 draws) on each construction unless given them."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
+
+
 def _minhash(items: list[str]) -> LeanMinHash | None:
     if not items:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
+    seeded = _seeded()
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=seeded.permutations, scheme=seeded.scheme)
     m.update_batch([s.encode() for s in items])
     return LeanMinHash(m)
 
