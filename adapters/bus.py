@@ -60,9 +60,10 @@ def subject_for(envelope: Envelope) -> str:
     return subject_of(type(envelope.fact))
 
 
-async def _raw_body(msg: Any) -> bytes:
-    """FastStream decoder that leaves the body alone: we decode it as an Envelope ourselves."""
-    return bytes(msg.body)
+async def _the_message(msg: Any) -> Any:
+    """FastStream decoder that hands the handler the message itself: it decodes the body as an Envelope and acks
+    or naks the message by hand. With FastDepends off (``apply_types=False``) this is what the handler gets."""
+    return msg
 
 
 class Bus:
@@ -77,6 +78,9 @@ class Bus:
             url,
             logger=None,  # our logs are structlog's
             serializer=MsgSpecSerializer(),
+            # No dependency injection: resolving the handler's message parameter ran a worker-thread hop per
+            # message (FastDepends calls its synchronous context lookup in a thread pool).
+            apply_types=False,
             connect_timeout=2,
             reconnect_time_wait=1,
             max_reconnect_attempts=-1,  # once up, ride out NATS restarts; connect() itself is bounded
@@ -170,7 +174,7 @@ class Bus:
             config=config,
             pull_sub=pull,
             ack_policy=AckPolicy.MANUAL,
-            decoder=_raw_body,
+            decoder=_the_message,
             title=name,
             description=f"{tag_of(fact_type)} facts, each in an Envelope, read by the durable pull consumer {name}",
             **options,

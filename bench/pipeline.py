@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
+import resource
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from uuid import uuid4
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+TARGET = 0.9
 
 
 class PeakRss:
@@ -75,6 +81,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     from projections.corpus import Corpus
     from recipes.base import DraftError
     from services.loop import run_gates, run_probe
+    from services.novelty_tools import CorpusNovelty
     from services.roles import context, draft_seed, gate_seed
 
     llm, recipe = LLM(), recipes.get(spec.recipe, **spec.recipe_options)
@@ -138,6 +145,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                     coordinate=coords[index],
                     seed=gate_seed(seed, index),
                     corpus=corpus.entries(),
+                    novelty=CorpusNovelty(corpus, run_id),
                 )
 
                 async def save() -> None:
@@ -155,8 +163,33 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     return time.perf_counter() - started, calls
 
 
-async def assay(spec, run_id: str, seed: int, pulls: int, concurrency: int, home: Path) -> tuple[float, int, int]:  # noqa: ANN001
-    """The full spine on embedded defaults; returns wall time, events appended and model calls."""
+async def completed(runtime, run_id: str) -> None:  # noqa: ANN001
+    """Return once the run has completed: woken by its RunCompleted fact on the bus (a core NATS subscription,
+    so waiting costs nothing while the run works), checked in the ledger, with a slow poll as a fallback."""
+    from adapters.bus import subject_of
+    from domain import facts as f
+    from domain.ids import run_uuid
+
+    done = asyncio.Event()
+
+    async def on_completed(msg) -> None:  # noqa: ANN001
+        done.set()
+
+    sub = await runtime.bus.broker._connection.subscribe(subject_of(f.RunCompleted), cb=on_completed)
+    try:
+        while (await runtime.store.run(run_uuid(run_id))).completed is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout=1.0)
+            done.clear()
+    finally:
+        await sub.unsubscribe()
+
+
+async def assay(
+    spec, run_id: str, seed: int, pulls: int, concurrency: int, home: Path
+) -> tuple[float, float, int, int]:  # noqa: ANN001
+    """The full spine on embedded defaults; returns start-up time (nats-server, ledger, consumers), run wall time,
+    events appended and model calls."""
     from adapters.config import Settings
     from app.runtime import Runtime
     from domain import facts as f
@@ -165,8 +198,10 @@ async def assay(spec, run_id: str, seed: int, pulls: int, concurrency: int, home
     from domain.spec import spec_to_dict
 
     settings = Settings(home=home, store_url=f"sqlite:///{home / 'ledger.sqlite'}", nats_url=None)
+    began = time.perf_counter()
     runtime = Runtime(settings)
     await runtime.start()
+    startup = time.perf_counter() - began
     try:
         before = runtime.ledger.recorder.max_notification_id() or 0
         policy = f.Policy(mode="attempts", target=pulls, concurrency=concurrency)
@@ -184,17 +219,92 @@ async def assay(spec, run_id: str, seed: int, pulls: int, concurrency: int, home
                 ),
             )
         )
-        while (await runtime.store.run(run_uuid(run_id))).completed is None:
-            await asyncio.sleep(0.02)
+        await completed(runtime, run_id)
         elapsed = time.perf_counter() - started
         events = (runtime.ledger.recorder.max_notification_id() or 0) - before
         run = await runtime.store.run(run_uuid(run_id))
         calls = 0
         for settled in run.settled.values():
             calls += len((await runtime.store.candidate(settled.candidate_id)).receipts)
-        return elapsed, events, calls
+        return startup, elapsed, events, calls
     finally:
         await runtime.stop()
+
+
+class Side(NamedTuple):
+    """One timed run of one side."""
+
+    seconds: float
+    calls: int
+    startup: float = 0.0
+    events: int = 0
+    rss_mib: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time (user + system) for the side, start-up included
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_bare(spec, args: argparse.Namespace) -> Side:  # noqa: ANN001
+    before = cpu()
+    with PeakRss() as mem:
+        seconds, calls = asyncio.run(bare(spec, args.run_id, spec.seed, args.pulls, args.concurrency))
+    return Side(seconds, calls, rss_mib=mem.peak / 2**20, cpu_s=cpu() - before)
+
+
+def run_assay(spec, args: argparse.Namespace) -> Side:  # noqa: ANN001
+    before = cpu()
+    with tempfile.TemporaryDirectory() as tmp, PeakRss() as mem:
+        startup, seconds, events, calls = asyncio.run(
+            assay(spec, args.run_id, spec.seed, args.pulls, args.concurrency, Path(tmp))
+        )
+    return Side(seconds, calls, startup, events, mem.peak / 2**20, cpu() - before)
+
+
+def measure(spec, args: argparse.Namespace) -> dict[str, Any]:  # noqa: ANN001
+    """``rounds`` rounds, each running both sides back to back, the first side alternating; medians of each."""
+    bares: list[Side] = []
+    assays: list[Side] = []
+    for round_ in range(args.rounds):
+        order = ("bare", "assay") if round_ % 2 == 0 else ("assay", "bare")
+        for side in order:
+            if side == "bare":
+                bares.append(run_bare(spec, args))
+            else:
+                assays.append(run_assay(spec, args))
+            last = bares[-1] if side == "bare" else assays[-1]
+            if not args.json:
+                print(
+                    f"  round {round_ + 1} {side:5s}: {last.seconds:6.2f} s  {args.pulls / last.seconds:6.2f} pulls/s"
+                    f"  {last.calls:5d} model calls" + (f"  start-up {last.startup:.2f} s" if side == "assay" else ""),
+                    flush=True,
+                )
+    ratios = [(b.seconds / a.seconds) for a, b in zip(assays, bares, strict=True)]
+    calls_ratios = [(a.calls / a.seconds) / (b.calls / b.seconds) for a, b in zip(assays, bares, strict=True)]
+    return {
+        "pulls": args.pulls,
+        "concurrency": args.concurrency,
+        "latency_ms": args.latency_ms,
+        "rounds": args.rounds,
+        "bare_s": statistics.median(b.seconds for b in bares),
+        "assay_s": statistics.median(a.seconds for a in assays),
+        "bare_pulls_per_s": statistics.median(args.pulls / b.seconds for b in bares),
+        "assay_pulls_per_s": statistics.median(args.pulls / a.seconds for a in assays),
+        "assay_startup_s": statistics.median(a.startup for a in assays),
+        "events_per_s": statistics.median(a.events / a.seconds for a in assays),
+        "bare_calls": statistics.median(b.calls for b in bares),
+        "assay_calls": statistics.median(a.calls for a in assays),
+        "ratio": statistics.median(ratios),
+        "ratios": [round(r, 3) for r in ratios],
+        "calls_per_s_ratio": statistics.median(calls_ratios),
+        "bare_cpu_s": statistics.median(b.cpu_s for b in bares),
+        "assay_cpu_s": statistics.median(a.cpu_s for a in assays),
+        "bare_peak_rss_mib": max(b.rss_mib for b in bares),
+        "assay_peak_rss_mib": max(a.rss_mib for a in assays),
+        "target": TARGET,
+    }
 
 
 def main() -> None:
@@ -202,7 +312,15 @@ def main() -> None:
     parser.add_argument("--pulls", type=int, default=80)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both sides, first side alternating")
+    parser.add_argument("--side", choices=("both", "bare", "assay"), default="both", help="one side only (profiling)")
     parser.add_argument("--spec", type=Path, default=ROOT / "specs" / "arithmetic.toml")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--run-id",
+        default="bench0pipeline",
+        help="both sides draft the same candidates from it (their ids seed the panel's tasks): same work each run",
+    )
     args = parser.parse_args()
     os.environ["ASSAY_PANEL_LATENCY_MS"] = str(args.latency_ms)
 
@@ -213,26 +331,40 @@ def main() -> None:
     logs.configure("ERROR")
     load_litellm()  # import cost paid before either side is timed
     spec = parse_spec(args.spec.read_text(), str(args.spec))
-    run_id = uuid4().hex[:12]
-    with tempfile.TemporaryDirectory() as tmp:
-        with PeakRss() as bare_mem:
-            bare_s, bare_calls = asyncio.run(bare(spec, run_id, spec.seed, args.pulls, args.concurrency))
-        with PeakRss() as assay_mem:
-            assay_s, events, assay_calls = asyncio.run(
-                assay(spec, run_id, spec.seed, args.pulls, args.concurrency, Path(tmp))
-            )
-    bare_tp, assay_tp = args.pulls / bare_s, args.pulls / assay_s
-    ratio = assay_tp / bare_tp
-    print(f"pulls {args.pulls}, concurrency {args.concurrency}, simulated model latency {args.latency_ms:.0f} ms")
-    print(f"bare loop : {bare_s:7.2f} s  {bare_tp:6.2f} pulls/s  {bare_calls:5d} model calls  {bare_mem.report()}")
-    print(f"assay     : {assay_s:7.2f} s  {assay_tp:6.2f} pulls/s  {assay_calls:5d} model calls  {assay_mem.report()}")
-    print(f"events appended: {events} ({events / assay_s:.0f} events/s)")
-    calls_ratio = (assay_calls / assay_s) / (bare_calls / bare_s)
+    if args.side != "both":
+        one = (run_bare if args.side == "bare" else run_assay)(spec, args)
+        print(
+            f"{args.side}: {one.seconds:.2f} s, {args.pulls / one.seconds:.2f} pulls/s, {one.calls} model calls,"
+            f" CPU {one.cpu_s:.2f} s ({one.cpu_s / one.calls * 1000:.2f} ms per call)"
+        )
+        return
+    if not args.json:
+        print(f"pulls {args.pulls}, concurrency {args.concurrency}, simulated model latency {args.latency_ms:.0f} ms")
+    result = measure(spec, args)
+    if args.json:
+        print(json.dumps(result))
+        return
+    r = result
     print(
-        f"model calls per second ratio assay/bare: {calls_ratio:.2f} (the two sides' novelty checks see drafts "
-        "in a timing-dependent order, so their call counts can differ slightly)"
+        f"bare loop : {r['bare_s']:7.2f} s  {r['bare_pulls_per_s']:6.2f} pulls/s  {r['bare_calls']:5.0f} model calls"
+        f"  peak RSS {r['bare_peak_rss_mib']:6.1f} MiB"
     )
-    print(f"throughput ratio assay/bare: {ratio:.2f} (target >= 0.80) {'OK' if ratio >= 0.8 else 'BELOW TARGET'}")
+    print(
+        f"assay     : {r['assay_s']:7.2f} s  {r['assay_pulls_per_s']:6.2f} pulls/s  {r['assay_calls']:5.0f} model calls"
+        f"  peak RSS {r['assay_peak_rss_mib']:6.1f} MiB"
+    )
+    print(
+        f"CPU time per model call: bare {r['bare_cpu_s'] / r['bare_calls'] * 1000:.2f} ms,"
+        f" assay {r['assay_cpu_s'] / r['assay_calls'] * 1000:.2f} ms (start-up included)"
+    )
+    print(f"assay start-up (nats-server, ledger, consumers; not in the ratio): {r['assay_startup_s']:.2f} s")
+    print(f"events appended: {r['events_per_s']:.0f} events/s")
+    print(f"model calls per second ratio assay/bare: {r['calls_per_s_ratio']:.2f}")
+    verdict = "OK" if r["ratio"] >= TARGET else "BELOW TARGET"
+    print(
+        f"throughput ratio assay/bare, median of {args.rounds}: {r['ratio']:.2f} {r['ratios']}"
+        f" (target >= {TARGET}) {verdict}"
+    )
 
 
 if __name__ == "__main__":
