@@ -7,6 +7,7 @@ keys). Altering any recorded fact, or removing or reordering an event, breaks th
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 from datetime import datetime
@@ -104,6 +105,15 @@ class Chained(Aggregate):
 
     _chain = GENESIS  # the last link (no annotation: eventsourcing would make it an __init__ field)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """The copy the repository hands out from its cache (so a failed command never changes the cached
+        aggregate): dicts, lists and sets are copied all the way down, while facts (frozen structs) and other
+        immutable values are shared. ``copy.deepcopy`` walked every fact and receipt too, and cost more than all
+        the rest of the ledger's work per handler."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update({key: _thaw(value, memo) for key, value in self.__dict__.items()})
+        return twin
+
     @classmethod
     def _create(cls, event_class: Any, *, id: UUID | None = None, **kwargs: Any) -> Any:  # noqa: A002
         if id is not None and "fact" in kwargs:
@@ -114,6 +124,25 @@ class Chained(Aggregate):
         if "fact" in kwargs:
             kwargs["chain"] = link(self._chain, self.id, self.version + 1, kwargs["fact"])
         super().trigger_event(event_class, **kwargs)
+
+
+_IMMUTABLE = (str, int, float, bool, bytes, type(None), UUID, datetime, frozenset)
+
+
+def _thaw(value: Any, memo: dict[int, Any]) -> Any:
+    """``value`` with its dicts, lists and sets copied; immutable things shared; anything else deep-copied."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _thaw(item, memo) for key, item in value.items()}
+    if kind is list:
+        return [_thaw(item, memo) for item in value]
+    if kind is set:
+        return set(value)  # members are hashable, hence immutable here
+    if isinstance(value, _IMMUTABLE) or (isinstance(value, msgspec.Struct) and value.__struct_config__.frozen):
+        return value
+    if kind is tuple and all(isinstance(item, _IMMUTABLE) for item in value):
+        return value
+    return copy.deepcopy(value, memo)
 
 
 class FactEvent(Protocol):
