@@ -38,7 +38,7 @@ async def bus(cluster: Cluster) -> AsyncIterator[Bus]:
 
 
 async def replicas(bus: Bus, stream: str) -> int:
-    return (await bus.js.stream_info(stream)).config.num_replicas
+    return (await bus.js.stream_info(stream)).config.num_replicas or 1
 
 
 async def test_points_stream_and_lease_bucket_follow_the_cluster(bus: Bus) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -34,7 +35,7 @@ def ledger(sqlite_url: str) -> Iterator[AssayLedger]:
     app.close()
 
 
-def envelope(fact: f.Fact, originator: str) -> f.Envelope:
+def envelope(fact: Any, originator: str) -> f.Envelope:
     return f.Envelope(event_id="e", originator_id=originator, version=1, position=0, timestamp="", fact=fact)
 
 
