@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=200.0)
     parser.add_argument("--workers", default="1,2,4", help="worker process counts, comma-separated (1 first)")
-    parser.add_argument("--handlers", type=int, default=2, help="ASSAY_WORKERS: each consumer's handlers per process")
+    parser.add_argument("--handlers", type=int, default=1, help="ASSAY_WORKERS: each consumer's handlers per process")
     parser.add_argument("--concurrency", type=int, default=64, help="the run's candidates in flight")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the worker passes, alternating")
     parser.add_argument("--chaos-processes", type=int, default=4, help="0: no chaos pass")
