@@ -69,7 +69,9 @@ class Runtime:
             if self.embedded is not None:
                 # This process owns the embedded server: any delivery still unacked was a dead process's work.
                 await self.bus.reclaim()
-            self.relay, self.publisher = wire(self.bus, self.only, self.ledger, self.tracking, self.store)
+            self.relay, self.publisher = wire(
+                self.bus, self.only, self.ledger, self.tracking, self.store, leased=self.embedded is None
+            )
             if self.publisher is not None:
                 await self.publisher.prepare()  # its stream exists before any subscriber looks for it
             await self.bus.start()
@@ -109,17 +111,24 @@ class Runtime:
         await self.stop()
 
 
-def wire(bus: Bus, only: tuple[str, ...], ledger: Any, tracking: Any, store: Store) -> tuple[Any, Any]:
+def wire(
+    bus: Bus, only: tuple[str, ...], ledger: Any, tracking: Any, store: Store, leased: bool = False
+) -> tuple[Any, Any]:
     """Register the chosen services' consumers on ``bus``; return (relay, publisher), each None if not chosen.
+    ``leased`` (a shared NATS): the relay publishes only while it holds the relay lease, so however many processes
+    run one, exactly one publishes and the others wait as hot standbys. The embedded server has one owner
+    process, which needs no lease (and must not wait out a killed predecessor's).
 
     Nothing here touches the ledger or NATS, so ``app.asyncapi`` wires the same services to document them.
     """
     llm = LLM()
     relay = publisher = None
     if "relay" in only:
+        from adapters.lease import Lease
         from services.relay import Relay
 
-        relay = Relay(ledger, bus, tracking)
+        lease = Lease(bus, f"relay.{bus.stream}") if leased else None
+        relay = Relay(ledger, bus, tracking, lease=lease)
         store.on_save.append(relay.poke)
     if "orchestrator" in only:
         from services.orchestrator import Orchestrator

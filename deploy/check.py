@@ -62,8 +62,8 @@ def check_compose(problems: list[str]) -> None:
             problems += [f"compose: {name} runs unknown service {s}" for s in only if s not in SERVICES]
             env = svc.get("environment", {})
             problems += [f"compose: {name} lacks {k}" for k in ("ASSAY_NATS_URL", "ASSAY_STORE_URL") if k not in env]
-    if services.get("relay", {}).get("deploy", {}).get("replicas", 1) != 1:
-        problems.append("compose: the relay must run as exactly one replica")
+    if services.get("relay", {}).get("deploy", {}).get("replicas", 1) < 2:
+        problems.append("compose: the relay needs 2 replicas (the lease holder and a hot standby)")
 
 
 def _k8s_docs() -> list[dict[str, Any]]:
@@ -121,8 +121,8 @@ def check_k8s(problems: list[str]) -> None:
                 problems.append(f"{where}: scales missing {target['kind']}/{target['name']}")
     if by_kind.get(("StatefulSet", "nats"), {}).get("spec", {}).get("replicas") != 3:
         problems.append("k8s: the NATS StatefulSet must have 3 replicas")
-    if by_kind.get(("Deployment", "assay-relay"), {}).get("spec", {}).get("replicas") != 1:
-        problems.append("k8s: the relay Deployment must have exactly 1 replica")
+    if by_kind.get(("Deployment", "assay-relay"), {}).get("spec", {}).get("replicas", 1) < 2:
+        problems.append("k8s: the relay Deployment needs 2 replicas (the lease holder and a hot standby)")
     data = keys.get(("ConfigMap", "nats-config"), {})
     for name in NATS_FILES:
         if data.get(name) != (DEPLOY / "nats" / name).read_text():

@@ -59,13 +59,16 @@ class Orchestrator:
             run = await self.store.run(run_id)
             replay = await self._replay_plan(run)
             fresh: list[Candidate] = []  # a replay's carried candidates, saved with the run in one transaction
+            before = run.attempts
             if not self._update(run, candidate, replay, fresh):
                 return
             try:
                 await self.store.save(run, *fresh)
-                return
-            except IntegrityError:
+            except IntegrityError:  # another handler or replica saved first: what we decided never happened
                 await asyncio.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+                continue
+            _log_saved(run, before)
+            return
         raise RuntimeError(f"run {run_id} kept changing under the orchestrator; redelivery will retry")
 
     async def _replay_plan(self, run: Run) -> list[Planned] | None:
@@ -121,15 +124,12 @@ class Orchestrator:
                 pulled, new = carried(replay[index], run, run.from_gate)
                 run.carry(pulled)
                 fresh.append(new)
-                log.info("draft carried", run_id=run.run_id, index=pulled.index, source=pulled.source_id)
                 continue
             run.pull(index, str(candidate_uuid(run.run_id, index)), self._coordinate(run, index))
-            log.info("lever pulled", run_id=run.run_id, index=index)
         if decision.done_reason:
             run.complete(decision.done_reason)
             self._plans.pop(run.run_id, None)
             self._draws.pop(run.run_id, None)
-            log.info("run completed", run_id=run.run_id, reason=decision.done_reason)
         return bool(decision.pull or decision.done_reason)
 
     def _coordinate(self, run: Run, index: int) -> dict[str, str]:
@@ -146,3 +146,16 @@ class Orchestrator:
                 draw.restore(recorded)
             self._draws[run.run_id] = draw
         return draw.at(index)
+
+
+def _log_saved(run: Run, before: int) -> None:
+    """Log the pulls (or carried drafts) from index ``before`` on and the completion, once they are saved: a save
+    that lost to another handler or replica is retried, and only what was recorded is logged."""
+    for index in range(before, run.attempts):
+        pulled = run.pulls[index]
+        if isinstance(pulled, f.CandidateCarried):
+            log.info("draft carried", run_id=run.run_id, index=index, source=pulled.source_id)
+        else:
+            log.info("lever pulled", run_id=run.run_id, index=index)
+    if run.completed is not None:  # _update changes nothing on a run completed before, so this save completed it
+        log.info("run completed", run_id=run.run_id, reason=run.completed.reason)

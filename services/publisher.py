@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 
 from adapters.bus import Bus
 from adapters.ledger import AssayLedger, event_id
+from adapters.replicas import raise_replicas, replicas_of
 from domain import facts as f
 from domain.chain import FactEvent, fact_event
 from domain.ids import run_uuid
@@ -103,8 +104,9 @@ def _envelope(event: FactEvent) -> f.Envelope:
     )
 
 
-async def ensure_points_stream(js: JetStreamContext) -> None:
-    """Create the ``ASSAY_POINTS`` stream (file storage) if missing; keep an operator's settings otherwise."""
+async def ensure_points_stream(js: JetStreamContext, replicas: int = 1) -> None:
+    """Create the ``ASSAY_POINTS`` stream (file storage, ``replicas`` replicas) if missing; otherwise raise it to
+    ``replicas`` if it has fewer and keep an operator's other settings."""
     try:
         info = await js.stream_info(POINTS_STREAM)
     except NotFoundError:
@@ -114,10 +116,13 @@ async def ensure_points_stream(js: JetStreamContext) -> None:
                 subjects=[POINTS_SUBJECTS],
                 storage=StorageType.FILE,
                 duplicate_window=POINTS_DUPLICATE_WINDOW,
+                num_replicas=replicas,
             )
         )
-        log.info("publisher.stream.created", stream=POINTS_STREAM)
+        log.info("publisher.stream.created", stream=POINTS_STREAM, replicas=replicas)
         return
+    if await raise_replicas(js, POINTS_STREAM, replicas):  # e.g. made R1 before the cluster's stream was raised
+        info = await js.stream_info(POINTS_STREAM)
     config = info.config
     if POINTS_SUBJECTS not in (config.subjects or []) or (config.duplicate_window or 0) < POINTS_DUPLICATE_WINDOW:
         config.subjects = sorted({*(config.subjects or []), POINTS_SUBJECTS})
@@ -148,9 +153,10 @@ class Publisher:
         bus.consume("publisher", f.VerdictGiven, self.on_verdict)
 
     async def prepare(self) -> None:
-        """Make sure the points stream exists (call once connected, before the bus starts)."""
+        """Make sure the points stream exists, with as many replicas as the bus's stream (call once connected,
+        before the bus starts)."""
         assert self.bus is not None
-        await ensure_points_stream(self.bus.js)
+        await ensure_points_stream(self.bus.js, await replicas_of(self.bus.js, self.bus.stream))
 
     async def on_verdict(self, env: f.Envelope) -> None:
         verdict = env.fact

@@ -5,6 +5,9 @@ every ack of a batch. A crash anywhere therefore republishes from the last store
 stream's duplicate window drops what it already holds and consumers are idempotent beyond it, so
 nothing is lost and nothing is doubled. Nothing else publishes facts (no "save then publish").
 
+Every process may run a relay; with a shared NATS only the holder of the relay lease (adapters.lease) publishes
+and the others wait as hot standbys, one of which takes over within about the lease's ttl when the holder dies.
+
 After each batch the relay also publishes the ledger-wide rolling head at the batch's last position to the
 heads stream (adapters.witness), so the bus witnesses what the ledger held.
 """
@@ -20,6 +23,7 @@ import structlog
 
 from adapters import witness
 from adapters.bus import Bus
+from adapters.lease import Lease
 from adapters.ledger import AssayLedger, to_envelope
 from adapters.tracking import TrackingStore
 
@@ -39,6 +43,7 @@ class Relay:
         name: str = "relay",
         poll_interval: float = 0.05,
         batch: int = 500,
+        lease: Lease | None = None,
     ) -> None:
         self.ledger = ledger
         self.bus = bus
@@ -46,6 +51,9 @@ class Relay:
         self.name = name
         self.poll_interval = poll_interval
         self.batch = batch
+        # With a lease (a shared NATS), only its holder pumps; without one (the embedded server, which one process
+        # owns), this relay always pumps.
+        self.lease = lease
         self.log = log.bind(relay=name)
         # poke() may come from any thread (saves run in worker threads); hand it to our loop safely
         self._lock = threading.Lock()
@@ -97,13 +105,21 @@ class Relay:
         return await asyncio.to_thread(witness.rolled, self.ledger, start, position)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Pump, then wait for a poke or ``poll_interval``, until ``stop`` is set; failures are retried."""
+        """Pump, then wait for a poke or ``poll_interval``, until ``stop`` is set; failures are retried. With a
+        lease, pump only while holding it and otherwise wait as a hot standby (the lease's keeper takes it over
+        within about its ttl once the holder is gone)."""
         with self._lock:
             self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
             wake = self._wake
+        done = asyncio.Event()  # the keeper's own stop: set on the way out, whether stopped or cancelled
+        keeper = asyncio.create_task(self.lease.keep(done)) if self.lease is not None else None
         self.log.info("relay.started", position=await asyncio.to_thread(self.tracking.position, self.name))
         try:
             while not stop.is_set():
+                if self.lease is not None and not self.lease.held:
+                    self.lease.changed.clear()
+                    await _wait_any(stop, self.lease.changed, self.lease.interval)
+                    continue
                 wake.clear()  # a poke during the pump sets it again, so the wait below returns at once
                 try:
                     await self.pump()
@@ -115,6 +131,12 @@ class Relay:
         finally:
             with self._lock:
                 self._loop, self._wake = None, None
+            if keeper is not None:  # it releases the lease once it sees done; bounded, NATS may be gone
+                done.set()
+                try:
+                    await asyncio.wait_for(keeper, 3.0)
+                except (TimeoutError, asyncio.CancelledError):
+                    keeper.cancel()
             self.log.info("relay.stopped")
 
 
