@@ -53,7 +53,9 @@ async def run_gates(candidate: Candidate, recipe: Any, ctx: Context, max_repairs
             return
         if result.status == "pass":
             candidate.pass_gate(name, result.detail, result.receipts, versions[name])
-            await save()
+            if result.receipts:
+                await save()
+            # else saved with the next fact: a pass that took no model call costs nothing to redo after a crash
             continue
         candidate.fail_gate(name, result.reason, result.instruction, result.detail, result.receipts, versions[name])
         if result.status == "fail" or not result.instruction:
