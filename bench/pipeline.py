@@ -152,7 +152,9 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                     keep(cand)
 
                 await run_gates(cand, recipe, gctx, spec.gates.max_repairs, save, log)
-                if cand.status == "probing":
+                # A repair after the probe can invalidate it (the probe gate reads the changed fields): probed again,
+                # as the probing service does.
+                while cand.status == "probing":
                     await run_probe(cand, recipe, replace(gctx, seed=seed), spec, parallel, save, log)
                     if cand.status == "drafting":
                         await run_gates(cand, recipe, gctx, spec.gates.max_repairs, save, log)
