@@ -81,11 +81,22 @@ def store_env(store_url: str) -> dict[str, str]:
     raise LedgerUnavailable(f"ASSAY_STORE_URL: unsupported scheme {url.scheme!r} (use sqlite:/// or postgresql://)")
 
 
+def creating_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is another process creating the same tables at the same moment, which passes: SQLite's
+    "database is locked" while a file is set up, PostgreSQL's "tuple concurrently updated" or a duplicate catalog
+    entry when several processes run ``CREATE TABLE IF NOT EXISTS`` on an empty database at once."""
+    text = str(exc)
+    return any(
+        sign in text
+        for sign in ("database is locked", "tuple concurrently updated", "pg_type_typname_nsp_index", "already exists")
+    )
+
+
 def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
     """Open (creating tables if needed) the ledger at ``store_url``.
 
-    A SQLite file that another process is just creating (tables, WAL switch) answers "database is locked"
-    without waiting for its busy timeout, so that one error is retried until ``wait_s`` has passed.
+    A store that another process is just creating (tables, SQLite's WAL switch) can refuse for a moment
+    (``creating_race``), so those errors are retried until ``wait_s`` has passed.
     """
     env = store_env(store_url)
     deadline = time.monotonic() + wait_s
@@ -98,7 +109,7 @@ def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
         except LedgerUnavailable:
             raise
         except Exception as exc:
-            if "database is locked" in str(exc) and time.monotonic() < deadline:
+            if creating_race(exc) and time.monotonic() < deadline:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue

@@ -7,8 +7,9 @@ writes the position and the view together, and refuses to move a position backwa
 from __future__ import annotations
 
 import threading
+import time
 
-from adapters.ledger import LedgerUnavailable
+from adapters.ledger import LedgerUnavailable, creating_race
 from adapters.sidecar import connect
 
 _DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
@@ -21,8 +22,12 @@ class TrackingStore:
         self._lock = threading.Lock()
         self._conn, self._ph = connect(store_url)
         with self._lock:
-            self._conn.execute(_DDL)
-            self._conn.commit()
+            try:
+                self._conn.execute(_DDL)
+                self._conn.commit()
+            except Exception:
+                self._conn.close()
+                raise
 
     def load(self, name: str) -> tuple[int, str | None]:
         """The stored position and view for ``name`` (0 and None when nothing is stored)."""
@@ -58,9 +63,15 @@ class TrackingStore:
             self._conn.close()
 
 
-def open_tracking(store_url: str) -> TrackingStore:
-    """The tracking store beside the ledger at ``store_url``; LedgerUnavailable with a message naming why."""
-    try:
-        return TrackingStore(store_url)
-    except Exception as exc:
-        raise LedgerUnavailable(f"cannot open the tracking store: {type(exc).__name__}: {exc}") from None
+def open_tracking(store_url: str, wait_s: float = 30.0) -> TrackingStore:
+    """The tracking store beside the ledger at ``store_url``; LedgerUnavailable with a message naming why. Another
+    process creating the table at the same moment is waited out (``adapters.ledger.creating_race``)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return TrackingStore(store_url)
+        except Exception as exc:
+            if creating_race(exc) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            raise LedgerUnavailable(f"cannot open the tracking store: {type(exc).__name__}: {exc}") from None

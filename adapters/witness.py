@@ -9,13 +9,16 @@ detect a change; the older ones narrow down where it happened).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from adapters.ledger import stored
+from adapters.replicas import raise_replicas, replicas_of
 from domain.chain import GENESIS, roll
 
 if TYPE_CHECKING:
@@ -34,7 +37,9 @@ def subject_of(bus: Bus) -> str:
 
 
 async def ensure(bus: Bus) -> None:
-    """Create the heads stream if it is missing (an operator's settings on an existing one are kept)."""
+    """Create the heads stream if it is missing, with as many replicas as the bus's stream, and raise an existing
+    one that has fewer (an operator's other settings are kept): one lost node must not silence the witness."""
+    replicas = await replicas_of(bus.js, bus.stream)
     try:
         await bus.js.stream_info(stream_of(bus))
     except NotFoundError:
@@ -45,8 +50,11 @@ async def ensure(bus: Bus) -> None:
                 storage=StorageType.FILE,
                 max_msgs=KEEP,
                 discard=DiscardPolicy.OLD,
+                num_replicas=replicas,
             )
         )
+        return
+    await raise_replicas(bus.js, stream_of(bus), replicas)
 
 
 async def publish(bus: Bus, position: int, head: str) -> None:
@@ -76,7 +84,7 @@ async def all_heads(bus: Bus) -> list[tuple[int, str]]:
     seq, end = info.state.first_seq, info.state.last_seq
     while info.state.messages and seq <= end:
         try:
-            msg = await bus.js.get_msg(stream_of(bus), seq)
+            msg = await _get(bus, seq)
         except NotFoundError:  # aged out while we read
             seq += 1
             continue
@@ -85,6 +93,19 @@ async def all_heads(bus: Bus) -> list[tuple[int, str]]:
             out.append(decoded)
         seq = (msg.seq or seq) + 1
     return out
+
+
+async def _get(bus: Bus, seq: int, tries: int = 5) -> Any:
+    """Head ``seq``, asked again when the server does not answer in time (a cluster electing a new stream leader
+    after a node was lost answers within seconds)."""
+    for attempt in range(tries):
+        try:
+            return await bus.js.get_msg(stream_of(bus), seq)
+        except NatsTimeoutError:
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _decode(data: Any) -> tuple[int, str] | None:

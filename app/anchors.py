@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nats.errors import Error as NatsError
+
 from adapters import witness
 from adapters.bus import Bus, BusUnavailable
 from adapters.config import Settings
@@ -104,5 +106,7 @@ async def _heads(url: str, stream: str) -> list[tuple[int, str]]:
     await bus.connect()
     try:
         return await witness.all_heads(bus)
+    except (NatsError, TimeoutError) as exc:  # the bus stopped answering: as if there were none to ask
+        raise BusUnavailable(f"NATS at {url} did not answer for the witnessed heads: {type(exc).__name__}") from None
     finally:
         await bus.stop()
