@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters.ledger import AssayLedger, find
 from adapters.tracking import TrackingStore
-from adapters.views import catch_up
+from adapters.views import catch_up, catch_up_all
 from app.formats import coord, money
 from app.trace import annotate_repairs
 from domain.candidate import Candidate
@@ -45,8 +45,7 @@ def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
     low = wanted.lower()
     if len(low) == 32 and all(c in "0123456789abcdef" for c in low):  # a UUID as stored, without hyphens
         low = str(UUID(low))
-    corpus = catch_up(ledger, tracking, Corpus)
-    stats = catch_up(ledger, tracking, RunStats)
+    corpus, stats = catch_up_all(ledger, tracking, Corpus, RunStats)
     runs = {run_id: row["uuid"] for run_id, row in stats.runs.items()}
 
     # Exact ids win over prefixes.

@@ -7,7 +7,7 @@ declined) and one per run of its drafts (whatever became of them), which is the 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import recipes
 from domain import facts as f
@@ -56,37 +56,52 @@ class Corpus(JsonView):
         self._pool: LshIndex | None = None  # queued/approved points; None until first used
         self._runs: dict[str, LshIndex] = {}  # run id -> its drafts (valid while _pool is not None)
 
-    def apply(self, env: f.Envelope) -> None:
-        self._apply(env)
-        if self._pool is not None:
-            self._reindex(env.originator_id)
+    on: ClassVar[dict[type, str | None]] = {
+        f.Drafted: "_drafted",
+        f.DraftFailed: "_drafted",
+        f.Repaired: "_repaired",
+        f.Rejected: "_status",
+        f.Queued: "_status",
+        f.VerdictGiven: "_verdict",
+    }
 
-    def _apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, (f.Drafted, f.DraftFailed)):
-            drafted = isinstance(fact, f.Drafted)
-            self.candidates[cid] = {
-                "run_id": fact.run_id,
-                "index": fact.index,
-                "recipe": fact.recipe,
-                "text": novelty_text(fact.recipe, fact.payload) if isinstance(fact, f.Drafted) else "",
-                "status": "drafting" if drafted else "failed_draft",
-                "position": env.position,
-            }
-            return
-        entry = self.candidates.get(cid)
-        if entry is None:
-            return  # a run fact
-        if isinstance(fact, f.Repaired):
-            entry["text"] = novelty_text(entry["recipe"], fact.payload)
-        elif isinstance(fact, f.Rejected):
-            entry["status"] = "rejected"
-        elif isinstance(fact, f.Queued):
-            entry["status"] = "queued"
-        elif isinstance(fact, f.VerdictGiven):
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted | f.DraftFailed, env.fact)
+        drafted = isinstance(fact, f.Drafted)
+        self.candidates[env.originator_id] = {
+            "run_id": fact.run_id,
+            "index": fact.index,
+            "recipe": fact.recipe,
+            "text": novelty_text(fact.recipe, fact.payload) if isinstance(fact, f.Drafted) else "",
+            "status": "drafting" if drafted else "failed_draft",
+            "position": env.position,
+        }
+        self._changed(env.originator_id)
+
+    def _repaired(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            entry["text"] = novelty_text(entry["recipe"], cast(f.Repaired, env.fact).payload)
+            self._changed(env.originator_id)
+
+    def _status(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            entry["status"] = "rejected" if isinstance(env.fact, f.Rejected) else "queued"
+            self._changed(env.originator_id)
+
+    def _verdict(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            fact = cast(f.VerdictGiven, env.fact)
             entry["status"] = "declined" if fact.verdict == "reject" else "approved"
             if fact.payload is not None and fact.verdict == "edit":
                 entry["text"] = novelty_text(entry["recipe"], fact.payload)
+            self._changed(env.originator_id)
+
+    def _changed(self, cid: str) -> None:
+        if self._pool is not None:  # the indexes follow once built; until then nothing is indexed
+            self._reindex(cid)
 
     # --- the LSH indexes ---------------------------------------------------------------------
 
