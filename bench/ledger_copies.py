@@ -84,11 +84,16 @@ def _edited(ledger: AssayLedger, cid: str) -> dict[str, Any]:
 
 def replicate(source_url: str, target_url: str, events: int, run_id: str = "big") -> int:
     """Re-record ``source_url``'s facts into ``target_url`` copy after copy until it holds at least ``events``
-    events, all as pulls of one run ``run_id``; returns the number of events stored."""
+    events, all as pulls of one run ``run_id`` (the source's first RunStarted and last RunCompleted stand for
+    the run's); returns the number of events stored."""
     source = open_ledger(source_url)
     envs = list(iter_envelopes(source))
     target = open_ledger(target_url)
-    stride = 1 + max((e.fact.index for e in envs if isinstance(e.fact, f.Drafted | f.DraftFailed)), default=0)
+    # Each source pull gets a slot; copy k records it as pull k * len(slots) + slot.
+    slots: dict[str, int] = {}
+    for env in envs:
+        if isinstance(env.fact, f.LeverPulled):
+            slots.setdefault(env.fact.candidate_id, len(slots))
     run_uid = run_uuid(run_id)
     run: Run | None = None
     completed: f.RunCompleted | None = None
@@ -98,6 +103,7 @@ def replicate(source_url: str, target_url: str, events: int, run_id: str = "big"
         last = stored + len(envs) >= events
         candidates: dict[str, Chained] = {}  # source originator id -> this copy's aggregate
         pending: list[Chained] = []
+        base = copy * len(slots)
         for n, env in enumerate(envs, 1):
             fact = env.fact
             if isinstance(fact, f.RunStarted):
@@ -108,13 +114,13 @@ def replicate(source_url: str, target_url: str, events: int, run_id: str = "big"
                 completed = fact
             elif isinstance(fact, f.LeverPulled | f.CandidateSettled):
                 assert run is not None, "the source's run starts before its pulls"
-                index = fact.index if isinstance(fact, f.LeverPulled) else _index(envs, fact.candidate_id)
-                new: dict[str, Any] = {"candidate_id": str(candidate_uuid(run_id, copy * stride + index))}
+                index = base + slots[fact.candidate_id]
+                new: dict[str, Any] = {"candidate_id": str(candidate_uuid(run_id, index))}
                 if isinstance(fact, f.LeverPulled):
-                    new.update(index=copy * stride + index, run_id=run_id)
+                    new.update(index=index, run_id=run_id)
                 run.trigger_event(run.Recorded, fact=msgspec.structs.replace(fact, **new))
             elif isinstance(fact, f.Drafted | f.DraftFailed):
-                index = copy * stride + fact.index
+                index = base + slots[env.originator_id]
                 renamed = msgspec.structs.replace(fact, run_id=run_id, index=index)
                 drafted = candidates[env.originator_id] = Candidate.draft(candidate_uuid(run_id, index), renamed)
                 pending.append(drafted)
@@ -130,19 +136,6 @@ def replicate(source_url: str, target_url: str, events: int, run_id: str = "big"
         copy += 1
         stored = target.recorder.max_notification_id() or 0
     return stored
-
-
-_INDEXES: dict[int, dict[str, int]] = {}
-
-
-def _index(envs: list[f.Envelope], candidate_id: str) -> int:
-    """The source pull index of ``candidate_id`` (from the source run's LeverPulled facts)."""
-    table = _INDEXES.get(id(envs))
-    if table is None:
-        table = _INDEXES[id(envs)] = {
-            e.fact.candidate_id: e.fact.index for e in envs if isinstance(e.fact, f.LeverPulled)
-        }
-    return table[candidate_id]
 
 
 def _save(ledger: AssayLedger, run: Run | None, pending: list[Chained]) -> None:
