@@ -20,10 +20,11 @@ SQLite has no subscribe() in eventsourcing 9.5, so following the ledger means po
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any, Generic, TypeVar
 
 from adapters.ledger import AssayLedger, iter_envelopes
@@ -137,6 +138,7 @@ def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False,
         if not waiting:
             return
         fold, joined = Fold(), []
+        stack.enter_context(_no_gc())
         start = waiting[0].position
         position = start
         pending = 0
@@ -156,6 +158,19 @@ def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False,
         for view in views:
             if view.due(save):
                 view.save()
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic collector off during a scan: a scan allocates millions of short-lived objects (freed by reference
+    counting) and the collector's passes over the growing views cost ~15% of a rebuild; nothing here makes cycles."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _reached(joined: list[View[Any]], position: int, pending: int) -> None:

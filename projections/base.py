@@ -6,9 +6,10 @@ and its position) is ``adapters.views``'s job; nothing here does I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol, Self
+
+import msgspec
 
 from domain.facts import Envelope, Receipt
 
@@ -84,15 +85,19 @@ class JsonView:
 
     @classmethod
     def load(cls, state: str | None) -> Self:
-        return cls(json.loads(state) if state else None)
+        return cls(msgspec.json.decode(state) if state else None)
 
     def dump(self) -> str:
         return dumps({key: getattr(self, key) for key in self.fields})
 
 
 def dumps(state: Any) -> str:
-    """Canonical JSON: sorted keys, no whitespace, so equal views are equal strings."""
-    return json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON: sorted keys, no whitespace, so equal views are equal strings (msgspec: a view of 100k
+    events is megabytes, and the json module takes several times as long)."""
+    return _ENCODER.encode(state).decode()
+
+
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
 def tracking_name(cls: type[Projection]) -> str:

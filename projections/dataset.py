@@ -42,8 +42,8 @@ class Dataset(JsonView):
         f.Probed: "_probed",
         f.Rejected: "_rejected",
         f.VerdictGiven: "_verdict",
-        f.GatePassed: "_receipts",  # gate results (and the facts above) add their calls to the point's receipts
-        f.GateFailed: "_receipts",
+        f.GatePassed: "_gate",  # gate results (and the facts above) add their calls to the point's receipts
+        f.GateFailed: "_gate",
     }
 
     def _started(self, env: f.Envelope) -> None:
@@ -74,6 +74,10 @@ class Dataset(JsonView):
                 receipt_sums(receipts, item["receipts"])
                 self._models(item, receipts)
         return item
+
+    def _gate(self, env: f.Envelope) -> None:
+        if cast(f.GatePassed | f.GateFailed, env.fact).receipts:  # most gates are programs: no calls
+            self._receipts(env)
 
     def _repaired(self, env: f.Envelope) -> None:
         if (item := self._receipts(env)) is not None:

@@ -3,7 +3,7 @@ model, by role and by outcome (ok, or failed by error class), and the retries wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
 import msgspec
@@ -32,12 +32,27 @@ def _new_outcomes() -> dict[str, Any]:
     return {"ok": 0, "failed": 0, "errors": {}, "retries": 0, "retried": {}}
 
 
-def call_sums(receipts: Iterable[f.Receipt], row: dict[str, Any]) -> None:
+def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
     """Add receipts to a row's spend and to its calls by model, by role and by outcome.
 
     A fact's receipts are summed per bucket first, and each bucket's cost rounded once (a probe records many
     calls of a few models): this runs for most facts of a rebuild."""
     by_model, by_role, outcomes = row["by_model"], row["by_role"], row["by_outcome"]
+    if len(receipts) == 1 and not receipts[0].error and not receipts[0].tries:  # most facts: one call, no retry
+        r = receipts[0]
+        model, role = by_model.get(r.model), by_role.get(r.role)
+        if model is None:
+            model = by_model[r.model] = _new_bucket()
+        if role is None:
+            role = by_role[r.role] = _new_bucket()
+        for bucket in (row, model, role):
+            bucket["calls"] += 1
+            bucket["prompt_tokens"] += r.prompt_tokens
+            bucket["completion_tokens"] += r.completion_tokens
+            if r.cost_usd:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round(bucket["cost_usd"] + r.cost_usd, 10)
+        outcomes["ok"] += 1
+        return
     sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
     for r in receipts:
         acc = sums.get((r.model, r.role))
@@ -143,6 +158,9 @@ class RunStats(JsonView):
         f.CandidateSettled: None,
         f.Drafted: "_drafted",
         f.DraftFailed: "_drafted",
+        f.GatePassed: "_calls",  # most of a ledger: only their calls count here
+        f.GateFailed: "_calls",
+        f.Repaired: "_calls",
         f.Fact: "_candidate_fact",  # every other fact: counted when it is an open candidate's
     }
 
@@ -185,6 +203,11 @@ class RunStats(JsonView):
         row["drafted" if isinstance(fact, f.Drafted) else "failed_drafts"] += 1
         call_sums(fact.receipts, row)
 
+    def _calls(self, env: f.Envelope) -> None:
+        receipts = cast(f.GatePassed | f.GateFailed | f.Repaired, env.fact).receipts
+        if receipts and (run_id := self.open.get(env.originator_id)) is not None:
+            call_sums(receipts, self.runs[run_id])
+
     def _candidate_fact(self, env: f.Envelope) -> None:
         fact, oid = env.fact, env.originator_id
         run_id = self.open.get(oid)
@@ -195,8 +218,6 @@ class RunStats(JsonView):
         receipts = getattr(fact, "receipts", None)
         if receipts:
             call_sums(receipts, row)
-        if isinstance(fact, f.GatePassed | f.GateFailed | f.Repaired):
-            return
         if isinstance(fact, f.Rejected):
             del self.open[oid]
             self.marked.pop(oid, None)
