@@ -7,6 +7,7 @@ declined) and one per run of its drafts (whatever became of them), which is the 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 import recipes
@@ -54,7 +55,7 @@ class Corpus(JsonView):
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         super().__init__(state)
         self._pool: LshIndex | None = None  # queued/approved points; None until first used
-        self._runs: dict[str, LshIndex] = {}  # run id -> its drafts (valid while _pool is not None)
+        self._runs: dict[str, LshIndex] = {}  # run id -> its drafts, for the runs asked about so far
 
     on: ClassVar[dict[type, str | None]] = {
         f.Drafted: "_drafted",
@@ -100,42 +101,52 @@ class Corpus(JsonView):
             self._changed(env.originator_id)
 
     def _changed(self, cid: str) -> None:
-        if self._pool is not None:  # the indexes follow once built; until then nothing is indexed
-            self._reindex(cid)
+        """Bring ``cid``'s place in the indexes built so far in line with its entry (text and status)."""
+        entry = self.candidates[cid]
+        text = entry["text"]
+        run = self._runs.get(entry["run_id"])
+        if run is not None and text and run.texts.get(cid) != text:
+            run.add(cid, text)
+        if self._pool is not None:
+            if text and entry["status"] in POOL:
+                if self._pool.texts.get(cid) != text:
+                    self._pool.add(cid, text)
+            else:
+                self._pool.remove(cid)
 
     # --- the LSH indexes ---------------------------------------------------------------------
 
-    def _reindex(self, cid: str) -> None:
-        """Bring ``cid``'s place in the indexes in line with its entry (text and status)."""
-        assert self._pool is not None
-        entry = self.candidates.get(cid)
-        if entry is None:
-            return
-        text = entry["text"]
-        run = self._runs.get(entry["run_id"])
-        if run is None:  # not setdefault: an index is not free to build
-            run = self._runs[entry["run_id"]] = LshIndex()
-        if text and run.texts.get(cid) != text:
-            run.add(cid, text)
-        if text and entry["status"] in POOL:
-            if self._pool.texts.get(cid) != text:
-                self._pool.add(cid, text)
-        else:
-            self._pool.remove(cid)
-
     def _indexes(self) -> LshIndex:
+        """The index of queued and approved points, built on first use (then kept in line by every fact)."""
         if self._pool is None:
             self._pool = LshIndex()
-            for cid in sorted(self.candidates, key=lambda c: self.candidates[c]["position"]):
-                self._reindex(cid)
+            for cid, e in self._in_draft_order(self.candidates.items()):
+                if e["text"] and e["status"] in POOL:
+                    self._pool.add(cid, e["text"])
         return self._pool
+
+    def _run_index(self, run_id: str) -> LshIndex:
+        """The index of ``run_id``'s drafts, built when that run is first asked about: a gating process indexes
+        the runs it gates, not every run the ledger holds."""
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = LshIndex()
+            mine = ((cid, e) for cid, e in self.candidates.items() if e["run_id"] == run_id)
+            for cid, e in self._in_draft_order(mine):
+                if e["text"]:
+                    run.add(cid, e["text"])
+        return run
+
+    @staticmethod
+    def _in_draft_order(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(rows, key=lambda kv: kv[1]["position"])
 
     def neighbours(self, text: str, *, run_id: str | None = None, before: int | None = None) -> list[CorpusEntry]:
         """Queued/approved points and drafts of ``run_id`` that may be near ``text`` (LSH, not a scan), drafted
         before ledger position ``before`` when given, in draft order. Callers still apply their own filter."""
         found = self._indexes().query(text)
-        if run_id is not None and run_id in self._runs:
-            found |= self._runs[run_id].query(text)
+        if run_id is not None:
+            found |= self._run_index(run_id).query(text)
         rows = [(cid, self.candidates[cid]) for cid in found]
         return [
             self._entry(cid, e)
