@@ -106,8 +106,8 @@ def _timed(fn: Callable[[], Any]) -> float:
 
 
 def _report(args: argparse.Namespace, line: str) -> None:
-    if not _opt(args, "json", False):
-        print(line, flush=True)
+    """A section's line: on stdout, or on stderr under ``--json`` (stdout then holds only the JSON object)."""
+    print(line, file=sys.stderr if _opt(args, "json", False) else sys.stdout, flush=True)
 
 
 # --- rebuild -----------------------------------------------------------------------------------
