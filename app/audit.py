@@ -17,6 +17,7 @@ own record of how far it published must not lie beyond the ledger's end.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -63,9 +64,12 @@ class _Walk:
     version: int = 0
     chain: str = GENESIS
     kind: str = "?"
-    facts: list[f.Fact] = field(default_factory=list)
+    # Only what the settlement check needs, not every fact (that held the whole ledger in memory):
+    settled: list[f.CandidateSettled] = field(default_factory=list)  # a run's settlements
+    outcomes: set[type] = field(default_factory=set)  # a candidate's Queued / Rejected, when recorded
 
 
+@functools.cache  # a handful of topics, one call per event
 def _kind(topic: str) -> str:
     return topic.split(":")[-1].split(".")[0].lower()  # "domain.candidate:Candidate.Recorded" -> "candidate"
 
@@ -151,7 +155,10 @@ def verify(
             )
             walk.chain = "?"
             continue
-        walk.facts.append(fact)
+        if isinstance(fact, f.CandidateSettled):
+            walk.settled.append(fact)
+        elif isinstance(fact, f.Queued | f.Rejected):
+            walk.outcomes.add(f.Queued if isinstance(fact, f.Queued) else f.Rejected)
         kept = anchored.get(where)
         if kept is not None and kept[0] == n.originator_version:
             report.anchored += 1
@@ -250,12 +257,10 @@ def _settlements(walks: dict[Any, _Walk]) -> list[Problem]:
     for run_id, walk in walks.items():
         if walk.kind != "run":
             continue
-        for fact in walk.facts:
-            if not isinstance(fact, f.CandidateSettled):
-                continue
+        for fact in walk.settled:
             mine = walks.get(_uuid(fact.candidate_id))
             want = f.Queued if fact.outcome == "queued" else f.Rejected
-            if mine is None or not any(isinstance(x, want) for x in mine.facts):
+            if mine is None or want not in mine.outcomes:
                 found.append(
                     Problem(
                         "removed",

@@ -13,17 +13,16 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.ledger import AssayLedger, find
+from adapters.ledger import AssayLedger
 from adapters.tracking import TrackingStore
-from adapters.views import catch_up
+from adapters.views import catch_up_all
 from app.formats import coord, money
 from app.trace import annotate_repairs
 from domain.candidate import Candidate
 from domain.chain import fact_event
 from domain.errors import InvalidInput, NotFound
-from domain.facts import tag_of
+from domain.facts import RunStarted, tag_of
 from domain.ids import run_uuid
-from domain.run import Run
 from projections.corpus import Corpus
 from projections.run_stats import RunStats
 
@@ -45,8 +44,7 @@ def resolve(ledger: AssayLedger, tracking: TrackingStore, text: str) -> Ref:
     low = wanted.lower()
     if len(low) == 32 and all(c in "0123456789abcdef" for c in low):  # a UUID as stored, without hyphens
         low = str(UUID(low))
-    corpus = catch_up(ledger, tracking, Corpus)
-    stats = catch_up(ledger, tracking, RunStats)
+    corpus, stats = catch_up_all(ledger, tracking, Corpus, RunStats)
     runs = {run_id: row["uuid"] for run_id, row in stats.runs.items()}
 
     # Exact ids win over prefixes.
@@ -95,34 +93,44 @@ def _fact_rows(ledger: AssayLedger, uuid: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _run_started(ledger: AssayLedger, run_id: str) -> RunStarted | None:
+    """The fact a run began with (its spec, recipe arguments), read alone: a run's aggregate holds every pull and
+    settlement, and rebuilding it to read its first fact grows with the run."""
+    for event in ledger.repository.event_store.get(run_uuid(run_id), limit=1):
+        fact = fact_event(event).fact
+        return fact if isinstance(fact, RunStarted) else None
+    return None
+
+
 def candidate_history(ledger: AssayLedger, candidate_id: str) -> dict[str, Any]:
     """A candidate's audit record: its run's spec and the pull's coordinate, then every fact."""
     candidate = load_candidate(ledger, candidate_id)
-    run: Run | None = find(ledger, run_uuid(candidate.run_id))
-    pull = run.pulls.get(candidate.index) if run else None
+    started = _run_started(ledger, candidate.run_id)
     return {
         "kind": "candidate",
         "candidate_id": candidate_id,
         "run_id": candidate.run_id,
-        "spec_name": run.spec_name if run else "",
-        "spec": run.spec if run else {},
+        "spec_name": started.spec_name if started else "",
+        "spec": dict(started.spec) if started else {},
         "recipe": candidate.recipe,
         "index": candidate.index,
-        "coordinate": dict(pull.coordinate) if pull else candidate.coordinate,
+        # the pull's coordinate: its draft (or carried draft) records the coordinate of the pull that made it
+        "coordinate": candidate.coordinate,
         "status": candidate.status,
         "checklist_version": candidate.checklist_version,
         "cost_usd": candidate.cost_usd,
         "payload": msgspec.to_builtins(candidate.payload),
-        "recipe_args": run.recipe_args if run else {},
+        "recipe_args": dict(started.recipe_args) if started else {},
         "facts": annotate_repairs(_fact_rows(ledger, candidate_id)),
     }
 
 
 def run_history(ledger: AssayLedger, tracking: TrackingStore, run_id: str) -> dict[str, Any]:
     """A run's summary (from run stats), its spec, its facts and its candidates."""
-    stats = catch_up(ledger, tracking, RunStats).run(run_id) or {}
-    run: Run = ledger.repository.get(run_uuid(run_id))
-    corpus = catch_up(ledger, tracking, Corpus)
+    corpus, stats = catch_up_all(ledger, tracking, Corpus, RunStats)
+    facts = _fact_rows(ledger, str(run_uuid(run_id)))  # read once, not also rebuilt as an aggregate
+    if not facts or facts[0]["type"] != tag_of(RunStarted):
+        raise NotFound(f"no run with id {run_id!r}")
     members = sorted(
         (
             {"candidate_id": cid, "index": c["index"], "status": c["status"]}
@@ -134,9 +142,9 @@ def run_history(ledger: AssayLedger, tracking: TrackingStore, run_id: str) -> di
     return {
         "kind": "run",
         "run_id": run_id,
-        "run": stats,
-        "spec": run.spec,
-        "facts": _fact_rows(ledger, str(run.id)),
+        "run": stats.run(run_id) or {},
+        "spec": facts[0]["spec"],
+        "facts": facts,
         "candidates": members,
     }
 

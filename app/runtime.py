@@ -18,7 +18,7 @@ from adapters.ledger import open_ledger
 from adapters.llm import LLM, load_litellm
 from adapters.store import Store
 from adapters.tracking import open_tracking
-from adapters.views import View
+from adapters.views import CHECKPOINT_EVERY, View
 
 if TYPE_CHECKING:
     from adapters.nats_embedded import EmbeddedNats
@@ -138,12 +138,12 @@ def wire(
         from projections.checklist import Checklist
         from services.generation import Generation
 
-        Generation(store, llm, View(ledger, Checklist)).register(bus)
+        Generation(store, llm, View(ledger, Checklist, tracking, CHECKPOINT_EVERY)).register(bus)
     if "gating" in only:
         from projections.corpus import Corpus
         from services.gating import Gating
 
-        Gating(store, llm, View(ledger, Corpus)).register(bus)
+        Gating(store, llm, View(ledger, Corpus, tracking, CHECKPOINT_EVERY)).register(bus)
     if "probing" in only:
         from services.probing import Probing
 

@@ -9,10 +9,12 @@ from adapters.config import Settings
 from adapters.ledger import AssayLedger
 from adapters.nats_embedded import serving
 from adapters.tracking import TrackingStore
-from adapters.views import catch_up, position_of, rebuild_all
+from adapters.views import catch_up, catch_up_all, position_of, rebuild_all
 from app.checklist import reflection_view
 from app.history import resolve
 from domain.errors import InvalidInput
+from projections.checklist import Checklist
+from projections.reflection import Reflection
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 
@@ -43,7 +45,8 @@ def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = 
     Runs and totals also hold their model calls: ``by_model`` and ``by_role`` (name -> calls, prompt_tokens,
     completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, ``errors``: failed calls by
     error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again)."""
-    stats = catch_up(ledger, tracking, RunStats)
+    # One scan brings all three views status shows to the ledger's end; reflection_view then finds them current.
+    stats, _, _ = catch_up_all(ledger, tracking, RunStats, Checklist, Reflection)
     reflection = reflection_view(ledger, tracking)
     rows, totals = stats.rows(), stats.totals()
     if working is False:  # nothing can be working on a run that has not completed: a crash or a kill left it

@@ -8,8 +8,9 @@ checklist versions (projections.reflection).
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from domain import facts as f
 from projections.base import JsonView
@@ -27,6 +28,7 @@ _SPACE = re.compile(r"\s+")
 _NOT_CRITERIA = ("model error", "repair failed")
 
 
+@functools.lru_cache(maxsize=8192)  # reasons repeat (gates word them from templates); six regex passes each
 def normalise(reason: str) -> str:
     """A reason with its particulars removed, so near-identical reasons merge into one item."""
     # Lower-case first, so the placeholders stay visible in capitals.
@@ -60,22 +62,32 @@ class Checklist(JsonView):
     open: dict[str, str]
     fields: ClassVar[tuple[str, ...]] = ("recipes", "open")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, f.Drafted):
-            if fact.origin is None:  # a replay re-judges a recorded draft: counting it again would count it twice
-                self.open[cid] = fact.recipe  # failed drafts never enter: their failure is not a criterion
-        elif isinstance(fact, f.Rejected):
-            recipe = self.open.pop(cid, None)
-            if recipe is not None:
-                self._count(recipe, item_text(fact.gate, fact.reason), env.position)
-        elif isinstance(fact, f.VerdictGiven):
-            recipe = self.open.pop(cid, None)
-            # A reviewer's edit with a reason is a missed criterion too, not only a rejection.
-            if recipe is not None and fact.reason.strip() and fact.verdict in ("reject", "edit"):
-                self._count(recipe, item_text("review", fact.reason), env.position)
-        elif isinstance(fact, (f.ChecklistItemAdded, f.ChecklistItemEdited, f.ChecklistItemRetired)):
-            self._curate(fact, env.position)
+    on: ClassVar[dict[type, str | None]] = {
+        f.Drafted: "_drafted",
+        f.Rejected: "_rejected",
+        f.VerdictGiven: "_verdict",
+        f.ChecklistItemAdded: "_curate",
+        f.ChecklistItemEdited: "_curate",
+        f.ChecklistItemRetired: "_curate",
+    }
+
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted, env.fact)
+        if fact.origin is None:  # a replay re-judges a recorded draft: counting it again would count it twice
+            self.open[env.originator_id] = fact.recipe  # failed drafts never enter: their failure is no criterion
+
+    def _rejected(self, env: f.Envelope) -> None:
+        recipe = self.open.pop(env.originator_id, None)
+        if recipe is not None:
+            fact = cast(f.Rejected, env.fact)
+            self._count(recipe, item_text(fact.gate, fact.reason), env.position)
+
+    def _verdict(self, env: f.Envelope) -> None:
+        recipe = self.open.pop(env.originator_id, None)
+        fact = cast(f.VerdictGiven, env.fact)
+        # A reviewer's edit with a reason is a missed criterion too, not only a rejection.
+        if recipe is not None and fact.reason.strip() and fact.verdict in ("reject", "edit"):
+            self._count(recipe, item_text("review", fact.reason), env.position)
 
     def _book(self, recipe: str) -> dict[str, Any]:
         return self.recipes.setdefault(recipe, {"items": {}, "curated": {}, "shown": [], "version": 0})
@@ -88,9 +100,9 @@ class Checklist(JsonView):
         entry["count"] += 1
         self._reshow(recipe)
 
-    def _curate(
-        self, fact: f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired, position: int
-    ) -> None:
+    def _curate(self, env: f.Envelope) -> None:
+        fact = cast(f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired, env.fact)
+        position = env.position
         curated = self._book(fact.recipe)["curated"]
         if isinstance(fact, f.ChecklistItemAdded):
             curated[fact.item_id] = {
@@ -121,10 +133,29 @@ class Checklist(JsonView):
 
     def _reshow(self, recipe: str) -> None:
         book = self.recipes[recipe]
-        shown = self.items(recipe)
+        shown = self._shown(book)
         if shown != book["shown"]:
             book["shown"] = shown
             book["version"] += 1
+
+    @classmethod
+    def _shown(cls, book: dict[str, Any], top: int = TOP) -> list[str]:
+        """``items()`` for one book, without building every entry: this runs on every counted reason."""
+        curated = book["curated"]
+        reviewer = sorted(
+            (e["first"], i) for i, e in curated.items() if e["source"] == "reviewer" and not e.get("retired")
+        )
+        shown = [i if curated[i]["text"] is None else curated[i]["text"] for _, i in reviewer]
+        observed = 0
+        for text, _ in cls._ranked(book):
+            if observed == top:
+                break
+            c = curated.get(text)
+            if c is not None and (c.get("retired") or c["source"] == "reviewer"):
+                continue
+            shown.append(text if c is None or c.get("text") is None else c["text"])
+            observed += 1
+        return shown
 
     @staticmethod
     def _ranked(book: dict[str, Any]) -> list[tuple[str, int]]:

@@ -7,7 +7,8 @@ declined) and one per run of its drafts (whatever became of them), which is the 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar, cast
 
 import recipes
 from domain import facts as f
@@ -54,73 +55,98 @@ class Corpus(JsonView):
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         super().__init__(state)
         self._pool: LshIndex | None = None  # queued/approved points; None until first used
-        self._runs: dict[str, LshIndex] = {}  # run id -> its drafts (valid while _pool is not None)
+        self._runs: dict[str, LshIndex] = {}  # run id -> its drafts, for the runs asked about so far
 
-    def apply(self, env: f.Envelope) -> None:
-        self._apply(env)
-        if self._pool is not None:
-            self._reindex(env.originator_id)
+    on: ClassVar[dict[type, str | None]] = {
+        f.Drafted: "_drafted",
+        f.DraftFailed: "_drafted",
+        f.Repaired: "_repaired",
+        f.Rejected: "_status",
+        f.Queued: "_status",
+        f.VerdictGiven: "_verdict",
+    }
 
-    def _apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, (f.Drafted, f.DraftFailed)):
-            drafted = isinstance(fact, f.Drafted)
-            self.candidates[cid] = {
-                "run_id": fact.run_id,
-                "index": fact.index,
-                "recipe": fact.recipe,
-                "text": novelty_text(fact.recipe, fact.payload) if isinstance(fact, f.Drafted) else "",
-                "status": "drafting" if drafted else "failed_draft",
-                "position": env.position,
-            }
-            return
-        entry = self.candidates.get(cid)
-        if entry is None:
-            return  # a run fact
-        if isinstance(fact, f.Repaired):
-            entry["text"] = novelty_text(entry["recipe"], fact.payload)
-        elif isinstance(fact, f.Rejected):
-            entry["status"] = "rejected"
-        elif isinstance(fact, f.Queued):
-            entry["status"] = "queued"
-        elif isinstance(fact, f.VerdictGiven):
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted | f.DraftFailed, env.fact)
+        drafted = isinstance(fact, f.Drafted)
+        self.candidates[env.originator_id] = {
+            "run_id": fact.run_id,
+            "index": fact.index,
+            "recipe": fact.recipe,
+            "text": novelty_text(fact.recipe, fact.payload) if isinstance(fact, f.Drafted) else "",
+            "status": "drafting" if drafted else "failed_draft",
+            "position": env.position,
+        }
+        self._changed(env.originator_id)
+
+    def _repaired(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            entry["text"] = novelty_text(entry["recipe"], cast(f.Repaired, env.fact).payload)
+            self._changed(env.originator_id)
+
+    def _status(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            entry["status"] = "rejected" if isinstance(env.fact, f.Rejected) else "queued"
+            self._changed(env.originator_id)
+
+    def _verdict(self, env: f.Envelope) -> None:
+        entry = self.candidates.get(env.originator_id)
+        if entry is not None:
+            fact = cast(f.VerdictGiven, env.fact)
             entry["status"] = "declined" if fact.verdict == "reject" else "approved"
             if fact.payload is not None and fact.verdict == "edit":
                 entry["text"] = novelty_text(entry["recipe"], fact.payload)
+            self._changed(env.originator_id)
+
+    def _changed(self, cid: str) -> None:
+        """Bring ``cid``'s place in the indexes built so far in line with its entry (text and status)."""
+        entry = self.candidates[cid]
+        text = entry["text"]
+        run = self._runs.get(entry["run_id"])
+        if run is not None and text and run.texts.get(cid) != text:
+            run.add(cid, text)
+        if self._pool is not None:
+            if text and entry["status"] in POOL:
+                if self._pool.texts.get(cid) != text:
+                    self._pool.add(cid, text)
+            else:
+                self._pool.remove(cid)
 
     # --- the LSH indexes ---------------------------------------------------------------------
 
-    def _reindex(self, cid: str) -> None:
-        """Bring ``cid``'s place in the indexes in line with its entry (text and status)."""
-        assert self._pool is not None
-        entry = self.candidates.get(cid)
-        if entry is None:
-            return
-        text = entry["text"]
-        run = self._runs.get(entry["run_id"])
-        if run is None:  # not setdefault: an index is not free to build
-            run = self._runs[entry["run_id"]] = LshIndex()
-        if text and run.texts.get(cid) != text:
-            run.add(cid, text)
-        if text and entry["status"] in POOL:
-            if self._pool.texts.get(cid) != text:
-                self._pool.add(cid, text)
-        else:
-            self._pool.remove(cid)
-
     def _indexes(self) -> LshIndex:
+        """The index of queued and approved points, built on first use (then kept in line by every fact)."""
         if self._pool is None:
             self._pool = LshIndex()
-            for cid in sorted(self.candidates, key=lambda c: self.candidates[c]["position"]):
-                self._reindex(cid)
+            for cid, e in self._in_draft_order(self.candidates.items()):
+                if e["text"] and e["status"] in POOL:
+                    self._pool.add(cid, e["text"])
         return self._pool
+
+    def _run_index(self, run_id: str) -> LshIndex:
+        """The index of ``run_id``'s drafts, built when that run is first asked about: a gating process indexes
+        the runs it gates, not every run the ledger holds."""
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = LshIndex()
+            mine = ((cid, e) for cid, e in self.candidates.items() if e["run_id"] == run_id)
+            for cid, e in self._in_draft_order(mine):
+                if e["text"]:
+                    run.add(cid, e["text"])
+        return run
+
+    @staticmethod
+    def _in_draft_order(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(rows, key=lambda kv: kv[1]["position"])
 
     def neighbours(self, text: str, *, run_id: str | None = None, before: int | None = None) -> list[CorpusEntry]:
         """Queued/approved points and drafts of ``run_id`` that may be near ``text`` (LSH, not a scan), drafted
         before ledger position ``before`` when given, in draft order. Callers still apply their own filter."""
         found = self._indexes().query(text)
-        if run_id is not None and run_id in self._runs:
-            found |= self._runs[run_id].query(text)
+        if run_id is not None:
+            found |= self._run_index(run_id).query(text)
         rows = [(cid, self.candidates[cid]) for cid in found]
         return [
             self._entry(cid, e)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import msgspec
 
@@ -34,45 +35,74 @@ class Dataset(JsonView):
     approved: dict[str, dict[str, Any]]
     fields: ClassVar[tuple[str, ...]] = ("specs", "pending", "approved")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, f.RunStarted):
-            self.specs[fact.run_id] = fact.spec_name
-            return
-        if isinstance(fact, f.Drafted):
-            self.pending[cid] = {
-                "run_id": fact.run_id,
-                "index": fact.index,
-                "recipe": fact.recipe,
-                "coordinate": dict(fact.coordinate),
-                "checklist_version": fact.checklist_version,
-                "payload": msgspec.to_builtins(fact.payload),
-                "difficulty": None,
-                "receipts": {**receipt_sums(fact.receipts), "models": []},
-            }
-            self._models(self.pending[cid], fact.receipts)
-            return
-        item = self.pending.get(cid)
-        if item is None:
-            return  # a run fact, a failed draft, or a candidate already settled for good
-        receipt_sums(getattr(fact, "receipts", ()), item["receipts"])
-        self._models(item, getattr(fact, "receipts", ()))
-        if isinstance(fact, f.Repaired):
-            item["payload"] = msgspec.to_builtins(fact.payload)
-        elif isinstance(fact, f.Probed):
-            item["difficulty"] = difficulty(fact)
-        elif isinstance(fact, f.Rejected):
-            del self.pending[cid]
-        elif isinstance(fact, f.VerdictGiven):
-            del self.pending[cid]
-            if fact.verdict != "reject":
-                self._approve(cid, item, fact, env)
+    on: ClassVar[dict[type, str | None]] = {
+        f.RunStarted: "_started",
+        f.Drafted: "_drafted",
+        f.Repaired: "_repaired",
+        f.Probed: "_probed",
+        f.Rejected: "_rejected",
+        f.VerdictGiven: "_verdict",
+        f.GatePassed: "_gate",  # gate results (and the facts above) add their calls to the point's receipts
+        f.GateFailed: "_gate",
+    }
+
+    def _started(self, env: f.Envelope) -> None:
+        fact = cast(f.RunStarted, env.fact)
+        self.specs[fact.run_id] = fact.spec_name
+
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted, env.fact)
+        self.pending[env.originator_id] = {
+            "run_id": fact.run_id,
+            "index": fact.index,
+            "recipe": fact.recipe,
+            "coordinate": dict(fact.coordinate),
+            "checklist_version": fact.checklist_version,
+            "payload": msgspec.to_builtins(fact.payload),
+            "difficulty": None,
+            "receipts": {**receipt_sums(fact.receipts), "models": []},
+        }
+        self._models(self.pending[env.originator_id], fact.receipts)
+
+    def _receipts(self, env: f.Envelope) -> dict[str, Any] | None:
+        """The pending point ``env`` is about, with the fact's receipts added (None: not a point that may still be
+        approved: a failed draft, or one already settled for good)."""
+        item = self.pending.get(env.originator_id)
+        if item is not None:
+            receipts = getattr(env.fact, "receipts", ())
+            if receipts:
+                receipt_sums(receipts, item["receipts"])
+                self._models(item, receipts)
+        return item
+
+    def _gate(self, env: f.Envelope) -> None:
+        if cast(f.GatePassed | f.GateFailed, env.fact).receipts:  # most gates are programs: no calls
+            self._receipts(env)
+
+    def _repaired(self, env: f.Envelope) -> None:
+        if (item := self._receipts(env)) is not None:
+            item["payload"] = msgspec.to_builtins(cast(f.Repaired, env.fact).payload)
+
+    def _probed(self, env: f.Envelope) -> None:
+        if (item := self._receipts(env)) is not None:
+            item["difficulty"] = difficulty(cast(f.Probed, env.fact))
+
+    def _rejected(self, env: f.Envelope) -> None:
+        self.pending.pop(env.originator_id, None)
+
+    def _verdict(self, env: f.Envelope) -> None:
+        item = self.pending.pop(env.originator_id, None)
+        fact = cast(f.VerdictGiven, env.fact)
+        if item is not None and fact.verdict != "reject":
+            self._approve(env.originator_id, item, fact, env)
 
     @staticmethod
     def _models(item: dict[str, Any], receipts: Iterable[f.Receipt]) -> None:
         """The distinct models called for this candidate, sorted."""
-        if new := {r.model for r in receipts if r.model} - set(item["receipts"]["models"]):
-            item["receipts"]["models"] = sorted(new | set(item["receipts"]["models"]))
+        models: list[str] = item["receipts"]["models"]
+        for r in receipts:
+            if r.model and r.model not in models:
+                bisect.insort(models, r.model)
 
     def _approve(self, cid: str, item: dict[str, Any], fact: f.VerdictGiven, env: f.Envelope) -> None:
         receipts = dict(item["receipts"])

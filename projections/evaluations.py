@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from domain import facts as f
 from projections.base import JsonView
@@ -18,43 +18,53 @@ class Evaluations(JsonView):
     uuids: dict[str, str]  # aggregate id -> eval id
     fields: ClassVar[tuple[str, ...]] = ("evals", "uuids")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, oid = env.fact, env.originator_id
-        if isinstance(fact, f.EvaluationStarted):
-            self.uuids[oid] = fact.eval_id
-            self.evals[fact.eval_id] = {
-                "eval_id": fact.eval_id,
-                "uuid": oid,
-                "dataset": fact.dataset,
-                "recipe": fact.recipe,
-                "models": list(fact.models),
-                "n": fact.n,
-                "ks": list(fact.ks),
-                "points": list(fact.points),
-                "temperature": fact.temperature,
-                "seed": fact.seed,
-                "started_at": env.timestamp,
-                "position": env.position,
-                "results": {},
-                "summary": {},
-                "completed": False,
-                "completed_at": "",
-            }
-            return
-        row = self.evals.get(self.uuids.get(oid, ""))
+    on: ClassVar[dict[type, str | None]] = {
+        f.EvaluationStarted: "_started",
+        f.ItemEvaluated: "_item",
+        f.EvaluationCompleted: "_completed",
+    }
+
+    def _started(self, env: f.Envelope) -> None:
+        fact, oid = cast(f.EvaluationStarted, env.fact), env.originator_id
+        self.uuids[oid] = fact.eval_id
+        self.evals[fact.eval_id] = {
+            "eval_id": fact.eval_id,
+            "uuid": oid,
+            "dataset": fact.dataset,
+            "recipe": fact.recipe,
+            "models": list(fact.models),
+            "n": fact.n,
+            "ks": list(fact.ks),
+            "points": list(fact.points),
+            "temperature": fact.temperature,
+            "seed": fact.seed,
+            "started_at": env.timestamp,
+            "position": env.position,
+            "results": {},
+            "summary": {},
+            "completed": False,
+            "completed_at": "",
+        }
+
+    def _item(self, env: f.Envelope) -> None:
+        row = self.evals.get(self.uuids.get(env.originator_id, ""))
         if row is None:
             return
-        if isinstance(fact, f.ItemEvaluated):
-            point = row["results"].setdefault(
-                fact.point_id, {"step": fact.step, "step_index": fact.step_index, "models": {}}
-            )
-            point["models"][fact.model] = {
-                "n": fact.n,
-                "c": fact.c,
-                "pass_at_k": dict(fact.pass_at_k),
-                "cost_usd": round(sum(r.cost_usd for r in fact.receipts), 10),
-            }
-        elif isinstance(fact, f.EvaluationCompleted):
+        fact = cast(f.ItemEvaluated, env.fact)
+        point = row["results"].setdefault(
+            fact.point_id, {"step": fact.step, "step_index": fact.step_index, "models": {}}
+        )
+        point["models"][fact.model] = {
+            "n": fact.n,
+            "c": fact.c,
+            "pass_at_k": dict(fact.pass_at_k),
+            "cost_usd": round(sum(r.cost_usd for r in fact.receipts), 10),
+        }
+
+    def _completed(self, env: f.Envelope) -> None:
+        row = self.evals.get(self.uuids.get(env.originator_id, ""))
+        if row is not None:
+            fact = cast(f.EvaluationCompleted, env.fact)
             row.update(completed=True, completed_at=env.timestamp, summary=dict(fact.summary))
 
     # --- queries -----------------------------------------------------------------------------

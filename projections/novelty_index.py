@@ -15,10 +15,15 @@ probability 0.988 and at 0.8 with 0.99999+; a masked similarity of 0.9 implies a
 from __future__ import annotations
 
 from functools import cache
-
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from domain.novelty import profile
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
+
+# datasketch is imported where an index is first used, not with this module: it imports scipy (over a second),
+# and every command that reads the corpus (status, show, queue) imports this module without querying it.
 
 NUM_PERM = 128
 LSH_THRESHOLD = 0.4
@@ -29,12 +34,16 @@ SEED = 20261101
 def _seeded() -> MinHash:
     """A MinHash whose seeded permutations every other shares: drawn once, since MinHash draws them again (a numpy
     RandomState and 2 x 128 draws) on each construction unless given them."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 def _minhash(items: list[str]) -> LeanMinHash | None:
     if not items:
         return None
+    from datasketch import LeanMinHash, MinHash
+
     seeded = _seeded()
     m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=seeded.permutations, scheme=seeded.scheme)
     m.update_batch([s.encode() for s in items])
@@ -51,6 +60,8 @@ def signatures(text: str) -> tuple[LeanMinHash | None, LeanMinHash | None]:
 def _bands() -> tuple[int, int]:
     """The (bands, rows) datasketch picks for the threshold: worked out once (it integrates numerically, tens of
     milliseconds), then given to every index."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
@@ -59,6 +70,8 @@ class LshIndex:
     """Keys (candidate ids) with their text's MinHash signatures; add/remove as points come and go."""
 
     def __init__(self) -> None:
+        from datasketch import MinHashLSH
+
         self.templates = MinHashLSH(num_perm=NUM_PERM, params=_bands())
         self.numbers = MinHashLSH(num_perm=NUM_PERM, params=_bands())
         self.texts: dict[str, str] = {}  # key -> the text it is indexed under

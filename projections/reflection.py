@@ -7,7 +7,7 @@ approved or edited / decided.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from domain import facts as f
 from projections.base import JsonView
@@ -31,27 +31,36 @@ class Reflection(JsonView):
     open: dict[str, list[Any]]  # candidate id -> [recipe, version]
     fields: ClassVar[tuple[str, ...]] = ("recipes", "open")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, f.Drafted):
-            if fact.origin is not None:
-                return  # a replay re-gates a draft already counted here: its author wrote nothing new
-            self.open[cid] = [fact.recipe, fact.checklist_version]
-            self._row(fact.recipe, fact.checklist_version)["drafted"] += 1
-            return
-        where = self.open.get(cid)
-        if where is None:
-            return
-        row = self._row(*where)
-        if isinstance(fact, f.Queued):
-            row["survived"] += 1
-        elif isinstance(fact, f.Rejected):
-            row["rejected"] += 1
-            del self.open[cid]
-        elif isinstance(fact, f.VerdictGiven):
+    on: ClassVar[dict[type, str | None]] = {
+        f.Drafted: "_drafted",
+        f.Queued: "_queued",
+        f.Rejected: "_rejected",
+        f.VerdictGiven: "_verdict",
+    }
+
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted, env.fact)
+        if fact.origin is not None:
+            return  # a replay re-gates a draft already counted here: its author wrote nothing new
+        self.open[env.originator_id] = [fact.recipe, fact.checklist_version]
+        self._row(fact.recipe, fact.checklist_version)["drafted"] += 1
+
+    def _queued(self, env: f.Envelope) -> None:
+        where = self.open.get(env.originator_id)
+        if where is not None:
+            self._row(*where)["survived"] += 1
+
+    def _rejected(self, env: f.Envelope) -> None:
+        where = self.open.pop(env.originator_id, None)
+        if where is not None:
+            self._row(*where)["rejected"] += 1
+
+    def _verdict(self, env: f.Envelope) -> None:
+        where = self.open.pop(env.originator_id, None)
+        if where is not None:
+            row = self._row(*where)
             row["decided"] += 1
-            row["approved"] += fact.verdict in ("approve", "edit")
-            del self.open[cid]
+            row["approved"] += cast(f.VerdictGiven, env.fact).verdict in ("approve", "edit")
 
     def _row(self, recipe: str, version: int) -> dict[str, int]:
         versions = self.recipes.setdefault(recipe, {})

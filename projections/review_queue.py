@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from domain import facts as f
 from projections.base import JsonView
@@ -30,42 +30,66 @@ class ReviewQueue(JsonView):
     queue: dict[str, dict[str, Any]]
     fields: ClassVar[tuple[str, ...]] = ("open", "queue")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, cid = env.fact, env.originator_id
-        if isinstance(fact, f.Drafted):
-            if fact.origin is not None and fact.origin.outcome == "queued":
-                return  # a replay of a point the gates admitted before: reviewers have (or had) it already
-            self.open[cid] = {
-                "candidate_id": cid,
-                "run_id": fact.run_id,
-                "index": fact.index,
-                "recipe": fact.recipe,
-                "coordinate": dict(fact.coordinate),
-                "preview": preview(fact.payload),
-                "solve_rate": None,
-                "band": "",
-                "repairs": 0,
-                "repaired_gates": [],  # gates that failed and then passed after a repair
-            }
-        elif isinstance(fact, f.GateFailed) and cid in self.open:
-            gates = self.open[cid]["repaired_gates"]
-            if fact.gate not in gates:
-                gates.append(fact.gate)
-        elif isinstance(fact, f.Repaired) and cid in self.open:
-            self.open[cid]["preview"] = preview(fact.payload)
-            self.open[cid]["repairs"] += 1
-        elif isinstance(fact, f.Probed) and cid in self.open:
-            self.open[cid].update(solve_rate=fact.solve_rate, band=fact.band)
-        elif isinstance(fact, f.Rejected):
-            self.open.pop(cid, None)
-        elif isinstance(fact, f.Queued) and cid in self.open:
-            item = self.open.pop(cid)
+    on: ClassVar[dict[type, str | None]] = {
+        f.Drafted: "_drafted",
+        f.GateFailed: "_gate_failed",
+        f.Repaired: "_repaired",
+        f.Probed: "_probed",
+        f.Rejected: "_rejected",
+        f.Queued: "_queued",
+        f.VerdictGiven: "_verdict",
+    }
+
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted, env.fact)
+        if fact.origin is not None and fact.origin.outcome == "queued":
+            return  # a replay of a point the gates admitted before: reviewers have (or had) it already
+        self.open[env.originator_id] = {
+            "candidate_id": env.originator_id,
+            "run_id": fact.run_id,
+            "index": fact.index,
+            "recipe": fact.recipe,
+            "coordinate": dict(fact.coordinate),
+            "preview": preview(fact.payload),
+            "solve_rate": None,
+            "band": "",
+            "repairs": 0,
+            "repaired_gates": [],  # gates that failed and then passed after a repair
+        }
+
+    def _gate_failed(self, env: f.Envelope) -> None:
+        item = self.open.get(env.originator_id)
+        if item is not None:
+            gate = cast(f.GateFailed, env.fact).gate
+            if gate not in item["repaired_gates"]:
+                item["repaired_gates"].append(gate)
+
+    def _repaired(self, env: f.Envelope) -> None:
+        item = self.open.get(env.originator_id)
+        if item is not None:
+            item["preview"] = preview(cast(f.Repaired, env.fact).payload)
+            item["repairs"] += 1
+
+    def _probed(self, env: f.Envelope) -> None:
+        item = self.open.get(env.originator_id)
+        if item is not None:
+            fact = cast(f.Probed, env.fact)
+            item.update(solve_rate=fact.solve_rate, band=fact.band)
+
+    def _rejected(self, env: f.Envelope) -> None:
+        self.open.pop(env.originator_id, None)
+
+    def _queued(self, env: f.Envelope) -> None:
+        item = self.open.pop(env.originator_id, None)
+        if item is not None:
+            fact = cast(f.Queued, env.fact)
             item.update(
                 band=fact.band or item["band"], cost_usd=fact.cost_usd, queued_at=env.timestamp, position=env.position
             )
-            self.queue[cid] = item
-        elif isinstance(fact, f.VerdictGiven):
-            self.queue.pop(cid, None)
+            self.queue[env.originator_id] = item
+
+    def _verdict(self, env: f.Envelope) -> None:
+        self.queue.pop(env.originator_id, None)
 
     # --- queries -----------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@ model, by role and by outcome (ok, or failed by error class), and the retries wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, cast
 
 import msgspec
 
@@ -32,26 +32,68 @@ def _new_outcomes() -> dict[str, Any]:
     return {"ok": 0, "failed": 0, "errors": {}, "retries": 0, "retried": {}}
 
 
-def call_sums(receipts: Iterable[f.Receipt], row: dict[str, Any]) -> None:
-    """Add receipts to a row's spend and to its calls by model, by role and by outcome."""
+def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
+    """Add receipts to a row's spend and to its calls by model, by role and by outcome.
+
+    A fact's receipts are summed per bucket first, and each bucket's cost rounded once (a probe records many
+    calls of a few models): this runs for most facts of a rebuild."""
+    by_model, by_role, outcomes = row["by_model"], row["by_role"], row["by_outcome"]
+    if len(receipts) == 1 and not receipts[0].error and not receipts[0].tries:  # most facts: one call, no retry
+        r = receipts[0]
+        model, role = by_model.get(r.model), by_role.get(r.role)
+        if model is None:
+            model = by_model[r.model] = _new_bucket()
+        if role is None:
+            role = by_role[r.role] = _new_bucket()
+        for bucket in (row, model, role):
+            bucket["calls"] += 1
+            bucket["prompt_tokens"] += r.prompt_tokens
+            bucket["completion_tokens"] += r.completion_tokens
+            if r.cost_usd:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round(bucket["cost_usd"] + r.cost_usd, 10)
+        outcomes["ok"] += 1
+        return
+    sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
     for r in receipts:
-        receipt_sums((r,), row)
-        failed = bool(r.error)
-        for key, name in (("by_model", r.model), ("by_role", r.role)):
-            bucket = row[key].setdefault(name, _new_bucket())
-            receipt_sums((r,), bucket)
-            bucket["errors"] += failed
-        outcomes = row["by_outcome"]
-        for t in r.tries[:-1]:
-            outcomes["retries"] += 1
-            cls = t.error or "error"
-            outcomes["retried"][cls] = outcomes["retried"].get(cls, 0) + 1
-        if failed:
+        acc = sums.get((r.model, r.role))
+        if acc is None:
+            acc = sums[(r.model, r.role)] = [0, 0, 0, 0.0, 0]
+        acc[0] += 1
+        acc[1] += r.prompt_tokens
+        acc[2] += r.completion_tokens
+        acc[3] += r.cost_usd
+        if r.tries:
+            for t in r.tries[:-1]:
+                outcomes["retries"] += 1
+                cls = t.error or "error"
+                outcomes["retried"][cls] = outcomes["retried"].get(cls, 0) + 1
+        if r.error:
+            acc[4] += 1
             outcomes["failed"] += 1
             cls = error_class(r.error)
             outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + 1
         else:
             outcomes["ok"] += 1
+    total = [0, 0, 0, 0.0, 0]
+    for (model, role), acc in sums.items():
+        for breakdown, name in ((by_model, model), (by_role, role)):
+            bucket = breakdown.get(name)
+            if bucket is None:
+                bucket = breakdown[name] = _new_bucket()
+            _add(bucket, acc)
+            bucket["errors"] += acc[4]
+        for i in range(4):
+            total[i] += acc[i]
+    if total[0]:
+        _add(row, total)
+
+
+def _add(bucket: dict[str, Any], acc: list[Any]) -> None:
+    bucket["calls"] += acc[0]
+    bucket["prompt_tokens"] += acc[1]
+    bucket["completion_tokens"] += acc[2]
+    if acc[3]:  # rounding an already rounded sum again changes nothing
+        bucket["cost_usd"] = round(bucket["cost_usd"] + acc[3], 10)
 
 
 def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
@@ -109,43 +151,73 @@ class RunStats(JsonView):
     marked: dict[str, list[str]]  # open candidate -> flags counted
     fields: ClassVar[tuple[str, ...]] = ("runs", "uuids", "open", "marked")
 
-    def apply(self, env: f.Envelope) -> None:
-        fact, oid = env.fact, env.originator_id
-        if isinstance(fact, f.RunStarted):
-            row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
-            row.update(
-                uuid=oid,
-                spec_name=fact.spec_name,
-                recipe=fact.recipe,
-                seed=fact.seed,
-                policy=msgspec.to_builtins(fact.policy),
-                started_at=env.timestamp,
-                replay_of=fact.replay_of,
-                from_gate=fact.from_gate,
-            )
-            self.uuids[oid] = fact.run_id
-        elif isinstance(fact, (f.LeverPulled, f.CandidateSettled, f.RunCompleted)):
-            run_id = self.uuids.get(oid)
-            if run_id is None:
-                return
-            row = self.runs[run_id]
-            if isinstance(fact, f.LeverPulled):
-                row["attempts"] += 1
-            elif isinstance(fact, f.RunCompleted):
-                row.update(status="completed", reason=fact.reason, completed_at=env.timestamp)
-        elif isinstance(fact, (f.Drafted, f.DraftFailed)):
-            self.open[oid] = fact.run_id
-            row = self.runs.setdefault(fact.run_id, _new_run(fact.run_id))
-            row["drafted" if isinstance(fact, f.Drafted) else "failed_drafts"] += 1
-            call_sums(fact.receipts, row)
-        elif oid in self.open:
-            self._candidate_fact(env)
+    on: ClassVar[dict[type, str | None]] = {
+        f.RunStarted: "_started",
+        f.LeverPulled: "_pulled",  # a CandidateCarried too: it counts as a pull
+        f.RunCompleted: "_completed",
+        f.CandidateSettled: None,
+        f.Drafted: "_drafted",
+        f.DraftFailed: "_drafted",
+        f.GatePassed: "_calls",  # most of a ledger: only their calls count here
+        f.GateFailed: "_calls",
+        f.Repaired: "_calls",
+        f.Fact: "_candidate_fact",  # every other fact: counted when it is an open candidate's
+    }
+
+    def _started(self, env: f.Envelope) -> None:
+        fact, oid = cast(f.RunStarted, env.fact), env.originator_id
+        row = self._row(fact.run_id)
+        row.update(
+            uuid=oid,
+            spec_name=fact.spec_name,
+            recipe=fact.recipe,
+            seed=fact.seed,
+            policy=msgspec.to_builtins(fact.policy),
+            started_at=env.timestamp,
+            replay_of=fact.replay_of,
+            from_gate=fact.from_gate,
+        )
+        self.uuids[oid] = fact.run_id
+
+    def _row(self, run_id: str) -> dict[str, Any]:
+        row = self.runs.get(run_id)
+        if row is None:
+            row = self.runs[run_id] = _new_run(run_id)
+        return row
+
+    def _pulled(self, env: f.Envelope) -> None:
+        run_id = self.uuids.get(env.originator_id)
+        if run_id is not None:
+            self.runs[run_id]["attempts"] += 1
+
+    def _completed(self, env: f.Envelope) -> None:
+        run_id = self.uuids.get(env.originator_id)
+        if run_id is not None:
+            reason = cast(f.RunCompleted, env.fact).reason
+            self.runs[run_id].update(status="completed", reason=reason, completed_at=env.timestamp)
+
+    def _drafted(self, env: f.Envelope) -> None:
+        fact = cast(f.Drafted | f.DraftFailed, env.fact)
+        self.open[env.originator_id] = fact.run_id
+        row = self._row(fact.run_id)
+        row["drafted" if isinstance(fact, f.Drafted) else "failed_drafts"] += 1
+        call_sums(fact.receipts, row)
+
+    def _calls(self, env: f.Envelope) -> None:
+        receipts = cast(f.GatePassed | f.GateFailed | f.Repaired, env.fact).receipts
+        if receipts and (run_id := self.open.get(env.originator_id)) is not None:
+            call_sums(receipts, self.runs[run_id])
 
     def _candidate_fact(self, env: f.Envelope) -> None:
         fact, oid = env.fact, env.originator_id
-        row = self.runs[self.open[oid]]
+        run_id = self.open.get(oid)
+        if run_id is None:
+            return
+        row = self.runs[run_id]
         # Every candidate fact with receipts (gate results, Repaired, Probed) counts its calls here.
-        call_sums(getattr(fact, "receipts", ()), row)
+        receipts = getattr(fact, "receipts", None)
+        if receipts:
+            call_sums(receipts, row)
         if isinstance(fact, f.Rejected):
             del self.open[oid]
             self.marked.pop(oid, None)
