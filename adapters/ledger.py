@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -12,8 +13,9 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 
+from adapters import codec
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.chain import fact_event
@@ -42,6 +44,10 @@ class AssayLedger(Application):
 
     name = "Assay"
     is_snapshotting_enabled = False
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """adapters.codec's mapper: Chained events in the JSONTranscoder's layout, written and read by msgspec."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=codec.AssayMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -137,7 +143,23 @@ def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope
 
 
 def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
-    """One stored event as a bus envelope."""
+    """One stored event as a bus envelope: decoded straight from its stored state by msgspec, or through the
+    application's mapper when the state is outside adapters.codec's layout (TypeError if not a Chained event)."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            state = codec.decode_state(notification.state)
+        except codec.Unreadable:
+            pass
+        else:
+            originator = codec.uuid_text(notification.originator_id)
+            return f.Envelope(
+                event_id=f"{originator}:{notification.originator_version}",
+                originator_id=originator,
+                version=notification.originator_version,
+                position=notification.id,
+                timestamp=_iso(state.timestamp.iso),
+                fact=state.fact.fact,
+            )
     event = fact_event(app.mapper.to_domain_event(notification))
     return f.Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
@@ -147,6 +169,55 @@ def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
         timestamp=event.timestamp.isoformat(),
         fact=event.fact,
     )
+
+
+class _Wire(msgspec.Struct):
+    """An Envelope as JSON, its fact spliced in as stored (same field names and order as f.Envelope)."""
+
+    event_id: str
+    originator_id: str
+    version: int
+    position: int
+    timestamp: str
+    fact: msgspec.Raw
+
+
+_wire_encoder = msgspec.json.Encoder()
+
+
+def wire(app: AssayLedger, notification: Any) -> tuple[type[f.Fact], str, bytes]:
+    """One stored event as the bus carries it: (fact type, event id, Envelope JSON). The fact's JSON is taken
+    as stored, without decoding it, when the state is in adapters.codec's layout; a consumer decodes the same
+    Envelope either way (defaults fill fields an older fact lacks, unknown ones are ignored)."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            state, fact_type = codec.decode_raw(notification.state)
+        except codec.Unreadable:
+            pass
+        else:
+            originator = codec.uuid_text(notification.originator_id)
+            ident = f"{originator}:{notification.originator_version}"
+            body = _Wire(
+                ident,
+                originator,
+                notification.originator_version,
+                notification.id,
+                _iso(state.timestamp.iso),
+                state.fact.fact,
+            )
+            return fact_type, ident, _wire_encoder.encode(body)
+    envelope = to_envelope(app, notification)
+    return type(envelope.fact), envelope.event_id, _wire_encoder.encode(envelope)
+
+
+def _plain(app: AssayLedger) -> bool:
+    """No cipher or compressor configured: stored states are the transcoder's JSON as is."""
+    return app.mapper.cipher is None and app.mapper.compressor is None
+
+
+def _iso(text: str) -> str:
+    """A stored timestamp as ``datetime.isoformat`` writes it (which every stored one already is, in UTC)."""
+    return text if text.endswith("+00:00") else datetime.fromisoformat(text).isoformat()
 
 
 def stored(app: AssayLedger, after: int = 0, upto: int | None = None, batch: int = 1000) -> Iterator[Any]:
