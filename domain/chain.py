@@ -44,18 +44,17 @@ def canonical(value: Any) -> Any:
     """A fact as plain data for hashing, stable across schema growth and storage round trips: fields at their
     default are left out (so adding a defaulted field later keeps old links valid), and whole floats are
     integers (a float field given ``0`` comes back from the store as ``0.0``)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    walk = _WALKS.get(kind)
+    if walk is not None:
+        return walk(value)
     if isinstance(value, msgspec.Struct):
-        out = {}
-        for name, encoded, default, factory in _layout(type(value)):
-            item = getattr(value, name)
-            if default is not _NO_DEFAULT:
-                if item == default:
-                    continue
-            elif factory is not None and item == factory():
-                continue
-            out[encoded] = canonical(item)
-        return out
-    if isinstance(value, str | int | bool) or value is None:
+        return _walk_of(kind)(value)
+    if isinstance(value, str | int | bool):
         return value
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
@@ -64,6 +63,59 @@ def canonical(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return msgspec.to_builtins(value)
+
+
+def _canonical_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            out[str(key)] = item
+        else:
+            out[str(key)] = canonical(item)
+    return out
+
+
+def _canonical_list(value: Any) -> list[Any]:
+    return [item if type(item) is str else canonical(item) for item in value]
+
+
+# canonical() per container or struct type; a struct's walk is generated once from its layout (below)
+_WALKS: dict[type, Any] = {dict: _canonical_dict, list: _canonical_list, tuple: _canonical_list}
+
+# One field of a generated walk: plain values inline, the rest through canonical(); a field at its default (or
+# equal to what its default factory makes) is left out. ``{d}`` is the default's name in the walk's namespace.
+_FIELD = """    x = v.{name}
+    if {skip}:
+        t = type(x)
+        if t is str or t is int or t is bool or x is None:
+            out[{key!r}] = x
+        elif t is float:
+            out[{key!r}] = int(x) if x.is_integer() else x
+        else:
+            out[{key!r}] = canonical(x)
+"""
+
+
+def _walk_of(struct: type[msgspec.Struct]) -> Any:
+    """canonical() for one struct type, as straight-line code over its fields (a generic loop over
+    ``_layout`` costs several times more per field; the fields of a receipt-laden fact number in the hundreds)."""
+    namespace: dict[str, Any] = {"canonical": canonical}
+    lines = ["def walk(v):", "    out = {}"]
+    for i, (name, encoded, default, factory) in enumerate(_layout(struct)):
+        if default is not _NO_DEFAULT:
+            namespace[f"d{i}"] = default
+            skip = f"not (x == d{i})"
+        elif factory is not None:
+            namespace[f"d{i}"] = factory()  # only compared with, never handed out
+            skip = f"not (x == d{i})"
+        else:
+            skip = "True"
+        lines.append(_FIELD.format(name=name, skip=skip, key=encoded))
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - the source is built from a struct's own field names
+    _WALKS[struct] = namespace["walk"]
+    return namespace["walk"]
 
 
 def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> str:
