@@ -14,18 +14,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Any
+from dataclasses import dataclass
 
 import structlog
 
 from adapters import witness
-from adapters.bus import Bus
-from adapters.ledger import AssayLedger, to_envelope
+from adapters.bus import Bus, Outgoing
+from adapters.ledger import AssayLedger, wire
 from adapters.tracking import TrackingStore
 
 log = structlog.get_logger(__name__)
 
 RETRY_DELAY = 1.0  # seconds between attempts while NATS or the store is failing
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Stored events read for publishing: their encoded envelopes, the last one's position, the rolling head there,
+    and whether the read was full (more may follow)."""
+
+    messages: list[Outgoing]
+    position: int
+    head: str
+    full: bool
 
 
 class Relay:
@@ -62,31 +73,43 @@ class Relay:
                 loop.call_soon_threadsafe(wake.set)
 
     async def pump(self) -> int:
-        """Publish everything after the tracked position; return how many events were published."""
+        """Publish everything after the tracked position; return how many events were published.
+
+        The next batch is read (and encoded, and its rolling head computed) while this one is on the wire; only
+        reads overlap, the position is still saved after every ack of its batch."""
         position = await asyncio.to_thread(self.tracking.position, self.name)
         if self._head is None or self._head[0] != position:
             self._head = await self._head_at(position)
         published = 0
-        while True:
-            raw = await asyncio.to_thread(self._read, position)
-            if not raw:
+        batch = await asyncio.to_thread(self._read, position, self._head[1])
+        while batch.messages:
+            ahead = (
+                asyncio.ensure_future(asyncio.to_thread(self._read, batch.position, batch.head)) if batch.full else None
+            )
+            try:
+                await self.bus.publish_encoded(batch.messages)  # raises unless every ack came back
+                await asyncio.to_thread(self.tracking.save, self.name, batch.position)
+                self._head = (batch.position, batch.head)
+                await witness.publish(self.bus, batch.position, batch.head)
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()  # its thread finishes a read nobody uses
+                raise
+            published += len(batch.messages)
+            self.log.debug("relay.published", count=len(batch.messages), position=batch.position)
+            if ahead is None:
                 return published
-            chunk = [to_envelope(self.ledger, n) for n in raw]
-            await self.bus.publish_many(chunk)  # raises unless every ack came back
-            position = chunk[-1].position
-            await asyncio.to_thread(self.tracking.save, self.name, position)
-            head = self._head[1]
-            for n in raw:
-                head = witness.roll_on(head, n)
-            self._head = (position, head)
-            await witness.publish(self.bus, position, head)
-            published += len(chunk)
-            self.log.debug("relay.published", count=len(chunk), position=position)
-            if len(chunk) < self.batch:
-                return published
+            batch = await ahead
+        return published
 
-    def _read(self, after: int) -> list[Any]:
-        return list(self.ledger.recorder.select_notifications(start=after, limit=self.batch, inclusive_of_start=False))
+    def _read(self, after: int, head: str) -> _Batch:
+        """Up to ``batch`` stored events after ``after``, encoded for the bus, and the rolling head after them
+        (``head`` being the head at ``after``)."""
+        stored = self.ledger.recorder.select_notifications(start=after, limit=self.batch, inclusive_of_start=False)
+        messages = [wire(self.ledger, n) for n in stored]
+        for n in stored:
+            head = witness.roll_on(head, n)
+        return _Batch(messages, stored[-1].id if stored else after, head, len(stored) >= self.batch)
 
     async def _head_at(self, position: int) -> tuple[int, str]:
         """The rolling head at ``position``: from the newest witnessed head at or before it, rolled on over the
