@@ -204,6 +204,11 @@ class AssayMapper(Mapper[UUID]):
         return cast(DomainEventProtocol[UUID], event)
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def uuid_text(originator_id: UUID | str) -> str:
     """An originator id as Envelope text (a UUID's canonical form)."""
-    return str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id))
+    if isinstance(originator_id, UUID):
+        return str(originator_id)
+    return originator_id if _CANONICAL_UUID.fullmatch(originator_id) else str(UUID(originator_id))

@@ -20,7 +20,7 @@ import structlog
 
 from adapters import witness
 from adapters.bus import Bus, Outgoing
-from adapters.ledger import AssayLedger, wire
+from adapters.ledger import AssayLedger, rows, wire
 from adapters.tracking import TrackingStore
 
 log = structlog.get_logger(__name__)
@@ -105,7 +105,7 @@ class Relay:
     def _read(self, after: int, head: str) -> _Batch:
         """Up to ``batch`` stored events after ``after``, encoded for the bus, and the rolling head after them
         (``head`` being the head at ``after``)."""
-        stored = self.ledger.recorder.select_notifications(start=after, limit=self.batch, inclusive_of_start=False)
+        stored = rows(self.ledger, after, self.batch)
         messages = [wire(self.ledger, n) for n in stored]
         for n in stored:
             head = witness.roll_on(head, n)

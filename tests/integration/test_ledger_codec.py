@@ -4,18 +4,21 @@ msgspec codec, and what the codec writes reads back identically through the plai
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid5
 
 import msgspec
 import pytest
 from eventsourcing.persistence import Mapper
 
+from adapters import ledger, witness
 from adapters.ledger import AssayLedger, iter_envelopes, open_ledger, store_env, stored, to_envelope, wire
 from app.audit import verify
 from domain import facts as f
 from domain.candidate import Candidate
-from domain.chain import fact_event
+from domain.chain import GENESIS, fact_event
 from domain.run import Run
 
 NS = UUID("00000000-0000-0000-0000-00000000c0de")
@@ -94,6 +97,13 @@ def test_either_codec_reads_what_the_other_wrote(tmp_path: Path, writer: type[As
     assert verify(fast).problems == [] and verify(plain).problems == []
     assert plain.repository.get(uuid5(NS, "run")).attempts == fast.repository.get(uuid5(NS, "run")).attempts == 2
     assert [e.event_id for e in iter_envelopes(fast)] == [f"{n.originator_id}:{n.originator_version}" for n in rows]
+    assert _encoded(iter_envelopes(fast, after=2, batch=3)) == _encoded(_plain_envelope(plain, n) for n in rows[2:])
+    # the relay's quick read (tuples straight from SQLite) rolls the same ledger-wide head as the notifications
+    quick = ledger.rows(fast, 0, 100)
+    assert [(r.id, r.originator_id, r.topic, r.state) for r in quick] == [
+        (n.id, str(n.originator_id), n.topic, n.state) for n in rows
+    ]
+    assert _rolled(quick) == _rolled(rows) == witness.rolled(fast)[1]
 
 
 def test_the_codec_writes_the_transcoders_layout(tmp_path: Path) -> None:
@@ -104,6 +114,17 @@ def test_the_codec_writes_the_transcoders_layout(tmp_path: Path) -> None:
         again = plain.mapper.to_stored_event(plain.mapper.to_domain_event(n))
         assert json.loads(n.state) == json.loads(again.state)  # same keys, order of values, floats
         assert list(json.loads(n.state)) == list(json.loads(again.state))
+
+
+def _encoded(envelopes: Iterable[f.Envelope]) -> list[bytes]:
+    return [msgspec.json.encode(e) for e in envelopes]
+
+
+def _rolled(stored_events: Sequence[Any]) -> str:
+    head = GENESIS
+    for n in stored_events:
+        head = witness.roll_on(head, n)
+    return head
 
 
 def _plain_envelope(app: AssayLedger, n: object) -> f.Envelope:
