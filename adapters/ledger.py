@@ -151,15 +151,13 @@ def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
         except codec.Unreadable:
             pass
         else:
-            originator = codec.uuid_text(notification.originator_id)
-            return f.Envelope(
-                event_id=f"{originator}:{notification.originator_version}",
-                originator_id=originator,
-                version=notification.originator_version,
-                position=notification.id,
-                timestamp=_iso(state.timestamp.iso),
-                fact=state.fact.fact,
-            )
+            version = notification.originator_version
+            originator = _text_of(notification)
+            stamp = state.timestamp.iso
+            if not stamp.endswith("+00:00"):
+                stamp = _iso(stamp)
+            # positional: the field order of f.Envelope (event_id, originator_id, version, position, timestamp, fact)
+            return f.Envelope(f"{originator}:{version}", originator, version, notification.id, stamp, state.fact.fact)
     event = fact_event(app.mapper.to_domain_event(notification))
     return f.Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
@@ -195,7 +193,7 @@ def wire(app: AssayLedger, notification: Any) -> tuple[type[f.Fact], str, bytes]
         except codec.Unreadable:
             pass
         else:
-            originator = codec.uuid_text(notification.originator_id)
+            originator = _text_of(notification)
             ident = f"{originator}:{notification.originator_version}"
             body = _Wire(
                 ident,
@@ -208,6 +206,13 @@ def wire(app: AssayLedger, notification: Any) -> tuple[type[f.Fact], str, bytes]
             return fact_type, ident, _wire_encoder.encode(body)
     envelope = to_envelope(app, notification)
     return type(envelope.fact), envelope.event_id, _wire_encoder.encode(envelope)
+
+
+def _text_of(stored_event: Any) -> str:
+    """The originator id's canonical text: a Row (``rows``) already holds it."""
+    if type(stored_event) is Row:
+        return stored_event.originator_id
+    return codec.uuid_text(stored_event.originator_id)
 
 
 def _plain(app: AssayLedger) -> bool:
