@@ -72,12 +72,21 @@ def _canonical_dict(value: dict[Any, Any]) -> dict[str, Any]:
         if kind is str or kind is int or kind is bool or item is None:
             out[str(key)] = item
         else:
-            out[str(key)] = canonical(item)
+            walk = _WALKS.get(kind)
+            out[str(key)] = walk(item) if walk is not None else canonical(item)
     return out
 
 
 def _canonical_list(value: Any) -> list[Any]:
-    return [item if type(item) is str else canonical(item) for item in value]
+    out = []
+    for item in value:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            out.append(item)
+        else:
+            walk = _WALKS.get(kind)
+            out.append(walk(item) if walk is not None else canonical(item))
+    return out
 
 
 # canonical() per container or struct type; a struct's walk is generated once from its layout (below)
@@ -93,14 +102,15 @@ _FIELD = """    x = v.{name}
         elif t is float:
             out[{key!r}] = int(x) if x.is_integer() else x
         else:
-            out[{key!r}] = canonical(x)
+            w = walks.get(t)
+            out[{key!r}] = w(x) if w is not None else canonical(x)
 """
 
 
 def _walk_of(struct: type[msgspec.Struct]) -> Any:
     """canonical() for one struct type, as straight-line code over its fields (a generic loop over
     ``_layout`` costs several times more per field; the fields of a receipt-laden fact number in the hundreds)."""
-    namespace: dict[str, Any] = {"canonical": canonical}
+    namespace: dict[str, Any] = {"canonical": canonical, "walks": _WALKS}
     lines = ["def walk(v):", "    out = {}"]
     for i, (name, encoded, default, factory) in enumerate(_layout(struct)):
         if default is not _NO_DEFAULT:
