@@ -7,7 +7,7 @@ in one process run, alternating the order trial by trial, median of 3. Targets (
   append  Assay's save >= 0.8x bare eventsourcing (plain Aggregate events carrying the same facts as dicts,
           the default transcoder, the same aggregates per transaction), on disk and on tmpfs
   link    a hash-chain link <= 10 us for a typical fact (per fact, best of 5 calls)
-  decode  stored rows to Envelopes >= 150k/s (iter_envelopes' decode, rows already read)
+  decode  stored rows to Envelopes >= 150k/s (iter_envelopes' decode, rows already read; best of 5 per trial)
   relay   >= 10k events/s and >= 0.9x plain nats-py: asyncio.gather over js.publish of the same bodies and
           headers, batches of the relay's size, a fresh stream each trial (bench/ledger_relay.py)
 Sections are ``name(args) -> dict`` in SECTIONS; bench/ledger_read.py's are added when that module exists
@@ -168,7 +168,8 @@ def link(args: argparse.Namespace) -> dict[str, Any]:
 
 @section
 def decode(args: argparse.Namespace) -> dict[str, Any]:
-    """Stored rows to Envelopes: adapters.ledger.to_envelope vs the mapper path it replaced; and read + decode."""
+    """Stored rows to Envelopes: adapters.ledger.to_envelope vs the mapper path it replaced; and read + decode
+    (each trial the best of 5 passes)."""
     from eventsourcing.persistence import Mapper
 
     from adapters.ledger import iter_envelopes, open_ledger, rows, stored, to_envelope
@@ -200,11 +201,11 @@ def decode(args: argparse.Namespace) -> dict[str, Any]:
 
     rates = side_by_side(
         {
-            "envelopes": lambda: rate(len(quick), lambda: [to_envelope(app, n) for n in quick]),
-            "mapper": lambda: rate(len(quick), lambda: [mapped(n) for n in notifications]),
-            "read_and_decode": lambda: rate(len(quick), lambda: list(iter_envelopes(app))),
-            "read_only": lambda: rate(len(quick), lambda: rows(app, 0, len(quick))),
-            "read_notifications": lambda: rate(len(quick), lambda: list(stored(app))),
+            "envelopes": lambda: rate(len(quick), lambda: [to_envelope(app, n) for n in quick], 5),
+            "mapper": lambda: rate(len(quick), lambda: [mapped(n) for n in notifications], 5),
+            "read_and_decode": lambda: rate(len(quick), lambda: list(iter_envelopes(app)), 5),
+            "read_only": lambda: rate(len(quick), lambda: rows(app, 0, len(quick)), 5),
+            "read_notifications": lambda: rate(len(quick), lambda: list(stored(app)), 5),
         }
     )
     out = {"events": len(quick)} | {k: round(v) for k, v in rates.items()}
