@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import types
+import typing
 from datetime import datetime
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -26,15 +28,16 @@ _NO_DEFAULT = object()
 
 
 @functools.cache
-def _layout(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, Any, Any], ...]:
-    """Per struct type: (attribute, encoded name, default, default factory) of each field. Cached because
-    ``msgspec.structs.fields`` re-evaluates string annotations on every call (about 100 us)."""
+def _layout(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, Any, Any, Any], ...]:
+    """Per struct type: (attribute, encoded name, default, default factory, declared type) of each field. Cached
+    because ``msgspec.structs.fields`` re-evaluates string annotations on every call (about 100 us)."""
     return tuple(
         (
             field.name,
             field.encode_name,
             _NO_DEFAULT if field.default is msgspec.NODEFAULT else field.default,
             None if field.default_factory is msgspec.NODEFAULT else field.default_factory,
+            field.type,
         )
         for field in msgspec.structs.fields(struct)
     )
@@ -105,6 +108,32 @@ _FIELD = """    x = v.{name}
             w = walks.get(t)
             out[{key!r}] = w(x) if w is not None else canonical(x)
 """
+# A field declared as one plain type (or it or None): the value it nearly always holds is tested for first and
+# kept as it is; anything else (a whole float, a subclass, a value of another type) goes through canonical().
+_PLAIN_FIELD = """    x = v.{name}
+    if {skip}:
+        out[{key!r}] = x if {test} else canonical(x)
+"""
+_TESTS = {
+    str: "type(x) is str",
+    int: "type(x) is int",
+    bool: "type(x) is bool",
+    float: "(type(x) is float and not x.is_integer())",
+}
+
+
+def _plain_test(declared: Any) -> str | None:
+    """The inline test for a value of a field declared ``declared`` that canonical() would return unchanged."""
+    if declared in _TESTS:
+        return _TESTS[declared]
+    origin, args = typing.get_origin(declared), typing.get_args(declared)
+    if origin is typing.Literal and all(type(a) is str for a in args):
+        return _TESTS[str]
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (other,) = (a for a in args if a is not type(None))
+        if other in _TESTS:
+            return f"(x is None or {_TESTS[other]})"
+    return None
 
 
 def _walk_of(struct: type[msgspec.Struct]) -> Any:
@@ -112,7 +141,7 @@ def _walk_of(struct: type[msgspec.Struct]) -> Any:
     ``_layout`` costs several times more per field; the fields of a receipt-laden fact number in the hundreds)."""
     namespace: dict[str, Any] = {"canonical": canonical, "walks": _WALKS}
     lines = ["def walk(v):", "    out = {}"]
-    for i, (name, encoded, default, factory) in enumerate(_layout(struct)):
+    for i, (name, encoded, default, factory, declared) in enumerate(_layout(struct)):
         if default is not _NO_DEFAULT:
             namespace[f"d{i}"] = default
             skip = f"not (x == d{i})"
@@ -121,7 +150,11 @@ def _walk_of(struct: type[msgspec.Struct]) -> Any:
             skip = f"not (x == d{i})"
         else:
             skip = "True"
-        lines.append(_FIELD.format(name=name, skip=skip, key=encoded))
+        test = _plain_test(declared)
+        if test is not None:
+            lines.append(_PLAIN_FIELD.format(name=name, skip=skip, key=encoded, test=test))
+        else:
+            lines.append(_FIELD.format(name=name, skip=skip, key=encoded))
     lines.append("    return out")
     exec("\n".join(lines), namespace)  # noqa: S102 - the source is built from a struct's own field names
     _WALKS[struct] = namespace["walk"]
