@@ -92,6 +92,8 @@ def _canonical_list(value: Any) -> list[Any]:
     return out
 
 
+_TAGS: dict[type, str] = {}  # tag_of per fact type
+
 # canonical() per container or struct type; a struct's walk is generated once from its layout (below)
 _WALKS: dict[type, Any] = {dict: _canonical_dict, list: _canonical_list, tuple: _canonical_list}
 
@@ -163,8 +165,17 @@ def _walk_of(struct: type[msgspec.Struct]) -> Any:
 
 def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> str:
     """The chain value of the event at ``version`` that records ``fact``."""
+    kind = type(fact)
+    tag = _TAGS.get(kind) or _TAGS.setdefault(kind, tag_of(fact))
+    walk = _WALKS.get(kind)
     body = _ENCODER.encode(
-        {"prev": previous, "id": str(originator_id), "v": version, "tag": tag_of(fact), "fact": canonical(fact)}
+        {
+            "prev": previous,
+            "id": str(originator_id),
+            "v": version,
+            "tag": tag,
+            "fact": walk(fact) if walk is not None else canonical(fact),
+        }
     )
     return hashlib.sha256(body).hexdigest()
 
