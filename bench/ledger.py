@@ -17,6 +17,7 @@ Sections are ``name(args) -> dict`` in SECTIONS; bench/ledger_read.py's are adde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -46,7 +47,7 @@ def section(fn: Section) -> Section:
 def groups(args: argparse.Namespace) -> list[Group]:
     """The benchmark's events (read once per process), scaled to ``--events``."""
     if not _GROUPS:
-        _GROUPS.extend(recorded_groups(args.ledger))
+        _GROUPS.extend(recorded_groups(args.ledger, Path(args.disk_dir)))
     return scaled(_GROUPS, args.events)
 
 
@@ -112,8 +113,8 @@ def append(args: argparse.Namespace) -> dict[str, Any]:
         return rate(count, run, args.passes)
 
     out: dict[str, Any] = {"events": count, "per_transaction": round(count / len(work), 1)}
-    for medium, where in (("disk", args.disk_dir), ("tmpfs", "/dev/shm")):
-        if not Path(where).is_dir():
+    for medium, where in (("disk", args.disk_dir), ("tmpfs", args.tmpfs_dir)):
+        if where is None:
             continue
         rates = side_by_side(
             {"assay": lambda w=where: assay(AssayLedger, w), "bare": lambda w=where: bare(w)}
@@ -274,7 +275,11 @@ def main() -> None:
     unknown = [s for s in chosen if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
-    results = {name: SECTIONS[name](args) for name in chosen}
+    with contextlib.ExitStack() as scratch:  # every ledger, stream store and demo home goes, even on failure
+        args.disk_dir = scratch.enter_context(tempfile.TemporaryDirectory(dir=args.disk_dir, prefix="assay-bench-"))
+        shm = Path("/dev/shm")
+        args.tmpfs_dir = scratch.enter_context(tempfile.TemporaryDirectory(dir=shm)) if shm.is_dir() else None
+        results = {name: SECTIONS[name](args) for name in chosen}
     if args.json:
         print(json.dumps(results))
 

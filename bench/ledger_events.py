@@ -38,15 +38,16 @@ def demo_ledger(home: Path) -> Path:
     return home / "ledger.sqlite"
 
 
-def recorded_groups(ledger: Path | None) -> list[Group]:
-    """The facts of a run, per aggregate, from ``ledger`` (default: a fresh demo run)."""
+def recorded_groups(ledger: Path | None, scratch: Path) -> list[Group]:
+    """The facts of a run, per aggregate, from ``ledger`` (default: a fresh demo run in a folder under
+    ``scratch``)."""
     from eventsourcing.utils import resolve_topic
 
     from adapters.ledger import open_ledger, stored
     from domain.chain import fact_event
 
     if ledger is None:
-        ledger = demo_ledger(Path(tempfile.mkdtemp(prefix="assay-bench-")))
+        ledger = demo_ledger(Path(tempfile.mkdtemp(dir=scratch, prefix="demo-")))
     app = open_ledger(f"sqlite:///{ledger}")
     groups: dict[Any, Group] = {}
     for n in stored(app):
