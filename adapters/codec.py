@@ -147,8 +147,8 @@ def decode_state(state: bytes) -> _State:
 
 
 def decode_raw(state: bytes) -> tuple[_RawState, type[f.Fact]]:
-    """A stored Chained state with its fact left as stored JSON, and the fact's type; Unreadable when the fact
-    text holds tokens only Python's JSON reads (NaN, Infinity) or the layout differs."""
+    """A stored Chained state with its fact left as stored JSON, and the fact's type; Unreadable when the layout
+    differs or the fact holds tokens only Python's JSON reads (NaN, Infinity: msgspec refuses them even in Raw)."""
     try:
         decoded = _RAW_STATE.decode(state)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
@@ -156,9 +156,6 @@ def decode_raw(state: bytes) -> tuple[_RawState, type[f.Fact]]:
     fact_type = _TAGS.get(decoded.fact.kind)
     if decoded.timestamp.kind != _STAMP or fact_type is None:
         raise Unreadable("unexpected transcoding names")
-    raw = bytes(decoded.fact.fact)
-    if b"NaN" in raw or b"Infinity" in raw:
-        raise Unreadable("NaN or Infinity")
     return decoded, fact_type
 
 

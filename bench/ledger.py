@@ -44,11 +44,11 @@ def section(fn: Section) -> Section:
     return fn
 
 
-def groups(args: argparse.Namespace) -> list[Group]:
-    """The benchmark's events (read once per process), scaled to ``--events``."""
+def groups(args: argparse.Namespace, events: int | None = None) -> list[Group]:
+    """The benchmark's events (read once per process), scaled to ``events`` (default ``--events``)."""
     if not _GROUPS:
         _GROUPS.extend(recorded_groups(args.ledger, Path(args.disk_dir)))
-    return scaled(_GROUPS, args.events)
+    return scaled(_GROUPS, events or args.events)
 
 
 def say(line: str, args: argparse.Namespace) -> None:
@@ -118,7 +118,8 @@ def append(args: argparse.Namespace) -> dict[str, Any]:
             continue
         rates = side_by_side(
             {"assay": lambda w=where: assay(AssayLedger, w), "bare": lambda w=where: bare(w)}
-            | ({"old_codec": lambda w=where: assay(OldCodec, w)} if args.old_codec else {})
+            | ({"old_codec": lambda w=where: assay(OldCodec, w)} if args.old_codec else {}),
+            args.trials,
         )
         figures = {k: round(v) for k, v in rates.items()} | {"ratio": round(rates["assay"] / rates["bare"], 2)}
         out[medium] = figures
@@ -220,7 +221,8 @@ def decode(args: argparse.Namespace) -> dict[str, Any]:
             "read_and_decode": lambda: rate(len(quick), lambda: list(iter_envelopes(app)), 5),
             "read_only": lambda: rate(len(quick), lambda: rows(app, 0, len(quick)), 5),
             "read_notifications": lambda: rate(len(quick), lambda: list(stored(app)), 5),
-        }
+        },
+        args.trials,
     )
     out = {"events": len(quick)} | {k: round(v) for k, v in rates.items()}
     say(
@@ -235,7 +237,7 @@ def decode(args: argparse.Namespace) -> dict[str, Any]:
 def _relay(args: argparse.Namespace) -> dict[str, Any]:
     from ledger_relay import relay
 
-    return relay(args, groups(args), say)
+    return relay(args, groups(args, args.relay_events), say)
 
 
 SECTIONS["relay"] = _relay
@@ -262,6 +264,10 @@ def main() -> None:
     _read_sections()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument(
+        "--relay-events", type=int, default=10_000, help="relay: events per trial (a trial of ~1 s outlasts noise)"
+    )
+    parser.add_argument("--trials", type=int, default=3, help="side-by-side trials per figure (the median is kept)")
     parser.add_argument("--only", default="", help=f"comma-separated sections (default all: {', '.join(SECTIONS)})")
     parser.add_argument("--ledger", type=Path, default=None, help="take the facts from this SQLite ledger")
     parser.add_argument("--disk-dir", default=tempfile.gettempdir(), help="where on-disk ledgers go")

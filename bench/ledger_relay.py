@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -105,7 +106,7 @@ async def _relay(args: argparse.Namespace, groups: list[Group], say: Say) -> dic
         await bus.connect()
         contenders = {"assay": assay, "plain": plain, "plain_async": plain_async}
         rates: dict[str, list[float]] = {name: [] for name in contenders}
-        for round_ in range(3):  # alternating order, median of 3
+        for round_ in range(args.trials):  # alternating order; the median is kept
             for name in list(contenders) if round_ % 2 == 0 else reversed(list(contenders)):
                 rates[name].append(await contenders[name]())
     finally:
@@ -113,7 +114,7 @@ async def _relay(args: argparse.Namespace, groups: list[Group], say: Say) -> dic
         await nc.close()
         server.stop()
         ledger.close()
-    med = {name: round(sorted(values)[1]) for name, values in rates.items()}
+    med = {name: round(statistics.median(values)) for name, values in rates.items()}
     out: dict[str, Any] = {"events": count, "batch": BATCH, **med}
     out["ratio"] = round(med["assay"] / med["plain"], 2)
     out["ratio_to_publish_async"] = round(med["assay"] / med["plain_async"], 2)

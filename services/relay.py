@@ -75,32 +75,47 @@ class Relay:
     async def pump(self) -> int:
         """Publish everything after the tracked position; return how many events were published.
 
-        The next batch is read (and encoded, and its rolling head computed) while this one is on the wire; only
-        reads overlap, the position is still saved after every ack of its batch."""
+        Batches overlap without weakening the order of things: the next batch is read (encoded, its rolling head
+        computed) while this one is on the wire, and a batch's position is saved and its head witnessed (after
+        every ack of it, and after the previous batch's) while the next batch is on the wire."""
         position = await asyncio.to_thread(self.tracking.position, self.name)
         if self._head is None or self._head[0] != position:
             self._head = await self._head_at(position)
         published = 0
         batch = await asyncio.to_thread(self._read, position, self._head[1])
-        while batch.messages:
-            ahead = (
-                asyncio.ensure_future(asyncio.to_thread(self._read, batch.position, batch.head)) if batch.full else None
-            )
-            try:
+        ahead: asyncio.Future[_Batch] | None = None
+        settling: asyncio.Future[None] | None = None
+        try:
+            while batch.messages:
+                ahead = (
+                    asyncio.ensure_future(asyncio.to_thread(self._read, batch.position, batch.head))
+                    if batch.full
+                    else None
+                )
                 await self.bus.publish_encoded(batch.messages)  # raises unless every ack came back
-                await asyncio.to_thread(self.tracking.save, self.name, batch.position)
-                self._head = (batch.position, batch.head)
-                await witness.publish(self.bus, batch.position, batch.head)
-            except BaseException:
-                if ahead is not None:
-                    ahead.cancel()  # its thread finishes a read nobody uses
-                raise
-            published += len(batch.messages)
-            self.log.debug("relay.published", count=len(batch.messages), position=batch.position)
-            if ahead is None:
-                return published
-            batch = await ahead
+                if settling is not None:
+                    await settling  # raises if the previous batch's position could not be saved
+                settling = asyncio.ensure_future(self._settle(batch))
+                published += len(batch.messages)
+                if ahead is None:
+                    break
+                batch = await ahead
+                ahead = None
+            if settling is not None:
+                await settling
+        except BaseException:
+            for pending in (ahead, settling):
+                if pending is not None and not pending.done():
+                    pending.cancel()  # a read nobody uses; a save whose batch the next pump republishes (deduped)
+            raise
         return published
+
+    async def _settle(self, batch: _Batch) -> None:
+        """After every ack of ``batch``: store its position, then witness the rolling head there."""
+        await asyncio.to_thread(self.tracking.save, self.name, batch.position)
+        self._head = (batch.position, batch.head)
+        await witness.publish(self.bus, batch.position, batch.head)
+        self.log.debug("relay.published", count=len(batch.messages), position=batch.position)
 
     def _read(self, after: int, head: str) -> _Batch:
         """Up to ``batch`` stored events after ``after``, encoded for the bus, and the rolling head after them
