@@ -141,6 +141,30 @@ async def test_crash_before_position_save_republishes_without_doubles(
         tracking.close()
 
 
+async def test_a_failed_batch_never_moves_the_position_past_the_acked_ones(
+    ledger: AssayLedger, bus: Bus, tracking: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_run(ledger, "r1")
+    save_run(ledger, "r2")
+    relay = Relay(ledger, bus, tracking, batch=4)  # 10 events: batches of 4, 4, 2
+    real_publish, calls = bus.publish_encoded, list[int]()
+
+    async def second_fails(batch: list[Outgoing]) -> None:
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise TimeoutError("NATS hiccup")
+        await real_publish(batch)
+
+    monkeypatch.setattr(bus, "publish_encoded", second_fails)
+    with pytest.raises(TimeoutError):
+        await relay.pump()
+    first_batch_end = envelopes(ledger, 0, 100)[3].position
+    assert tracking.position("relay") in (0, first_batch_end)  # the first batch's save may or may not have landed
+    assert await relay.pump() >= 6  # from wherever the position is: what was not saved goes again
+    assert await stream_ids(bus) == ledger_ids(ledger)  # and the stream's dedupe leaves no doubles
+    assert tracking.position("relay") == envelopes(ledger, 0, 100)[-1].position
+
+
 async def test_run_follows_pokes_and_retries(
     ledger: AssayLedger, bus: Bus, tracking: TrackingStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
