@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Notification, Transcoding
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from adapters import codec
 from domain import facts as f
 from domain.candidate import Candidate
 from domain.chain import fact_event
@@ -42,6 +45,10 @@ class AssayLedger(Application):
 
     name = "Assay"
     is_snapshotting_enabled = False
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """adapters.codec's mapper: Chained events in the JSONTranscoder's layout, written and read by msgspec."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=codec.AssayMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -143,12 +150,25 @@ def event_id(originator_id: UUID | str, version: int) -> str:
 
 def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope]:
     """Recorded facts after global position ``after``, in order, as bus envelopes."""
-    notifications = app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
-    return [to_envelope(app, n) for n in notifications]
+    return [to_envelope(app, n) for n in rows(app, after, limit)]
 
 
 def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
-    """One stored event as a bus envelope."""
+    """One stored event as a bus envelope: decoded straight from its stored state by msgspec, or through the
+    application's mapper when the state is outside adapters.codec's layout (TypeError if not a Chained event)."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            state = codec.decode_state(notification.state)
+        except codec.Unreadable:
+            pass
+        else:
+            version = notification.originator_version
+            originator = _text_of(notification)
+            stamp = state.timestamp.iso
+            if not stamp.endswith("+00:00"):
+                stamp = _iso(stamp)
+            # positional: the field order of f.Envelope (event_id, originator_id, version, position, timestamp, fact)
+            return f.Envelope(f"{originator}:{version}", originator, version, notification.id, stamp, state.fact.fact)
     event = fact_event(app.mapper.to_domain_event(notification))
     return f.Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
@@ -158,6 +178,62 @@ def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
         timestamp=event.timestamp.isoformat(),
         fact=event.fact,
     )
+
+
+class _Wire(msgspec.Struct):
+    """An Envelope as JSON, its fact spliced in as stored (same field names and order as f.Envelope)."""
+
+    event_id: str
+    originator_id: str
+    version: int
+    position: int
+    timestamp: str
+    fact: msgspec.Raw
+
+
+_wire_encoder = msgspec.json.Encoder()
+
+
+def wire(app: AssayLedger, notification: Any) -> tuple[type[f.Fact], str, bytes]:
+    """One stored event as the bus carries it: (fact type, event id, Envelope JSON). The fact's JSON is taken
+    as stored, without decoding it, when the state is in adapters.codec's layout; a consumer decodes the same
+    Envelope either way (defaults fill fields an older fact lacks, unknown ones are ignored)."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            state, fact_type = codec.decode_raw(notification.state)
+        except codec.Unreadable:
+            pass
+        else:
+            originator = _text_of(notification)
+            ident = f"{originator}:{notification.originator_version}"
+            body = _Wire(
+                ident,
+                originator,
+                notification.originator_version,
+                notification.id,
+                _iso(state.timestamp.iso),
+                state.fact.fact,
+            )
+            return fact_type, ident, _wire_encoder.encode(body)
+    envelope = to_envelope(app, notification)
+    return type(envelope.fact), envelope.event_id, _wire_encoder.encode(envelope)
+
+
+def _text_of(stored_event: Any) -> str:
+    """The originator id's canonical text: a Row (``rows``) already holds it."""
+    if type(stored_event) is Row:
+        return stored_event.originator_id
+    return codec.uuid_text(stored_event.originator_id)
+
+
+def _plain(app: AssayLedger) -> bool:
+    """No cipher or compressor configured: stored states are the transcoder's JSON as is."""
+    return app.mapper.cipher is None and app.mapper.compressor is None
+
+
+def _iso(text: str) -> str:
+    """A stored timestamp as ``datetime.isoformat`` writes it (which every stored one already is, in UTC)."""
+    return text if text.endswith("+00:00") else datetime.fromisoformat(text).isoformat()
 
 
 def stored(app: AssayLedger, after: int = 0, upto: int | None = None, batch: int = 1000) -> Iterator[Any]:
@@ -172,8 +248,45 @@ def stored(app: AssayLedger, after: int = 0, upto: int | None = None, batch: int
             return
 
 
+class Row(NamedTuple):
+    """A stored event as read by ``rows``: a Notification's fields, the originator id as its canonical text."""
+
+    id: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+def rows(app: AssayLedger, after: int, limit: int) -> Sequence[Row] | Sequence[Notification]:
+    """Up to ``limit`` stored events after position ``after``, in order. On SQLite straight from the table into
+    tuples (eventsourcing builds a UUID and a dataclass per row, most of a read's cost); elsewhere its
+    notifications. Either has what ``to_envelope``, ``wire`` and ``witness.roll_on`` read."""
+    recorder = app.recorder
+    if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
+        return recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    statement = (
+        f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        "WHERE rowid>? ORDER BY rowid LIMIT ?"
+    )
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(statement, (after, limit))
+        return [Row(r[0], _dashed(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
+
+
+def _dashed(stored_id: str) -> str:
+    """A UUID stored as 32 hex digits (eventsourcing's SQLite form) in its canonical text, as ``str(UUID)``."""
+    h = stored_id
+    if len(h) == 32 and h.islower():
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return str(UUID(h))
+
+
 def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
-    return (to_envelope(app, n) for n in stored(app, after, batch=batch))
+    """Every recorded fact after position ``after``, in order, as bus envelopes, read ``batch`` at a time."""
+    while chunk := rows(app, after, batch):
+        yield from (to_envelope(app, n) for n in chunk)
+        after = chunk[-1].id
 
 
 __all__ = ["AssayLedger", "Candidate", "Run", "open_ledger", "envelopes", "iter_envelopes", "event_id"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import types
+import typing
 from datetime import datetime
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -27,15 +29,16 @@ _NO_DEFAULT = object()
 
 
 @functools.cache
-def _layout(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, Any, Any], ...]:
-    """Per struct type: (attribute, encoded name, default, default factory) of each field. Cached because
-    ``msgspec.structs.fields`` re-evaluates string annotations on every call (about 100 us)."""
+def _layout(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, Any, Any, Any], ...]:
+    """Per struct type: (attribute, encoded name, default, default factory, declared type) of each field. Cached
+    because ``msgspec.structs.fields`` re-evaluates string annotations on every call (about 100 us)."""
     return tuple(
         (
             field.name,
             field.encode_name,
             _NO_DEFAULT if field.default is msgspec.NODEFAULT else field.default,
             None if field.default_factory is msgspec.NODEFAULT else field.default_factory,
+            field.type,
         )
         for field in msgspec.structs.fields(struct)
     )
@@ -45,18 +48,17 @@ def canonical(value: Any) -> Any:
     """A fact as plain data for hashing, stable across schema growth and storage round trips: fields at their
     default are left out (so adding a defaulted field later keeps old links valid), and whole floats are
     integers (a float field given ``0`` comes back from the store as ``0.0``)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    walk = _WALKS.get(kind)
+    if walk is not None:
+        return walk(value)
     if isinstance(value, msgspec.Struct):
-        out = {}
-        for name, encoded, default, factory in _layout(type(value)):
-            item = getattr(value, name)
-            if default is not _NO_DEFAULT:
-                if item == default:
-                    continue
-            elif factory is not None and item == factory():
-                continue
-            out[encoded] = canonical(item)
-        return out
-    if isinstance(value, str | int | bool) or value is None:
+        return _walk_of(kind)(value)
+    if isinstance(value, str | int | bool):
         return value
     if isinstance(value, dict):
         return {str(k): canonical(v) for k, v in value.items()}
@@ -67,10 +69,114 @@ def canonical(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
+def _canonical_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            out[str(key)] = item
+        else:
+            walk = _WALKS.get(kind)
+            out[str(key)] = walk(item) if walk is not None else canonical(item)
+    return out
+
+
+def _canonical_list(value: Any) -> list[Any]:
+    out = []
+    for item in value:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            out.append(item)
+        else:
+            walk = _WALKS.get(kind)
+            out.append(walk(item) if walk is not None else canonical(item))
+    return out
+
+
+_TAGS: dict[type, str] = {}  # tag_of per fact type
+
+# canonical() per container or struct type; a struct's walk is generated once from its layout (below)
+_WALKS: dict[type, Any] = {dict: _canonical_dict, list: _canonical_list, tuple: _canonical_list}
+
+# One field of a generated walk: plain values inline, the rest through canonical(); a field at its default (or
+# equal to what its default factory makes) is left out. ``{d}`` is the default's name in the walk's namespace.
+_FIELD = """    x = v.{name}
+    if {skip}:
+        t = type(x)
+        if t is str or t is int or t is bool or x is None:
+            out[{key!r}] = x
+        elif t is float:
+            out[{key!r}] = int(x) if x.is_integer() else x
+        else:
+            w = walks.get(t)
+            out[{key!r}] = w(x) if w is not None else canonical(x)
+"""
+# A field declared as one plain type (or it or None): the value it nearly always holds is tested for first and
+# kept as it is; anything else (a whole float, a subclass, a value of another type) goes through canonical().
+_PLAIN_FIELD = """    x = v.{name}
+    if {skip}:
+        out[{key!r}] = x if {test} else canonical(x)
+"""
+_TESTS = {
+    str: "type(x) is str",
+    int: "type(x) is int",
+    bool: "type(x) is bool",
+    float: "(type(x) is float and not x.is_integer())",
+}
+
+
+def _plain_test(declared: Any) -> str | None:
+    """The inline test for a value of a field declared ``declared`` that canonical() would return unchanged."""
+    if declared in _TESTS:
+        return _TESTS[declared]
+    origin, args = typing.get_origin(declared), typing.get_args(declared)
+    if origin is typing.Literal and all(type(a) is str for a in args):
+        return _TESTS[str]
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (other,) = (a for a in args if a is not type(None))
+        if other in _TESTS:
+            return f"(x is None or {_TESTS[other]})"
+    return None
+
+
+def _walk_of(struct: type[msgspec.Struct]) -> Any:
+    """canonical() for one struct type, as straight-line code over its fields (a generic loop over
+    ``_layout`` costs several times more per field; the fields of a receipt-laden fact number in the hundreds)."""
+    namespace: dict[str, Any] = {"canonical": canonical, "walks": _WALKS}
+    lines = ["def walk(v):", "    out = {}"]
+    for i, (name, encoded, default, factory, declared) in enumerate(_layout(struct)):
+        if default is not _NO_DEFAULT:
+            namespace[f"d{i}"] = default
+            skip = f"not (x == d{i})"
+        elif factory is not None:
+            namespace[f"d{i}"] = factory()  # only compared with, never handed out
+            skip = f"not (x == d{i})"
+        else:
+            skip = "True"
+        test = _plain_test(declared)
+        if test is not None:
+            lines.append(_PLAIN_FIELD.format(name=name, skip=skip, key=encoded, test=test))
+        else:
+            lines.append(_FIELD.format(name=name, skip=skip, key=encoded))
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - the source is built from a struct's own field names
+    _WALKS[struct] = namespace["walk"]
+    return namespace["walk"]
+
+
 def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> str:
     """The chain value of the event at ``version`` that records ``fact``."""
+    kind = type(fact)
+    tag = _TAGS.get(kind) or _TAGS.setdefault(kind, tag_of(fact))
+    walk = _WALKS.get(kind)
     body = _ENCODER.encode(
-        {"prev": previous, "id": str(originator_id), "v": version, "tag": tag_of(fact), "fact": canonical(fact)}
+        {
+            "prev": previous,
+            "id": str(originator_id),
+            "v": version,
+            "tag": tag,
+            "fact": walk(fact) if walk is not None else canonical(fact),
+        }
     )
     return hashlib.sha256(body).hexdigest()
 

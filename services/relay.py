@@ -17,19 +17,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Any
+from dataclasses import dataclass
 
 import structlog
 
 from adapters import witness
-from adapters.bus import Bus
+from adapters.bus import Bus, Outgoing
 from adapters.lease import Lease
-from adapters.ledger import AssayLedger, to_envelope
+from adapters.ledger import AssayLedger, rows, wire
 from adapters.tracking import TrackingStore
 
 log = structlog.get_logger(__name__)
 
 RETRY_DELAY = 1.0  # seconds between attempts while NATS or the store is failing
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Stored events read for publishing: their encoded envelopes, the last one's position, the rolling head there,
+    and whether the read was full (more may follow)."""
+
+    messages: list[Outgoing]
+    position: int
+    head: str
+    full: bool
 
 
 class Relay:
@@ -70,31 +81,58 @@ class Relay:
                 loop.call_soon_threadsafe(wake.set)
 
     async def pump(self) -> int:
-        """Publish everything after the tracked position; return how many events were published."""
+        """Publish everything after the tracked position; return how many events were published.
+
+        Batches overlap without weakening the order of things: the next batch is read (encoded, its rolling head
+        computed) while this one is on the wire, and a batch's position is saved and its head witnessed (after
+        every ack of it, and after the previous batch's) while the next batch is on the wire."""
         position = await asyncio.to_thread(self.tracking.position, self.name)
         if self._head is None or self._head[0] != position:
             self._head = await self._head_at(position)
         published = 0
-        while True:
-            raw = await asyncio.to_thread(self._read, position)
-            if not raw:
-                return published
-            chunk = [to_envelope(self.ledger, n) for n in raw]
-            await self.bus.publish_many(chunk)  # raises unless every ack came back
-            position = chunk[-1].position
-            await asyncio.to_thread(self.tracking.save, self.name, position)
-            head = self._head[1]
-            for n in raw:
-                head = witness.roll_on(head, n)
-            self._head = (position, head)
-            await witness.publish(self.bus, position, head)
-            published += len(chunk)
-            self.log.debug("relay.published", count=len(chunk), position=position)
-            if len(chunk) < self.batch:
-                return published
+        batch = await asyncio.to_thread(self._read, position, self._head[1])
+        ahead: asyncio.Future[_Batch] | None = None
+        settling: asyncio.Future[None] | None = None
+        try:
+            while batch.messages:
+                ahead = (
+                    asyncio.ensure_future(asyncio.to_thread(self._read, batch.position, batch.head))
+                    if batch.full
+                    else None
+                )
+                await self.bus.publish_encoded(batch.messages)  # raises unless every ack came back
+                if settling is not None:
+                    await settling  # raises if the previous batch's position could not be saved
+                settling = asyncio.ensure_future(self._settle(batch))
+                published += len(batch.messages)
+                if ahead is None:
+                    break
+                batch = await ahead
+                ahead = None
+            if settling is not None:
+                await settling
+        except BaseException:
+            for pending in (ahead, settling):
+                if pending is not None and not pending.done():
+                    pending.cancel()  # a read nobody uses; a save whose batch the next pump republishes (deduped)
+            raise
+        return published
 
-    def _read(self, after: int) -> list[Any]:
-        return list(self.ledger.recorder.select_notifications(start=after, limit=self.batch, inclusive_of_start=False))
+    async def _settle(self, batch: _Batch) -> None:
+        """After every ack of ``batch``: store its position, then witness the rolling head there."""
+        await asyncio.to_thread(self.tracking.save, self.name, batch.position)
+        self._head = (batch.position, batch.head)
+        await witness.publish(self.bus, batch.position, batch.head)
+        self.log.debug("relay.published", count=len(batch.messages), position=batch.position)
+
+    def _read(self, after: int, head: str) -> _Batch:
+        """Up to ``batch`` stored events after ``after``, encoded for the bus, and the rolling head after them
+        (``head`` being the head at ``after``)."""
+        stored = rows(self.ledger, after, self.batch)
+        messages = [wire(self.ledger, n) for n in stored]
+        for n in stored:
+            head = witness.roll_on(head, n)
+        return _Batch(messages, stored[-1].id if stored else after, head, len(stored) >= self.batch)
 
     async def _head_at(self, position: int) -> tuple[int, str]:
         """The rolling head at ``position``: from the newest witnessed head at or before it, rolled on over the
