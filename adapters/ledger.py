@@ -282,6 +282,28 @@ def _dashed(stored_id: str) -> str:
     return str(UUID(h))
 
 
+def scan(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[Row | Notification]:
+    """Every stored event after position ``after``, in order, read ``batch`` at a time by ``rows``."""
+    while chunk := rows(app, after, batch):
+        yield from chunk
+        after = chunk[-1].id
+
+
+def fact_and_chain(app: AssayLedger, notification: Any) -> tuple[f.Fact, str | None]:
+    """A stored event's fact and hash chain (None for an event recorded before chains): decoded straight by
+    msgspec when the state is in adapters.codec's layout, else through the application's mapper (whatever that
+    raises when the bytes no longer decode; TypeError if it is not a Chained event)."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            state = codec.decode_state(notification.state)
+        except codec.Unreadable:
+            pass
+        else:
+            return state.fact.fact, (None if state.chain is msgspec.UNSET else state.chain)
+    event = fact_event(app.mapper.to_domain_event(notification))
+    return event.fact, getattr(event, "chain", None)
+
+
 def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
     """Every recorded fact after position ``after``, in order, as bus envelopes, read ``batch`` at a time."""
     while chunk := rows(app, after, batch):

@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.ledger import AssayLedger, stored
+from adapters.ledger import AssayLedger, fact_and_chain, scan
 from adapters.witness import roll_on
 from domain import facts as f
-from domain.chain import GENESIS, fact_event, link
+from domain.chain import GENESIS, link
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,8 @@ class Anchor:
     created: str = ""
 
 
-def _link_of(event: Any, state: bytes) -> str:
-    chain = getattr(event, "chain", None)
-    return str(chain) if chain is not None else "sha256:" + hashlib.sha256(state).hexdigest()
+def _link_of(chain: str | None, state: bytes) -> str:
+    return chain if chain is not None else "sha256:" + hashlib.sha256(state).hexdigest()
 
 
 def verify(
@@ -102,7 +101,7 @@ def verify(
     ``witnessed`` heads (the bus's), an ``anchor`` and ``relayed_to`` (how far the relay says it published) are
     compared with the heads recomputed from the ledger."""
     report = Report()
-    walks: defaultdict[UUID | str, _Walk] = defaultdict(_Walk)
+    walks: defaultdict[str, _Walk] = defaultdict(_Walk)  # by the aggregate id's canonical text
     last_position = 0
     heads = dict(witnessed)
     if anchor is not None:
@@ -110,7 +109,7 @@ def verify(
     anchored = dict(anchor.aggregates) if anchor is not None else {}
     chained_since: int | None = None  # the first position whose event carries a chain
     matched = 0  # the last position whose witnessed or anchored head matched
-    for n in stored(app, batch=batch):
+    for n in scan(app, batch=batch):
         report.events += 1
         report.head = roll_on(report.head, n)
         report.position = n.id
@@ -120,7 +119,8 @@ def verify(
                 report.problems.append(_head_problem(n.id, matched))
             else:
                 matched = n.id
-        walk, where = walks[n.originator_id], str(n.originator_id)
+        where = str(n.originator_id)
+        walk = walks[where]
         walk.kind = _kind(n.topic)
         if positions_are_dense and n.id != last_position + 1:
             gone = f"{last_position + 1}" + (f"-{n.id - 1}" if n.id - 1 > last_position + 1 else "")
@@ -147,8 +147,7 @@ def verify(
             )
         walk.version = n.originator_version
         try:
-            event = fact_event(app.mapper.to_domain_event(n))
-            fact = event.fact
+            fact, chain = fact_and_chain(app, n)
         except Exception as exc:  # tampered bytes that no longer decode
             report.problems.append(
                 _at("undecodable", walk, n, f") cannot be read: {type(exc).__name__}: {str(exc)[:120]}")
@@ -163,11 +162,10 @@ def verify(
         if kept is not None and kept[0] == n.originator_version:
             report.anchored += 1
             del anchored[where]
-            if kept[1] != _link_of(event, n.state):
+            if kept[1] != _link_of(chain, n.state):
                 report.problems.append(
                     _at("altered", walk, n, ") differs from the anchor: the aggregate was rewritten")
                 )
-        chain = getattr(event, "chain", None)
         if chain is None and chained_since is not None:
             report.problems.append(
                 _at(
@@ -245,20 +243,20 @@ def anchor(app: AssayLedger, batch: int = 1000) -> Anchor:
     """The heads to keep elsewhere: the rolling head at the ledger's end and each aggregate's newest link."""
     head, position = GENESIS, 0
     aggregates: dict[str, tuple[int, str]] = {}
-    for n in stored(app, batch=batch):
+    for n in scan(app, batch=batch):
         head, position = roll_on(head, n), n.id
-        aggregates[str(n.originator_id)] = (n.originator_version, _link_of(app.mapper.to_domain_event(n), n.state))
+        aggregates[str(n.originator_id)] = (n.originator_version, _link_of(fact_and_chain(app, n)[1], n.state))
     return Anchor(position=position, head=head, aggregates=aggregates, created=datetime.now(UTC).isoformat())
 
 
-def _settlements(walks: dict[Any, _Walk]) -> list[Problem]:
+def _settlements(walks: dict[str, _Walk]) -> list[Problem]:
     """A run says a candidate settled as queued or rejected: that candidate must have recorded it too."""
     found = []
     for run_id, walk in walks.items():
         if walk.kind != "run":
             continue
         for fact in walk.settled:
-            mine = walks.get(_uuid(fact.candidate_id))
+            mine = walks.get(_canonical(fact.candidate_id))
             want = f.Queued if fact.outcome == "queued" else f.Rejected
             if mine is None or want not in mine.outcomes:
                 found.append(
@@ -274,8 +272,9 @@ def _settlements(walks: dict[Any, _Walk]) -> list[Problem]:
     return found
 
 
-def _uuid(candidate_id: str) -> UUID | str:
+def _canonical(candidate_id: str) -> str:
+    """An id as ``str(UUID)`` writes it (the walks' keys), or as given when it is no UUID."""
     try:
-        return UUID(candidate_id)
+        return str(UUID(candidate_id))
     except ValueError:
         return candidate_id
