@@ -1,11 +1,16 @@
 """Assay vs a bare asyncio loop: the same lever pulls, the same model calls, side by side in one process.
 
-    python bench/pipeline.py [--pulls 80] [--concurrency 8] [--latency-ms 50] [--spec specs/arithmetic.toml]
+    python bench/pipeline.py [--pulls 80] [--concurrency 8] [--latency-ms 50] [--rounds 3] [--json]
+                             [--side both|bare|assay] [--spec specs/arithmetic.toml]
 
 The offline panel answers every call after a fixed simulated latency. Assay runs the full spine (ledger on a
 SQLite file, relay, embedded nats-server, durable consumers, every service); the bare loop runs the same
-recipe steps (services.loop) with the same seeds and no ledger or bus. Printed: throughput of each, Assay's as
-a ratio of the bare loop's (target >= 0.8), events appended per second, model calls, and peak memory.
+recipe steps (services.loop) for the same candidate ids and seeds, with the same in-memory checklist and novelty
+corpus, and no ledger or bus. Each round runs both sides back to back, the first side alternating round by
+round; the figures are medians over the rounds. Assay's start-up (nats-server, ledger, consumers) is timed and
+printed apart; the run is timed from its RunStarted to its RunCompleted. Printed: throughput of each side,
+Assay's as a ratio of the bare loop's (target >= 0.9), CPU time per model call, events appended per second,
+model calls, and peak memory. ``--side`` runs one side once (for profiling).
 """
 
 from __future__ import annotations

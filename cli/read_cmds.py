@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from cli.bounds import ranged
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
 from cli.root import app
 from cli.session import session
+from domain import bounds
 
 
 @app.command()
@@ -116,6 +118,7 @@ def calls_line(outcome: dict[str, Any]) -> Text:
 def queue(
     as_json: bool = JSON_OPT,
     run: str = typer.Option(None, "--run", help="Only candidates of this run (id or unique prefix)."),
+    limit: int = ranged(50, "--limit", bounds.ROWS, "Rows the table shows (oldest first; 0: all). --json lists all."),
 ) -> None:
     """The review queue: candidates waiting for a human verdict, oldest first."""
     from app import status as app_status
@@ -135,12 +138,15 @@ def queue(
         wrap="band prompt_/_coordinate",
         right="solve cost",
     )
-    for q in items:
+    shown = items if limit == 0 else items[:limit]
+    for q in shown:
         solve = "-" if q["solve_rate"] is None else f"{q['solve_rate']:.2f}"
         what = Text(q["preview"])
         what.append(f"\n{q['recipe']}: {coord(q['coordinate'])}", style="dim")
         add_row(table, q["candidate_id"][:8], q["run_id"], q["band"] or "-", solve, money(q["cost_usd"]), what)
     console.print(table)
+    if len(shown) < len(items):
+        console.print(f"showing the oldest {len(shown)} of {len(items)}; --limit 0 shows all")
     console.print("review one with: assay show ID, then assay review ID --approve | --reject --reason TEXT")
 
 

@@ -63,6 +63,7 @@ def _number(x: float) -> str:
 ATTEMPTS = Bound(1, 1_000_000)  # lever pulls of a run (run --attempts, demo --attempts)
 UNTIL_ACCEPTED = Bound(1, 50_000)  # at most 20 attempts per point wanted: 1,000,000 attempts at most
 CONCURRENCY = Bound(1, 256)  # candidates (run, demo, replay) or model requests (eval) in flight at once
+ROWS = Bound(0, 1_000_000)  # rows a listing shows (queue --limit); 0: all of them
 SEED = Bound(0, 2**63 - 1)  # a signed 64-bit seed, never negative
 MAX_COST = Bound(0, 1_000_000, integer=False, lo_open=True)  # USD
 PORT = Bound(0, 65_535)  # 0: any free port
