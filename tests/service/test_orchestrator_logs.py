@@ -7,12 +7,15 @@ saves collide on the run's version; the loser's decision never happened and must
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from adapters.ledger import AssayLedger, iter_envelopes, open_ledger
@@ -35,6 +38,19 @@ def ledger(sqlite_url: str) -> Iterator[AssayLedger]:
     app.close()
 
 
+@contextmanager
+def captured_info() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Every log entry at INFO and above, whatever level an earlier test configured (capture_logs replaces the
+    processors, not the level filter a configured wrapper class applies first)."""
+    before = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with capture_logs() as logged:
+            yield logged
+    finally:
+        structlog.configure(**before)
+
+
 def envelope(fact: Any, originator: str) -> f.Envelope:
     return f.Envelope(event_id="e", originator_id=originator, version=1, position=0, timestamp="", fact=fact)
 
@@ -51,7 +67,7 @@ async def test_two_orchestrators_log_one_line_per_recorded_pull(ledger: AssayLed
     )
     await store.save(Run.start(run_uuid("two"), started))
     replicas = [Orchestrator(store), Orchestrator(store)]
-    with capture_logs() as logged:
+    with captured_info() as logged:
         await asyncio.gather(*(o.on_run_started(envelope(started, str(run_uuid("two")))) for o in replicas))
         handled: set[str] = set()
         while (run := await store.run(run_uuid("two"))).completed is None:
