@@ -156,19 +156,15 @@ def envelopes(app: AssayLedger, after: int, limit: int = 500) -> list[f.Envelope
 def to_envelope(app: AssayLedger, notification: Any) -> f.Envelope:
     """One stored event as a bus envelope: decoded straight from its stored state by msgspec, or through the
     application's mapper when the state is outside adapters.codec's layout (TypeError if not a Chained event)."""
-    if _plain(app) and codec.chained_class(notification.topic) is not None:
-        try:
-            state = codec.decode_state(notification.state)
-        except codec.Unreadable:
-            pass
-        else:
-            version = notification.originator_version
-            originator = _text_of(notification)
-            stamp = state.timestamp.iso
-            if not stamp.endswith("+00:00"):
-                stamp = _iso(stamp)
-            # positional: the field order of f.Envelope (event_id, originator_id, version, position, timestamp, fact)
-            return f.Envelope(f"{originator}:{version}", originator, version, notification.id, stamp, state.fact.fact)
+    state = _decoded(app, notification)
+    if state is not None:
+        version = notification.originator_version
+        originator = _text_of(notification)
+        stamp = state.timestamp.iso
+        if not stamp.endswith("+00:00"):
+            stamp = _iso(stamp)
+        # positional: the field order of f.Envelope (event_id, originator_id, version, position, timestamp, fact)
+        return f.Envelope(f"{originator}:{version}", originator, version, notification.id, stamp, state.fact.fact)
     event = fact_event(app.mapper.to_domain_event(notification))
     return f.Envelope(
         event_id=event_id(event.originator_id, event.originator_version),
@@ -293,15 +289,22 @@ def fact_and_chain(app: AssayLedger, notification: Any) -> tuple[f.Fact, str | N
     """A stored event's fact and hash chain (None for an event recorded before chains): decoded straight by
     msgspec when the state is in adapters.codec's layout, else through the application's mapper (whatever that
     raises when the bytes no longer decode; TypeError if it is not a Chained event)."""
-    if _plain(app) and codec.chained_class(notification.topic) is not None:
-        try:
-            state = codec.decode_state(notification.state)
-        except codec.Unreadable:
-            pass
-        else:
-            return state.fact.fact, (None if state.chain is msgspec.UNSET else state.chain)
+    state = _decoded(app, notification)
+    if state is not None:
+        return state.fact.fact, (None if state.chain is msgspec.UNSET else state.chain)
     event = fact_event(app.mapper.to_domain_event(notification))
     return event.fact, getattr(event, "chain", None)
+
+
+def _decoded(app: AssayLedger, notification: Any) -> Any:
+    """The stored state decoded by msgspec in adapters.codec's layout, or None when it is not in that layout (a
+    cipher or compressor, another event class, values only the generic transcoder reads): the mapper's then."""
+    if _plain(app) and codec.chained_class(notification.topic) is not None:
+        try:
+            return codec.decode_state(notification.state)
+        except codec.Unreadable:
+            return None
+    return None
 
 
 def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
