@@ -30,6 +30,7 @@ from adapters.tracking import TrackingStore
 log = structlog.get_logger(__name__)
 
 RETRY_DELAY = 1.0  # seconds between attempts while NATS or the store is failing
+DRAIN_TIMEOUT = 2.0  # seconds the last pump on the way out may take
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,17 @@ class Relay:
         start = seen if seen is not None and seen[0] <= position else (0, witness.GENESIS)
         return await asyncio.to_thread(witness.rolled, self.ledger, start, position)
 
+    async def _drain(self) -> None:
+        """One last pump on the way out, so what was saved before the stop is on the bus (and witnessed) before
+        this process goes: the loop's last pump may have run just before the final saves. Bounded; a failure
+        leaves those events to the next relay, which starts from the stored position."""
+        if self.lease is not None and not self.lease.held:
+            return
+        try:
+            await asyncio.wait_for(self.pump(), DRAIN_TIMEOUT)
+        except Exception as exc:
+            self.log.warning("relay.drain.failed", error=f"{type(exc).__name__}: {exc}")
+
     async def run(self, stop: asyncio.Event) -> None:
         """Pump, then wait for a poke or ``poll_interval``, until ``stop`` is set; failures are retried. With a
         lease, pump only while holding it and otherwise wait as a hot standby (the lease's keeper takes it over
@@ -166,6 +178,7 @@ class Relay:
                     await _wait_any(stop, None, RETRY_DELAY)  # pokes do not shorten the back-off
                     continue
                 await _wait_any(stop, wake, self.poll_interval)
+            await self._drain()
         finally:
             with self._lock:
                 self._loop, self._wake = None, None

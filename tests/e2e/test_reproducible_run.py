@@ -80,7 +80,8 @@ def test_without_a_seed_each_run_draws_its_own_and_prints_it(tmp_path: Path) -> 
     seeds = []
     for _ in range(2):
         ran = assay(home, "run", str(SPEC), "--attempts", "1", "--concurrency", "1", "--quiet")
-        assert ran.returncode == 0, ran.stderr
+        # 3: the one draft was junk, which the offline panel's author writes for some seeds (an honest reject)
+        assert ran.returncode in (0, 3) and "seed " in ran.stdout, ran.stderr
         seeds.append(int(ran.stdout.split("seed ")[1].split()[0]))
     recorded = [e.fact.seed for e in _envelopes(home) if isinstance(e.fact, f.RunStarted)]
     assert recorded == seeds and seeds[0] != seeds[1]
