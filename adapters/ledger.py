@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote, urlparse
 from uuid import UUID
 
@@ -21,6 +21,8 @@ from domain import facts as f
 from domain.candidate import Candidate
 from domain.chain import fact_event
 from domain.run import Run
+
+T = TypeVar("T")
 
 
 class LedgerUnavailable(Exception):
@@ -100,19 +102,27 @@ def creating_race(exc: BaseException) -> bool:
 
 
 def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
-    """Open (creating tables if needed) the ledger at ``store_url``.
-
-    A store that another process is just creating (tables, SQLite's WAL switch) can refuse for a moment
-    (``creating_race``), so those errors are retried until ``wait_s`` has passed.
-    """
+    """Open (creating tables if needed) the ledger at ``store_url``, waiting out another process creating the
+    same store (``while_creating``)."""
     env = store_env(store_url)
+
+    def make() -> AssayLedger:
+        app = AssayLedger(env=env)
+        app.recorder.max_notification_id()
+        return app
+
+    return while_creating(make, f"the ledger at {store_url.split('@')[-1]}", wait_s)
+
+
+def while_creating(make: Callable[[], T], what: str, wait_s: float = 30.0) -> T:
+    """``make()``, tried again while another process is creating the same store and it refuses for a moment
+    (``creating_race``: tables, SQLite's WAL switch) until ``wait_s`` has passed; any other failure is
+    LedgerUnavailable naming ``what`` (a LedgerUnavailable from ``make`` passes as it is)."""
     deadline = time.monotonic() + wait_s
     delay = 0.05
     while True:
         try:
-            app = AssayLedger(env=env)
-            app.recorder.max_notification_id()
-            return app
+            return make()
         except LedgerUnavailable:
             raise
         except Exception as exc:
@@ -120,8 +130,7 @@ def open_ledger(store_url: str, wait_s: float = 30.0) -> AssayLedger:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
-            where = store_url.split("@")[-1]
-            raise LedgerUnavailable(f"cannot open the ledger at {where}: {type(exc).__name__}: {exc}") from None
+            raise LedgerUnavailable(f"cannot open {what}: {type(exc).__name__}: {exc}") from None
 
 
 def find(app: AssayLedger, aggregate_id: UUID) -> Any | None:

@@ -7,9 +7,8 @@ writes the position and the view together, and refuses to move a position backwa
 from __future__ import annotations
 
 import threading
-import time
 
-from adapters.ledger import LedgerUnavailable, creating_race
+from adapters.ledger import while_creating
 from adapters.sidecar import connect
 
 _DDL = "CREATE TABLE IF NOT EXISTS assay_tracking ( name TEXT PRIMARY KEY, position BIGINT NOT NULL, state TEXT)"
@@ -65,13 +64,5 @@ class TrackingStore:
 
 def open_tracking(store_url: str, wait_s: float = 30.0) -> TrackingStore:
     """The tracking store beside the ledger at ``store_url``; LedgerUnavailable with a message naming why. Another
-    process creating the table at the same moment is waited out (``adapters.ledger.creating_race``)."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            return TrackingStore(store_url)
-        except Exception as exc:
-            if creating_race(exc) and time.monotonic() < deadline:
-                time.sleep(0.05)
-                continue
-            raise LedgerUnavailable(f"cannot open the tracking store: {type(exc).__name__}: {exc}") from None
+    process creating the table at the same moment is waited out (``adapters.ledger.while_creating``)."""
+    return while_creating(lambda: TrackingStore(store_url), "the tracking store", wait_s)
