@@ -36,6 +36,11 @@ def _stale(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _waiting(row: dict[str, Any]) -> dict[str, Any]:
+    # A queued point leaves the queue only by a verdict (approve and edit count as approved).
+    return {**row, "waiting": max(row["queued"] - row["approved"] - row["declined"], 0)}
+
+
 def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = None) -> dict[str, Any]:
     """``{"runs": [...], "totals": {...}, "reflection": {...}}``: each run with its attempts, outcomes and spend,
     the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``).
@@ -44,11 +49,14 @@ def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = 
 
     Runs and totals also hold their model calls: ``by_model`` and ``by_role`` (name -> calls, prompt_tokens,
     completion_tokens, cost_usd, errors) and ``by_outcome`` (``ok``, ``failed``, ``errors``: failed calls by
-    error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again)."""
+    error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again).
+
+    ``queued`` counts every point ever queued for review; ``waiting`` those of them still without a verdict
+    (``queued - approved - declined``)."""
     # One scan brings all three views status shows to the ledger's end; reflection_view then finds them current.
     stats, _, _ = catch_up_all(ledger, tracking, RunStats, Checklist, Reflection)
     reflection = reflection_view(ledger, tracking)
-    rows, totals = stats.rows(), stats.totals()
+    rows, totals = [_waiting(r) for r in stats.rows()], _waiting(stats.totals())
     if working is False:  # nothing can be working on a run that has not completed: a crash or a kill left it
         rows = [_stale(r) if r["status"] == "running" else r for r in rows]
         totals["interrupted"], totals["running"] = totals["running"], 0

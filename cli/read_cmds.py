@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.text import Text
 
 from cli.bounds import ranged
@@ -34,29 +35,9 @@ def status(as_json: bool = JSON_OPT) -> None:
     if not rows:
         console.print("no runs yet: start one with `assay run SPEC`")
         return
-    table = make_table(
-        "Runs",
-        "run spec status pulls queued rejected approved teeth suspect spend",
-        wrap="spec status",
-        right="pulls queued rejected approved teeth suspect spend",
-    )
+    console.print(Text("Runs", style="bold"))
     for r in rows:
-        state = r["status"] + (f": {r['reason']}" if r["reason"] else "")
-        spec = r["spec_name"] + (f" (replay of {r['replay_of']} from {r['from_gate']})" if r.get("replay_of") else "")
-        add_row(
-            table,
-            r["run_id"],
-            spec,
-            state,
-            r["attempts"],
-            r["queued"],
-            r["rejected"],
-            r["approved"],
-            r["teeth"],
-            r["suspect"],
-            money(r["cost_usd"]),
-        )
-    console.print(table)
+        console.print(run_entry(r))
     print_calls(console, totals)
     if totals["rejects_by_gate"]:
         rejects = make_table("Rejects by gate and reason", "gate count reason n", wrap="reason", right="count n")
@@ -70,11 +51,31 @@ def status(as_json: bool = JSON_OPT) -> None:
         f"totals: {totals['runs']} runs ({totals['running']} running"
         + (f", {totals['interrupted']} interrupted" if totals.get("interrupted") else "")
         + f"), {totals['attempts']} attempts, "
-        f"{totals['queued']} queued, {totals['rejected']} rejected, {totals['approved']} approved, "
-        f"{totals['declined']} declined, {totals['teeth']} with teeth (the strongest model never solved them), "
+        f"{totals['rejected']} rejected, {queued_text(totals)}, "
+        f"{totals['teeth']} with teeth (the strongest model never solved them), "
         f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "
         f"spend {money(totals['cost_usd'])}"
     )
+
+
+def queued_text(r: dict[str, Any]) -> str:
+    """``N queued for review (W waiting, A approved, D declined)``: every point ever queued, and where each is
+    now; the points still waiting for a verdict are what a reviewer has left."""
+    return (
+        f"{r['queued']} queued for review ({r['waiting']} waiting, {r['approved']} approved, {r['declined']} declined)"
+    )
+
+
+def run_entry(r: dict[str, Any]) -> Group:
+    """One run: id, spec, status and spend; then, indented, its pulls and where they went (wrapped, never cut, on a
+    narrow terminal)."""
+    state = r["status"] + (f": {r['reason']}" if r["reason"] else "")
+    spec = r["spec_name"] + (f" (replay of {r['replay_of']} from {r['from_gate']})" if r.get("replay_of") else "")
+    head = Text(r["run_id"], style="bold")
+    head.append(f"  {spec}  {state}  spend {money(r['cost_usd'])}")
+    flags = f"; {r['teeth']} with teeth, {r['suspect']} suspect" if r["teeth"] or r["suspect"] else ""
+    detail = Text(f"{r['attempts']} pulls: {r['rejected']} rejected, {queued_text(r)}{flags}")
+    return Group(head, Padding(detail, (0, 0, 0, 2)))
 
 
 def print_calls(console: Console, totals: dict[str, Any]) -> None:
@@ -132,22 +133,26 @@ def queue(
     if not items:
         console.print("the review queue is empty")
         return
-    table = make_table(
-        f"Review queue ({len(items)}, oldest first)",
-        "id run band solve cost prompt_/_coordinate",
-        wrap="band prompt_/_coordinate",
-        right="solve cost",
-    )
     shown = items if limit == 0 else items[:limit]
+    console.print(Text(f"Review queue ({len(items)}, oldest first)", style="bold"))
     for q in shown:
-        solve = "-" if q["solve_rate"] is None else f"{q['solve_rate']:.2f}"
-        what = Text(q["preview"])
-        what.append(f"\n{q['recipe']}: {coord(q['coordinate'])}", style="dim")
-        add_row(table, q["candidate_id"][:8], q["run_id"], q["band"] or "-", solve, money(q["cost_usd"]), what)
-    console.print(table)
+        console.print(queue_entry(q, console.width))
     if len(shown) < len(items):
         console.print(f"showing the oldest {len(shown)} of {len(items)}; --limit 0 shows all")
-    console.print("review one with: assay show ID, then assay review ID --approve | --reject --reason TEXT")
+    console.print("next: assay show ID, then assay review ID --approve | --reject --reason TEXT")
+
+
+def queue_entry(q: dict[str, Any], width: int) -> Text:
+    """One queued point in three lines that fit ``width`` columns: id, run, band, solve rate and cost; the prompt's
+    start, cut with an ellipsis; the recipe and coordinate. A table wrapped the prompt into a column one or two
+    words wide on an 80-column terminal."""
+    solve = "-" if q["solve_rate"] is None else f"{q['solve_rate']:.2f}"
+    head = Text(q["candidate_id"][:8], style="bold")
+    head.append(f"  run {q['run_id']}  {q['band'] or '-'}  solve {solve}  {money(q['cost_usd'])}")
+    lines = [head, Text("  " + q["preview"]), Text(f"  {q['recipe']}: {coord(q['coordinate'])}", style="dim")]
+    for line in lines:
+        line.truncate(max(width, 20), overflow="ellipsis")
+    return Text("\n").join(lines)
 
 
 @app.command()

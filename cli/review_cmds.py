@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
 
 from cli.errors import UserError
 from cli.output import JSON_OPT, add_row, coord, make_table, money, print_json
@@ -18,19 +19,20 @@ from cli.root import app
 from cli.session import session
 
 
-def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> str:
-    """The recipe's view of the point, with the latest detail of each passed gate where the recipe shows them."""
+def _render(recipe: str, payload: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
+    """The recipe's view of the point (Markdown), with the latest detail of each passed gate where the recipe shows
+    them, and True; or the payload as JSON and False when the recipe cannot render it."""
     details = {row["gate"]: row.get("detail") or {} for row in facts or [] if row["type"] == "GatePassed"}
     try:
         import recipes
         from recipes.conformance import render_point
 
-        return render_point(recipes.get(recipe), payload, details)
+        return render_point(recipes.get(recipe), payload, details), True
     except Exception:  # unknown recipe or a payload it cannot render: show the JSON
-        return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False)
+        return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False), False
 
 
-def _show_candidate(h: dict[str, Any], console: Console) -> None:
+def _show_candidate(h: dict[str, Any], console: Console, raw: bool = False) -> None:
     from app.history import fact_line
     from app.trace import change_lines
     from projections.run_stats import error_class
@@ -115,7 +117,12 @@ def _show_candidate(h: dict[str, Any], console: Console) -> None:
             add_row(probe, o["model"], o["n"], o["c"], ks)
         console.print(probe)
     console.print("payload", style="bold")
-    console.print(_render(h["recipe"], h["payload"], h["facts"]), markup=False, highlight=False)
+    text, markdown = _render(h["recipe"], h["payload"], h["facts"])
+    if markdown and not raw:
+        # Rendered as a terminal shows Markdown (headings, bold, code blocks); recipes write no raw HTML.
+        console.print(Markdown(text, hyperlinks=False))
+    else:
+        console.print(text, markup=False, highlight=False)
 
 
 def _show_run(h: dict[str, Any], console: Console) -> None:
@@ -142,8 +149,10 @@ def _show_run(h: dict[str, Any], console: Console) -> None:
 def show(
     ident: str = typer.Argument(..., metavar="ID", help="Candidate or run id (or a unique prefix)."),
     as_json: bool = JSON_OPT,
+    raw: bool = typer.Option(False, "--raw", help="Print the point's Markdown source instead of rendering it."),
 ) -> None:
-    """A candidate's full history from the ledger (spec, coordinate, facts, receipts, probe, verdicts), or a run."""
+    """A candidate's full history from the ledger (spec, coordinate, facts, receipts, probe, verdicts), or a run.
+    The point itself is rendered from the recipe's Markdown (``--raw``: the Markdown source)."""
     from app.history import candidate_history, resolve, run_history
 
     with session() as (ledger, tracking):
@@ -152,7 +161,7 @@ def show(
     if as_json:
         print_json(h)
     elif ref.kind == "candidate":
-        _show_candidate(h, Console())
+        _show_candidate(h, Console(), raw)
     else:
         _show_run(h, Console())
 

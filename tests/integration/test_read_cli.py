@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -78,6 +79,11 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert "Calls by model" in narrow and "Calls by role" in narrow
     assert "calls: 46 ok, 1 failed (Timeout 1)" in narrow
+    # Waiting (no verdict yet) apart from ever queued, per run and in the totals.
+    for row in [*status["runs"], status["totals"]]:
+        assert row["waiting"] == row["queued"] - row["approved"] - row["declined"] >= 0
+    assert r1["waiting"] == 1 and status["totals"]["waiting"] == 2
+    assert "4 queued for review (1 waiting, 2 approved, 1 declined)" in " ".join(narrow.split())
     model_rows = {line.split()[0]: line.split()[1:] for line in narrow.splitlines() if line.startswith(" local/")}
     assert model_rows["local/author"] == ["10", "1500", "$0.1000", "1"]
     assert model_rows["local/solver"] == ["32", "480", "$0.0640", "0"]
@@ -87,6 +93,13 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assert [(q["run_id"], q["index"]) for q in assay.json("queue")] == [("r1", 7), ("r2", 0)]
     assert [q["index"] for q in assay.json("queue", "--run", "r2")] == [0]
     assert "second run question" in assay("queue").stdout
+    assay.env["COLUMNS"] = "80"
+    narrow_queue = assay("queue").stdout.splitlines()
+    assay.env["COLUMNS"] = "220"
+    assert all(len(line) <= 80 for line in narrow_queue)
+    # Each point: a head line with its id, its prompt's start on a line of its own, then recipe and coordinate.
+    first = next(i for i, line in enumerate(narrow_queue) if line.startswith(cid("r1", 7)[:8]))
+    assert "run r1" in narrow_queue[first] and narrow_queue[first + 2].strip().startswith("toy: topic=")
 
     shown = assay.json("show", cid("r1", 0)[:8])
     assert (shown["spec_name"], shown["coordinate"], shown["status"]) == ("arith", {"topic": "t0"}, "approved")
@@ -116,6 +129,9 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
         "What is 2 + 2?",
     ):
         assert part in text, part
+    # A payload the recipe cannot render (this world's "toy" recipe is not installed) shows as JSON, with or
+    # without --raw.
+    assert '"prompt": "What is 2 + 2?"' in assay("show", "--raw", cid("r1", 0)).stdout
     run = assay.json("show", "r1")
     assert run["kind"] == "run" and len(run["candidates"]) == 8 and run["run"]["approved"] == 2
     assert "Candidates" in assay("show", "r1").stdout
@@ -214,3 +230,43 @@ def test_a_concurrent_verdict_wins_and_ours_is_refused(
     monkeypatch.undo()
     verdicts = h.ledger.repository.get(candidate_uuid("r1", 0)).verdicts
     assert [(v.verdict, v.reviewer) for v in verdicts] == [("reject", "eve")]
+
+
+def test_show_renders_the_points_markdown_and_raw_prints_its_source() -> None:
+    from rich.console import Console
+
+    from cli.review_cmds import _show_candidate
+
+    payload = {
+        "topic": "percentages",
+        "difficulty": "easy",
+        "prompt": "What is 10% of 250?",
+        "answer": "25",
+        "answer_type": "numeric",
+        "tolerance": 0.01,
+        "solution": "250 × 0.1 = 25",
+    }
+    fact = {"version": 1, "timestamp": "2026-12-02T01:00:00.000000+00:00", "type": "Drafted", "receipts": []}
+    history = {
+        "candidate_id": "c" * 36,
+        "status": "queued",
+        "cost_usd": 0.0,
+        "run_id": "r1",
+        "spec_name": "s",
+        "recipe": "ground_truth",
+        "index": 0,
+        "coordinate": {"topic": "percentages"},
+        "facts": [fact],
+        "payload": payload,
+    }
+
+    def shown(raw: bool) -> str:
+        console = Console(record=True, width=80, file=io.StringIO())
+        _show_candidate(history, console, raw)
+        return console.export_text().split("payload", 1)[1]
+
+    rendered, source = shown(False), shown(True)
+    assert "Topic: percentages" in rendered and "What is 10% of 250?" in rendered and "250 × 0.1 = 25" in rendered
+    assert "**" not in rendered and "###" not in rendered and "```" not in rendered
+    assert "**Topic:** percentages" in source and "### Task" in source and "```" in source
+    assert all(len(line) <= 80 for line in rendered.splitlines())
