@@ -30,6 +30,24 @@ def _separability_line(seps: dict[str, Any]) -> str:
     return "; ".join(f"pass@{k} {s['fraction']:.2f} ({s['separated']}/{s['n_pairs']} pairs)" for k, s in seps.items())
 
 
+def print_separability(console: Console, seps: dict[str, Any]) -> None:
+    """Separability (pairs whose per-model CIs do not overlap: the score) and, labelled apart, the paired test."""
+    console.print(
+        f"separability with confidence (pairs whose per-model 95% CIs do not overlap): {_separability_line(seps)}",
+        markup=False,
+    )
+    paired = _paired_line(seps)
+    if paired is not None:
+        console.print(f"paired test (pairs whose paired-difference 95% CI excludes 0): {paired}", markup=False)
+
+
+def _paired_line(seps: dict[str, Any]) -> str | None:
+    """The paired test's count per k (pairs whose paired-difference CI excludes 0), or None without pairs."""
+    if all(s["n_pairs"] == 0 for s in seps.values()) or any("paired_differs" not in s for s in seps.values()):
+        return None
+    return "; ".join(f"pass@{k} {s['paired_differs']}/{s['n_pairs']} pairs" for k, s in seps.items())
+
+
 @contextmanager
 def _sample_bar(enabled: bool) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr advanced by ``app.evaluate``'s (done, total) callback; shown only when stderr is a
@@ -115,7 +133,7 @@ def eval_(
         add_row(table, m, *(_ci(row["pass_at_k"][str(k)], 2) for k in k_values), f"{row['correct']}/{row['samples']}")
     console = Console()
     console.print(table)
-    console.print(f"separability with confidence: {_separability_line(summary['separability'])}", markup=False)
+    print_separability(console, summary["separability"])
     if flows:
         from app.report.flow_text import print_profiles
 
@@ -151,5 +169,5 @@ def report(
     )
     for m in d["models"]:
         console.print(f"  {m}: " + "  ".join(f"pass@{k} {_ci(c)}" for k, c in d["pass_at_k"][m].items()), markup=False)
-    console.print(f"separability with confidence: {_separability_line(d['separability'])}", markup=False)
+    print_separability(console, d["separability"])
     console.print(f"wrote {html_path} and {json_path}", markup=False)

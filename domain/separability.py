@@ -24,7 +24,10 @@ class Interval:
 
 @dataclass(frozen=True)
 class Pair:
-    """Two models compared: difference of means (a - b), its paired CI, and whether their own CIs overlap."""
+    """Two models compared by two tests: the difference of means (a - b) with its paired-bootstrap CI
+    (``paired_differs``: that CI excludes 0), and whether the two models' own (marginal) CIs overlap, which is the
+    test separability counts. The paired test is the more sensitive: a pair can differ by it while the marginal
+    CIs still overlap."""
 
     a: str
     b: str
@@ -32,6 +35,7 @@ class Pair:
     diff_lo: float
     diff_hi: float
     overlap: bool
+    paired_differs: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Separability:
             "fraction": self.fraction,
             "separated": self.separated,
             "n_pairs": len(self.pairs),
+            "paired_differs": sum(p.paired_differs for p in self.pairs),
             "n_items": self.n_items,
             "n_boot": self.n_boot,
             "alpha": self.alpha,
@@ -116,7 +121,7 @@ def separability(
     for (a, b), d in diffs.items():
         ca, cb = per_model[a], per_model[b]
         overlap = ca.lo <= cb.hi and cb.lo <= ca.hi
-        pairs.append(Pair(a, b, d.mean, d.lo, d.hi, overlap))
+        pairs.append(Pair(a, b, d.mean, d.lo, d.hi, overlap, d.lo > 0 or d.hi < 0))
     fraction = round(sum(not p.overlap for p in pairs) / len(pairs), 6) if pairs else 0.0
     n_items = len(next(iter(scores_by_model.values()))) if scores_by_model else 0
     return Separability(per_model, pairs, fraction, n_items, n_boot, alpha)

@@ -83,7 +83,13 @@ def build_report(evals: list[dict[str, Any]], probes: dict[str, dict[str, Any] |
         "samples_per_item": {m: sorted({counts[(p, m)][0] for p in items}) for m in models},
         "pass_at_k": {m: {k: vars(sep.models[m]) for k, sep in seps.items()} for m in models},
         "separability": {
-            k: {"fraction": s.fraction, "separated": s.separated, "n_pairs": len(s.pairs)} for k, s in seps.items()
+            k: {
+                "fraction": s.fraction,
+                "separated": s.separated,
+                "n_pairs": len(s.pairs),
+                "paired_differs": sum(p.paired_differs for p in s.pairs),
+            }
+            for k, s in seps.items()
         },
         "pairwise": {k: [vars(p) for p in s.pairs] for k, s in seps.items()},
         "difficulty": {

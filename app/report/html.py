@@ -24,9 +24,13 @@ TEMPLATE = """<!doctype html>
  {%- if not loop.last %}, {% endif %}{% endfor %}. Intervals are {{ ((1 - d.alpha) * 100) | round | int }}%
  percentile bootstrap over items ({{ d.n_boot }} resamples, the same items for every model).</p>
 <h2>Separability with confidence</h2>
-<p>Share of model pairs whose confidence intervals do not overlap:
+<p>Share of model pairs whose own (marginal) confidence intervals do not overlap:
 {% for k, s in d.separability.items() %} pass@{{ k }} <b>{{ "%.2f" | format(s.fraction) }}</b>
- ({{ s.separated }}/{{ s.n_pairs }} pairs){% if not loop.last %};{% endif %}{% endfor %}</p>
+ ({{ s.separated }}/{{ s.n_pairs }} pairs){% if not loop.last %};{% endif %}{% endfor %}.
+ This is the score separability counts. The pairwise tables below also give the paired test, which is more
+ sensitive: pairs whose paired difference excludes 0
+{% for k, s in d.separability.items() %} pass@{{ k }} {{ s.paired_differs }}/{{ s.n_pairs }}
+{%- if not loop.last %};{% endif %}{% endfor %}.</p>
 <h2>pass@k per model</h2>
 <table><tr><th>model</th>{% for k in d.ks %}<th>pass@{{ k }} [95% CI]</th>{% endfor %}</tr>
 {% for m in d.models %}<tr><td>{{ m }}</td>{% for k in d.ks %}{% set c = d.pass_at_k[m][k | string] %}
@@ -35,10 +39,12 @@ TEMPLATE = """<!doctype html>
 <img alt="pass@k per model" src="data:image/png;base64,{{ images.pass_at_k }}">
 <h2>Pairwise</h2>
 {% for k, pairs in d.pairwise.items() %}<h3>pass@{{ k }}</h3>
-<table><tr><th>model a</th><th>model b</th><th>a − b [paired 95% CI]</th><th>CIs overlap</th></tr>
+<table><tr><th>model a</th><th>model b</th><th>paired test: a − b [95% CI of the paired difference]</th>
+<th>paired test: differ?</th><th>separability test: marginal 95% CIs overlap?</th></tr>
 {% for p in pairs %}<tr><td>{{ p.a }}</td><td>{{ p.b }}</td><td class="num">{{ "%+.3f" | format(p.diff) }}
  [{{ "%+.3f" | format(p.diff_lo) }}, {{ "%+.3f" | format(p.diff_hi) }}]</td>
-<td>{{ "yes" if p.overlap else "no: separated" }}</td></tr>{% endfor %}</table>{% endfor %}
+<td>{{ "yes: the CI excludes 0" if p.paired_differs else "no: the CI includes 0" }}</td>
+<td>{{ "yes: not separated" if p.overlap else "no: separated" }}</td></tr>{% endfor %}</table>{% endfor %}
 <h2>Difficulty distribution</h2>
 <p>Per-item solve rate across the evaluated models, coloured by the band the probe gave the point.
  Probe bands: {% for b, n in d.difficulty.bands.items() %}{{ b }} {{ n }}{% if not loop.last %}, {% endif %}

@@ -86,6 +86,12 @@ def test_eval_then_report(home: Path, tmp_path: Path) -> None:
     assert report["separability"]["1"]["fraction"] == ev["separability"]["1"]["fraction"]
     (pair,) = report["pairwise"]["1"]
     assert (pair["a"], pair["b"]) == (STRONG, WEAK) and pair["diff"] > 0
+    # Each pairwise column names its test, and the text says which one separability counts.
+    assert pair["paired_differs"] == (pair["diff_lo"] > 0 or pair["diff_hi"] < 0)
+    assert report["separability"]["1"]["paired_differs"] == int(pair["paired_differs"])
+    assert "paired test: differ?" in html and "separability test: marginal 95% CIs overlap?" in html
+    assert "This is the score separability counts" in html
+    assert "paired test (pairs whose paired-difference 95% CI excludes 0)" in shown.stdout
     assert sum(report["difficulty"]["histogram"]["counts"]) == ev["items"]
     assert report["difficulty"]["bands"].get("unknown", 0) == 0  # every point's probe band is known
     assert f"pass@1 {strong['pass_at_k']['1']['mean']:.3f}" in shown.stdout

@@ -89,6 +89,19 @@ def test_paired_resampling_shrinks_the_difference_interval_of_correlated_models(
     assert per_model["better"].lo < per_model["base"].hi  # unpaired CIs still overlap
 
 
+def test_a_pair_can_differ_by_the_paired_test_and_still_overlap_in_separability() -> None:
+    base = panel({"m": 0.5}, 200)["m"]
+    better = base.copy()
+    better[np.flatnonzero(base == 0)[:10]] = 1.0
+    sep = separability({"better": better, "base": base})
+    (pair,) = sep.pairs
+    assert pair.paired_differs and pair.diff_lo > 0  # the paired difference's CI excludes 0
+    assert pair.overlap and sep.separated == 0  # the marginal CIs overlap: separability does not count it
+    assert sep.to_dict()["paired_differs"] == 1 and sep.to_dict()["pairs"][0]["paired_differs"] is True
+    same = separability({"a": base, "b": base.copy()})
+    assert not same.pairs[0].paired_differs and same.to_dict()["paired_differs"] == 0
+
+
 def test_paired_bootstrap_needs_the_same_items() -> None:
     with pytest.raises(ValueError, match="same items"):
         paired_bootstrap({"a": np.ones(5), "b": np.ones(6)})
