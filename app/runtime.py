@@ -19,6 +19,7 @@ from adapters.llm import LLM, load_litellm
 from adapters.store import Store
 from adapters.tracking import open_tracking
 from adapters.views import CHECKPOINT_EVERY, View
+from app.gc_tuning import GcTuning
 
 if TYPE_CHECKING:
     from adapters.nats_embedded import EmbeddedNats
@@ -46,6 +47,7 @@ class Runtime:
         self.publisher: Any = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._gc = GcTuning()
 
     async def start(self) -> None:
         # Ledger calls run in threads; the default pool (cores + 4) would queue them behind each other.
@@ -81,6 +83,7 @@ class Runtime:
             raise
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop)))
+        self._gc.apply()  # start-up's heap is long-lived: out of the collector's way (app.gc_tuning)
         log.info("runtime started", services=",".join(self.only), nats=url)
 
     async def stop(self, grace: float | None = None) -> None:
@@ -97,6 +100,7 @@ class Runtime:
         await self._stop_embedded()
         if getattr(self, "tracking", None) is not None:
             self.tracking.close()
+        self._gc.restore()
 
     async def _stop_embedded(self) -> None:
         if self.embedded is not None:
