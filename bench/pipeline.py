@@ -86,7 +86,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
     from projections.corpus import Corpus
     from recipes.base import DraftError
     from services.loop import run_gates, run_probe
-    from services.novelty_tools import CorpusNovelty
+    from services.novelty_tools import CorpusNovelty, LazyCorpus
     from services.roles import context, draft_seed, gate_seed
 
     llm, recipe = LLM(), recipes.get(spec.recipe, **spec.recipe_options)
@@ -149,7 +149,7 @@ async def bare(spec, run_id: str, seed: int, pulls: int, concurrency: int) -> tu
                     index=index,
                     coordinate=coords[index],
                     seed=gate_seed(seed, index),
-                    corpus=corpus.entries(),
+                    corpus=LazyCorpus(corpus.entries),  # as the gating service gives it
                     novelty=CorpusNovelty(corpus, run_id),
                 )
 

@@ -5,6 +5,7 @@ The services drive every recipe through the same loop; a recipe never touches th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -71,7 +72,7 @@ class Context:
     coordinate: dict[str, str]
     seed: int
     checklist: list[str] = field(default_factory=list)
-    corpus: list[CorpusEntry] = field(default_factory=list)
+    corpus: Sequence[CorpusEntry] = field(default_factory=list)  # built on first use by the services
     novelty: NoveltyTools | None = None  # without it the novelty gate scans ``corpus`` and skips the semantic stage
 
 

@@ -18,7 +18,7 @@ from domain import facts as f
 from domain.candidate import Candidate
 from projections.corpus import Corpus
 from services.loop import run_gates
-from services.novelty_tools import CorpusNovelty
+from services.novelty_tools import CorpusNovelty, LazyCorpus
 from services.roles import context, drafted_before, gate_seed, seeded_as
 
 if TYPE_CHECKING:
@@ -42,11 +42,11 @@ class Gating:
         spec, seed = await self.store.spec_and_seed(candidate.run_id)
         recipe = recipes.get(spec.recipe, **spec.recipe_options)
         view: Corpus = await self.corpus.follow()
-        corpus = view.entries()
+        corpus = LazyCorpus(view.entries)
         run_id, candidate_id = seeded_as(candidate)  # a replayed candidate's source's ids (services.roles)
         before = None
         if candidate_id != str(candidate.id):
-            corpus = drafted_before(corpus, candidate_id)
+            corpus = LazyCorpus(lambda: drafted_before(view.entries(), candidate_id))
             source = view.get(candidate_id)
             before = source["position"] if source else None
         ctx = context(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.llm import LLM
@@ -61,7 +62,7 @@ def context(
     coordinate: dict[str, str],
     seed: int,
     checklist: list[str] | None = None,
-    corpus: list[CorpusEntry] | None = None,
+    corpus: Sequence[CorpusEntry] | None = None,
     novelty: NoveltyTools | None = None,
 ) -> Context:
     return Context(
@@ -73,7 +74,7 @@ def context(
         coordinate=dict(coordinate),
         seed=seed,
         checklist=list(checklist or []),
-        corpus=list(corpus or []),
+        corpus=corpus if corpus is not None else [],  # a LazyCorpus stays lazy
         novelty=novelty,
     )
 

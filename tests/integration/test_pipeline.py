@@ -17,7 +17,9 @@ from domain import facts as f
 from domain.ids import run_uuid
 from domain.run import Run
 from domain.spec import parse_spec, spec_to_dict
+from projections.corpus import Corpus
 from projections.run_stats import RunStats
+from recipes.base import CorpusEntry
 from tests.e2e.helpers import SPEC
 
 
@@ -42,7 +44,15 @@ async def runtime(store_url: str, nats_url: str, tmp_path: Path):  # noqa: ANN20
     await rt.stop()
 
 
-async def test_attempts_policy_settles_every_pull(runtime: Runtime) -> None:
+async def test_attempts_policy_settles_every_pull(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[int] = []
+    entries = Corpus.entries
+
+    def counted(self: Corpus, **kwargs: object) -> list[CorpusEntry]:
+        built.append(len(self.candidates))
+        return entries(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Corpus, "entries", counted)
     run = await _run(runtime, f.Policy(mode="attempts", target=10, concurrency=3))
     assert run.attempts == 10 and len(run.settled) == 10
     assert run.completed is not None and run.completed.reason.startswith("attempts done")
@@ -62,6 +72,11 @@ async def test_attempts_policy_settles_every_pull(runtime: Runtime) -> None:
     row = stats.run(run.run_id)
     assert (row["attempts"], row["queued"], row["rejected"]) == (10, run.queued, run.rejected)
     assert rebuild(runtime.ledger, runtime.tracking, RunStats).dump() == stats.dump()
+    # The novelty gate ran on every draft through the index; no gate read the whole corpus (no semantic stage), so
+    # gating never built it (it walks every candidate in the ledger: services.novelty_tools.LazyCorpus).
+    novelty = [e for e in facts if isinstance(e.fact, f.GatePassed | f.GateFailed) and e.fact.gate == "novelty"]
+    assert novelty and all(e.fact.detail["indexed"] for e in novelty)
+    assert built == []
 
 
 async def test_until_accepted_stops_at_the_target(runtime: Runtime) -> None:
