@@ -76,8 +76,10 @@ class Dataset(JsonView):
         return item
 
     def _gate(self, env: f.Envelope) -> None:
-        if cast(f.GatePassed | f.GateFailed, env.fact).receipts:  # most gates are programs: no calls
-            self._receipts(env)
+        receipts = cast(f.GatePassed | f.GateFailed, env.fact).receipts
+        if receipts and (item := self.pending.get(env.originator_id)) is not None:  # most gates: programs, no calls
+            receipt_sums(receipts, item["receipts"])
+            self._models(item, receipts)
 
     def _repaired(self, env: f.Envelope) -> None:
         if (item := self._receipts(env)) is not None:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 import msgspec
 
 from domain import facts as f
-from projections.base import JsonView, receipt_sums
+from projections.base import JsonView, receipt_sums, round_cost
 from projections.checklist import normalise
 
 _COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
@@ -45,15 +45,17 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
             model = by_model[r.model] = _new_bucket()
         if role is None:
             role = by_role[r.role] = _new_bucket()
+        prompt, completion, cost = r.prompt_tokens, r.completion_tokens, r.cost_usd
         for bucket in (row, model, role):
             bucket["calls"] += 1
-            bucket["prompt_tokens"] += r.prompt_tokens
-            bucket["completion_tokens"] += r.completion_tokens
-            if r.cost_usd:  # rounding an already rounded sum again changes nothing
-                bucket["cost_usd"] = round(bucket["cost_usd"] + r.cost_usd, 10)
+            bucket["prompt_tokens"] += prompt
+            bucket["completion_tokens"] += completion
+            if cost:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
         outcomes["ok"] += 1
         return
     sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
+    ok = 0
     for r in receipts:
         acc = sums.get((r.model, r.role))
         if acc is None:
@@ -73,8 +75,9 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
             cls = error_class(r.error)
             outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + 1
         else:
-            outcomes["ok"] += 1
-    total = [0, 0, 0, 0.0, 0]
+            ok += 1
+    outcomes["ok"] += ok
+    total = [0, 0, 0, 0.0]
     for (model, role), acc in sums.items():
         for breakdown, name in ((by_model, model), (by_role, role)):
             bucket = breakdown.get(name)
@@ -82,8 +85,10 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
                 bucket = breakdown[name] = _new_bucket()
             _add(bucket, acc)
             bucket["errors"] += acc[4]
-        for i in range(4):
-            total[i] += acc[i]
+        total[0] += acc[0]
+        total[1] += acc[1]
+        total[2] += acc[2]
+        total[3] += acc[3]
     if total[0]:
         _add(row, total)
 
@@ -93,7 +98,7 @@ def _add(bucket: dict[str, Any], acc: list[Any]) -> None:
     bucket["prompt_tokens"] += acc[1]
     bucket["completion_tokens"] += acc[2]
     if acc[3]:  # rounding an already rounded sum again changes nothing
-        bucket["cost_usd"] = round(bucket["cost_usd"] + acc[3], 10)
+        bucket["cost_usd"] = round_cost(bucket["cost_usd"] + acc[3])
 
 
 def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
@@ -103,7 +108,7 @@ def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
             into = total[key].setdefault(name, _new_bucket())
             for k in ("calls", "prompt_tokens", "completion_tokens", "errors"):
                 into[k] += bucket[k]
-            into["cost_usd"] = round(into["cost_usd"] + bucket["cost_usd"], 10)
+            into["cost_usd"] = round_cost(into["cost_usd"] + bucket["cost_usd"])
     outcomes = total["by_outcome"]
     outcomes["ok"] += row["by_outcome"]["ok"]
     outcomes["failed"] += row["by_outcome"]["failed"]
