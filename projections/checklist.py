@@ -43,7 +43,7 @@ def normalise(reason: str) -> str:
 def item_text(gate: str, reason: str) -> str | None:
     """``gate: reason`` normalised, or None when the reason is about infrastructure, not content."""
     norm = normalise(reason)
-    if any(norm.startswith(p) for p in _NOT_CRITERIA):
+    if norm.startswith(_NOT_CRITERIA):
         return None
     return f"{gate}: {norm}" if norm else gate
 

@@ -56,10 +56,12 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
         return
     sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
     ok = 0
+    key: tuple[str, str] | None = None
+    acc: list[Any] = []
     for r in receipts:
-        acc = sums.get((r.model, r.role))
-        if acc is None:
-            acc = sums[(r.model, r.role)] = [0, 0, 0, 0.0, 0]
+        if key is None or r.model != key[0] or r.role != key[1]:  # a probe's samples of a model come together
+            key = (r.model, r.role)
+            acc = sums.get(key) or sums.setdefault(key, [0, 0, 0, 0.0, 0])
         acc[0] += 1
         acc[1] += r.prompt_tokens
         acc[2] += r.completion_tokens
@@ -78,27 +80,27 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
             ok += 1
     outcomes["ok"] += ok
     total = [0, 0, 0, 0.0]
-    for (model, role), acc in sums.items():
-        for breakdown, name in ((by_model, model), (by_role, role)):
+    for (model_name, role_name), (calls, prompt, completion, cost, errors) in sums.items():
+        for breakdown, name in ((by_model, model_name), (by_role, role_name)):
             bucket = breakdown.get(name)
             if bucket is None:
                 bucket = breakdown[name] = _new_bucket()
-            _add(bucket, acc)
-            bucket["errors"] += acc[4]
-        total[0] += acc[0]
-        total[1] += acc[1]
-        total[2] += acc[2]
-        total[3] += acc[3]
+            bucket["calls"] += calls
+            bucket["prompt_tokens"] += prompt
+            bucket["completion_tokens"] += completion
+            if cost:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
+            bucket["errors"] += errors
+        total[0] += calls
+        total[1] += prompt
+        total[2] += completion
+        total[3] += cost
     if total[0]:
-        _add(row, total)
-
-
-def _add(bucket: dict[str, Any], acc: list[Any]) -> None:
-    bucket["calls"] += acc[0]
-    bucket["prompt_tokens"] += acc[1]
-    bucket["completion_tokens"] += acc[2]
-    if acc[3]:  # rounding an already rounded sum again changes nothing
-        bucket["cost_usd"] = round_cost(bucket["cost_usd"] + acc[3])
+        row["calls"] += total[0]
+        row["prompt_tokens"] += total[1]
+        row["completion_tokens"] += total[2]
+        if total[3]:
+            row["cost_usd"] = round_cost(row["cost_usd"] + total[3])
 
 
 def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
