@@ -139,9 +139,7 @@ class View(Generic[P]):
         return self.unsaved >= self.checkpoint_every
 
     def save(self) -> None:
-        if self.tracking is not None:
-            self.tracking.save(self.key, self.position, self.projection.dump())
-            self.unsaved = 0
+        _save([self])
 
 
 def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False, save_every: int = SAVE_EVERY) -> None:
@@ -179,12 +177,21 @@ def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False,
             if pending >= save_every:
                 _reached(joined, position, pending)
                 pending = 0
-                for view in joined:
-                    view.save()
+                _save(joined)
         _reached(joined, position, pending)
-        for view in views:
-            if view.due(save):
-                view.save()
+        _save([view for view in views if view.due(save)])
+
+
+def _save(views: Sequence[View[Any]]) -> None:
+    """Store each view with its position; the views of one tracking store in one transaction."""
+    stores: dict[int, tuple[TrackingStore, list[View[Any]]]] = {}
+    for view in views:
+        if view.tracking is not None:
+            stores.setdefault(id(view.tracking), (view.tracking, []))[1].append(view)
+    for tracking, group in stores.values():
+        tracking.save_all([(view.key, view.position, view.projection.dump()) for view in group])
+        for view in group:
+            view.unsaved = 0
 
 
 @contextmanager
@@ -232,8 +239,7 @@ def rebuild_all(
     classes = list(all_projections() if classes is None else classes)
     # reset first: save() never moves a position backwards. A crash in between leaves nothing
     # tracked, and the next catch_up simply rebuilds.
-    for cls in classes:
-        tracking.reset(tracking_name(cls))
+    tracking.reset(*(tracking_name(cls) for cls in classes))
     views = [View(ledger, cls, tracking) for cls in classes]
     # No intermediate saves: a rebuild that stops is started again, and each save dumps every view whole.
     advance(ledger, views, save=True, save_every=2**62)
