@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 import msgspec
 
 from domain import facts as f
-from projections.base import JsonView, receipt_sums
+from projections.base import JsonView, receipt_sums, receipts_of
 
 
 def difficulty(probe: f.Probed) -> dict[str, Any]:
@@ -76,7 +76,7 @@ class Dataset(JsonView):
         return item
 
     def _gate(self, env: f.Envelope) -> None:
-        receipts = cast(f.GatePassed | f.GateFailed, env.fact).receipts
+        receipts = receipts_of(env.fact)  # GatePassed, GateFailed
         if receipts and (item := self.pending.get(env.originator_id)) is not None:  # most gates: programs, no calls
             receipt_sums(receipts, item["receipts"])
             self._models(item, receipts)

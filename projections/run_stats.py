@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 import msgspec
 
 from domain import facts as f
-from projections.base import JsonView, receipt_sums, round_cost
+from projections.base import JsonView, receipt_sums, receipts_of, round_cost
 from projections.checklist import normalise
 
 _COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
@@ -211,7 +211,7 @@ class RunStats(JsonView):
         call_sums(fact.receipts, row)
 
     def _calls(self, env: f.Envelope) -> None:
-        receipts = cast(f.GatePassed | f.GateFailed | f.Repaired, env.fact).receipts
+        receipts = receipts_of(env.fact)  # GatePassed, GateFailed, Repaired
         if receipts and (run_id := self.open.get(env.originator_id)) is not None:
             call_sums(receipts, self.runs[run_id])
 
