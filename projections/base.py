@@ -6,6 +6,7 @@ and its position) is ``adapters.views``'s job; nothing here does I/O.
 
 from __future__ import annotations
 
+import bisect
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, Self
@@ -110,9 +111,12 @@ def tracking_name(cls: type[Projection]) -> str:
 receipts_of: Callable[[object], Sequence[Receipt]] = operator.attrgetter("receipts")
 
 
-def receipt_sums(receipts: Iterable[Receipt], into: dict[str, Any] | None = None) -> dict[str, Any]:
+def receipt_sums(
+    receipts: Iterable[Receipt], into: dict[str, Any] | None = None, models: list[str] | None = None
+) -> dict[str, Any]:
     """Add receipts to running totals: calls, prompt/completion tokens, cost (the sum rounded once per call of
-    this: float sums drift)."""
+    this: float sums drift); with ``models``, also each model called to that list of distinct models, kept sorted
+    (in the same pass)."""
     out = into if into is not None else {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
     calls = prompt = completion = 0
     cost = 0.0
@@ -121,6 +125,8 @@ def receipt_sums(receipts: Iterable[Receipt], into: dict[str, Any] | None = None
         prompt += r.prompt_tokens
         completion += r.completion_tokens
         cost += r.cost_usd
+        if models is not None and r.model and r.model not in models:
+            bisect.insort(models, r.model)
     if calls:
         out["calls"] += calls
         out["prompt_tokens"] += prompt
