@@ -275,6 +275,7 @@ def rows(app: AssayLedger, after: int, limit: int) -> Sequence[Row] | Sequence[N
         "WHERE rowid>? ORDER BY rowid LIMIT ?"
     )
     with recorder.datastore.transaction(commit=False) as c:
+        c.sqlite_cursor.row_factory = None  # plain tuples: eventsourcing's sqlite3.Row per row is no use here
         c.execute(statement, (after, limit))
         return [Row(r[0], _dashed(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
 
@@ -339,6 +340,7 @@ def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Itera
     decode, envelope, unreadable = codec.decode_state, f.Envelope, codec.Unreadable
     while True:
         with recorder.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None  # plain tuples, as in rows
             c.execute(statement, (after, batch))
             found = c.fetchall()
         if not found:
