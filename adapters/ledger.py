@@ -267,14 +267,15 @@ def rows(app: AssayLedger, after: int, limit: int) -> Sequence[Row] | Sequence[N
     """Up to ``limit`` stored events after position ``after``, in order. On SQLite straight from the table into
     tuples (eventsourcing builds a UUID and a dataclass per row, most of a read's cost); elsewhere its
     notifications. Either has what ``to_envelope``, ``wire`` and ``witness.roll_on`` read."""
-    recorder = app.recorder
-    if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
-        return recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    recorder = _quick(app.recorder)
+    if recorder is None:
+        return app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
     statement = (
         f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
         "WHERE rowid>? ORDER BY rowid LIMIT ?"
     )
     with recorder.datastore.transaction(commit=False) as c:
+        c.sqlite_cursor.row_factory = None  # plain tuples: eventsourcing's sqlite3.Row per row is no use here
         c.execute(statement, (after, limit))
         return [Row(r[0], _dashed(r[1]), r[2], r[3], r[4]) for r in c.fetchall()]
 
@@ -317,10 +318,65 @@ def _decoded(app: AssayLedger, notification: Any) -> Any:
 
 
 def iter_envelopes(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[f.Envelope]:
-    """Every recorded fact after position ``after``, in order, as bus envelopes, read ``batch`` at a time."""
-    while chunk := rows(app, after, batch):
-        yield from (to_envelope(app, n) for n in chunk)
-        after = chunk[-1].id
+    """Every recorded fact after position ``after``, in order, as bus envelopes (what ``to_envelope`` makes), read
+    ``batch`` at a time.
+
+    On SQLite with no cipher or compressor (what a rebuild reads), straight from the table's rows: the checks per
+    stored event made once per topic, and each originator id's text once per scan (an aggregate records several
+    events). Any other row, and any other store, goes through ``to_envelope``. Each envelope is made as it is
+    asked for: a consumer that drops it before the next one keeps the memory it touches small."""
+    recorder = _quick(app.recorder)
+    if recorder is None or not _plain(app):
+        while chunk := rows(app, after, batch):
+            yield from (to_envelope(app, n) for n in chunk)
+            after = chunk[-1].id
+        return
+    statement = (
+        f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        "WHERE rowid>? ORDER BY rowid LIMIT ?"
+    )
+    texts: dict[str, str] = {}  # stored id -> canonical text
+    chained: dict[str, bool] = {}  # topic -> whether codec's layout may hold it
+    decode, envelope, unreadable = codec.decode_state, f.Envelope, codec.Unreadable
+    while True:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None  # plain tuples, as in rows
+            c.execute(statement, (after, batch))
+            found = c.fetchall()
+        if not found:
+            return
+        if len(texts) > _TEXTS_KEPT:
+            texts.clear()
+        for position, stored_id, version, topic, state in found:
+            originator = texts.get(stored_id)
+            if originator is None:
+                originator = texts[stored_id] = _dashed(stored_id)
+            quick = chained.get(topic)
+            if quick is None:
+                quick = chained[topic] = codec.chained_class(topic) is not None
+            try:
+                if not quick:
+                    raise unreadable(topic)
+                decoded = decode(state)
+            except unreadable:
+                yield to_envelope(app, Row(position, originator, version, topic, state))
+                continue
+            stamp = decoded.timestamp.iso
+            if not stamp.endswith("+00:00"):
+                stamp = _iso(stamp)
+            # positional: the field order of f.Envelope, as in to_envelope
+            yield envelope(f"{originator}:{version}", originator, version, position, stamp, decoded.fact.fact)
+        after = found[-1][0]
+
+
+_TEXTS_KEPT = 50_000  # originator ids one scan remembers: an aggregate's events lie close together
+
+
+def _quick(recorder: Any) -> SQLiteApplicationRecorder | None:
+    """The recorder when ``rows`` reads its table directly (SQLite, UUID originator ids), else None."""
+    if isinstance(recorder, SQLiteApplicationRecorder) and recorder.datastore.originator_id_type == "uuid":
+        return recorder
+    return None
 
 
 __all__ = ["AssayLedger", "Candidate", "Run", "open_ledger", "envelopes", "iter_envelopes", "event_id"]

@@ -7,6 +7,8 @@ writes the position and the view together, and refuses to move a position backwa
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from typing import Any
 
 from adapters.ledger import while_creating
 from adapters.sidecar import connect
@@ -42,20 +44,34 @@ class TrackingStore:
 
     def save(self, name: str, position: int, state: str | None = None) -> None:
         """Store ``position`` (and ``state``) for ``name``; a position lower than the stored one is ignored."""
-        p = self._ph
-        with self._lock:
-            self._conn.execute(
-                f"INSERT INTO assay_tracking (name, position, state) VALUES ({p}, {p}, {p}) "
-                "ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state "
-                "WHERE assay_tracking.position <= excluded.position",
-                (name, position, state),
-            )
-            self._conn.commit()
+        self.save_all([(name, position, state)])
 
-    def reset(self, name: str) -> None:
+    def save_all(self, rows: Iterable[tuple[str, int, str | None]]) -> None:
+        """``save`` each (name, position, state) of ``rows``, all in one transaction: several views stored together
+        (a rebuild, a catch-up of several) commit once, not once each."""
+        p = self._ph
+        statement = (
+            f"INSERT INTO assay_tracking (name, position, state) VALUES ({p}, {p}, {p}) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state "
+            "WHERE assay_tracking.position <= excluded.position"
+        )
         with self._lock:
-            self._conn.execute(f"DELETE FROM assay_tracking WHERE name = {self._ph}", (name,))
+            self._in_one(statement, list(rows))
+
+    def reset(self, *names: str) -> None:
+        """Forget what is stored for each of ``names``, in one transaction."""
+        with self._lock:
+            self._in_one(f"DELETE FROM assay_tracking WHERE name = {self._ph}", [(name,) for name in names])
+
+    def _in_one(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        """``statement`` once per row and one commit; none of it stays when one fails (caller holds the lock)."""
+        try:
+            for row in rows:
+                self._conn.execute(statement, row)
             self._conn.commit()
+        except BaseException:
+            self._conn.rollback()
+            raise
 
     def close(self) -> None:
         with self._lock:

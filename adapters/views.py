@@ -25,6 +25,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from adapters.ledger import AssayLedger, iter_envelopes
@@ -49,14 +50,31 @@ class Fold:
         self.views.append(view)
         self._by_type.clear()
 
+    def _handlers(self, kind: type) -> tuple[Handler, ...]:
+        found = (handler(v, kind) for v in self.views)
+        handlers = self._by_type[kind] = tuple(h for h in found if h is not None)
+        return handlers
+
     def apply(self, env: Envelope) -> None:
         kind = type(env.fact)
         handlers = self._by_type.get(kind)
         if handlers is None:
-            found = (handler(v, kind) for v in self.views)
-            handlers = self._by_type[kind] = tuple(h for h in found if h is not None)
+            handlers = self._handlers(kind)
         for h in handlers:
             h(env)
+
+    def apply_all(self, envs: Iterable[Envelope]) -> tuple[int, int]:
+        """``apply`` each of ``envs``; returns how many there were and the last one's position (0: none). The
+        loop of a long scan, so the dispatch is inlined here."""
+        by_type, count, env = self._by_type, 0, None
+        for env in envs:
+            handlers = by_type.get(type(env.fact))
+            if handlers is None:
+                handlers = self._handlers(type(env.fact))
+            for h in handlers:
+                h(env)
+            count += 1
+        return count, (0 if env is None else env.position)
 
 
 class View(Generic[P]):
@@ -121,9 +139,7 @@ class View(Generic[P]):
         return self.unsaved >= self.checkpoint_every
 
     def save(self) -> None:
-        if self.tracking is not None:
-            self.tracking.save(self.key, self.position, self.projection.dump())
-            self.unsaved = 0
+        _save([self])
 
 
 def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False, save_every: int = SAVE_EVERY) -> None:
@@ -139,25 +155,43 @@ def advance(ledger: AssayLedger, views: Sequence[View[Any]], save: bool = False,
             return
         fold, joined = Fold(), []
         stack.enter_context(_no_gc())
-        start = waiting[0].position
-        position = start
+        position = waiting[0].position
         pending = 0
-        for env in iter_envelopes(ledger, after=start):
-            while waiting and waiting[0].position < env.position:
-                joined.append(waiting[0])
-                fold.add(waiting.pop(0).projection)
-            fold.apply(env)
-            position = env.position
-            pending += 1
+        envs = iter_envelopes(ledger, after=position)
+        while True:
+            if waiting:  # one at a time while views still join: each joins once the scan passes its position
+                env = next(envs, None)
+                if env is None:
+                    break
+                while waiting and waiting[0].position < env.position:
+                    joined.append(waiting[0])
+                    fold.add(waiting.pop(0).projection)
+                fold.apply(env)
+                count, position = 1, env.position
+            else:
+                count, last = fold.apply_all(islice(envs, save_every - pending))
+                if not count:
+                    break
+                position = last
+            pending += count
             if pending >= save_every:
                 _reached(joined, position, pending)
                 pending = 0
-                for view in joined:
-                    view.save()
+                _save(joined)
         _reached(joined, position, pending)
-        for view in views:
-            if view.due(save):
-                view.save()
+        _save([view for view in views if view.due(save)])
+
+
+def _save(views: Sequence[View[Any]]) -> None:
+    """Store each view with its position; the views of one tracking store in one transaction."""
+    stores: dict[int, tuple[TrackingStore, list[View[Any]]]] = {}
+    for view in views:
+        if view.tracking is not None:
+            stores.setdefault(id(view.tracking), (view.tracking, []))[1].append(view)
+    for tracking, group in stores.values():
+        tracking.save_all([(view.key, view.position, view.projection.dump()) for view in group])
+        for view in group:
+            view.unsaved = 0
 
 
 @contextmanager
@@ -205,8 +239,7 @@ def rebuild_all(
     classes = list(all_projections() if classes is None else classes)
     # reset first: save() never moves a position backwards. A crash in between leaves nothing
     # tracked, and the next catch_up simply rebuilds.
-    for cls in classes:
-        tracking.reset(tracking_name(cls))
+    tracking.reset(*(tracking_name(cls) for cls in classes))
     views = [View(ledger, cls, tracking) for cls in classes]
     # No intermediate saves: a rebuild that stops is started again, and each save dumps every view whole.
     advance(ledger, views, save=True, save_every=2**62)

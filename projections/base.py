@@ -6,7 +6,9 @@ and its position) is ``adapters.views``'s job; nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import bisect
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, Self
 
 import msgspec
@@ -105,9 +107,16 @@ def tracking_name(cls: type[Projection]) -> str:
     return f"projection:{cls.name}:v{cls.schema}"
 
 
-def receipt_sums(receipts: Iterable[Receipt], into: dict[str, Any] | None = None) -> dict[str, Any]:
+# A fact's receipts, for a fact type that carries them: one C call in handlers that run for most facts of a rebuild.
+receipts_of: Callable[[object], Sequence[Receipt]] = operator.attrgetter("receipts")
+
+
+def receipt_sums(
+    receipts: Iterable[Receipt], into: dict[str, Any] | None = None, models: list[str] | None = None
+) -> dict[str, Any]:
     """Add receipts to running totals: calls, prompt/completion tokens, cost (the sum rounded once per call of
-    this: float sums drift)."""
+    this: float sums drift); with ``models``, also each model called to that list of distinct models, kept sorted
+    (in the same pass)."""
     out = into if into is not None else {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
     calls = prompt = completion = 0
     cost = 0.0
@@ -116,10 +125,28 @@ def receipt_sums(receipts: Iterable[Receipt], into: dict[str, Any] | None = None
         prompt += r.prompt_tokens
         completion += r.completion_tokens
         cost += r.cost_usd
+        if models is not None and r.model and r.model not in models:
+            bisect.insort(models, r.model)
     if calls:
         out["calls"] += calls
         out["prompt_tokens"] += prompt
         out["completion_tokens"] += completion
         if cost:  # rounding an already rounded sum again changes nothing
-            out["cost_usd"] = round(out["cost_usd"] + cost, 10)
+            out["cost_usd"] = round_cost(out["cost_usd"] + cost)
     return out
+
+
+def round_cost(x: float) -> float:
+    """``round(x, 10)``, the very same value, in a third less time: a rebuild rounds a running cost for most facts.
+
+    Exact: for 0 < x < 1e5, y = x * 1e10 is within 2**-53 * y of the exact product, so when y's fraction is
+    farther than that from one half its nearest integer n is the exact product rounded (half to even, as round
+    does); n / 1e10 (both exact doubles) is then the double nearest n * 1e-10, which is what round returns. Near a
+    half, and for any other value (or an int), round itself."""
+    if type(x) is float and 0.0 < x < 1e5:
+        y = x * 1e10
+        n = int(y)
+        d = y - n  # exact: y and n are within a factor of two (or n is 0)
+        if abs(d - 0.5) > y * 2.5e-16:
+            return (n + (d > 0.5)) / 1e10
+    return round(x, 10)

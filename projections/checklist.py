@@ -43,7 +43,7 @@ def normalise(reason: str) -> str:
 def item_text(gate: str, reason: str) -> str | None:
     """``gate: reason`` normalised, or None when the reason is about infrastructure, not content."""
     norm = normalise(reason)
-    if any(norm.startswith(p) for p in _NOT_CRITERIA):
+    if norm.startswith(_NOT_CRITERIA):
         return None
     return f"{gate}: {norm}" if norm else gate
 
@@ -71,6 +71,12 @@ class Checklist(JsonView):
         f.ChecklistItemRetired: "_curate",
     }
 
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        super().__init__(state)
+        # recipe -> its observed items' texts, most common first, as _ranked orders them: kept in order as reasons
+        # are counted (one count moves one item), not sorted again on every counted reason
+        self._order: dict[str, list[str]] = {}
+
     def _drafted(self, env: f.Envelope) -> None:
         fact = cast(f.Drafted, env.fact)
         if fact.origin is None:  # a replay re-judges a recorded draft: counting it again would count it twice
@@ -96,9 +102,30 @@ class Checklist(JsonView):
         if text is None:
             return
         book = self._book(recipe)
-        entry = book["items"].setdefault(text, {"count": 0, "first": position})
+        items, order = book["items"], self._ordered(recipe, book)
+        entry = items.get(text)
+        if entry is None:
+            entry = items[text] = {"count": 0, "first": position}
+            order.append(text)
         entry["count"] += 1
+        # Move it ahead of the items it now outranks (_ranked's order: more common first, then seen first).
+        count, first = entry["count"], entry["first"]
+        i = len(order) - 1 if order[-1] is text else order.index(text)
+        while i:
+            ahead = items[order[i - 1]]
+            if ahead["count"] > count or (ahead["count"] == count and ahead["first"] <= first):
+                break
+            order[i] = order[i - 1]
+            i -= 1
+        order[i] = text
         self._reshow(recipe)
+
+    def _ordered(self, recipe: str, book: dict[str, Any]) -> list[str]:
+        """The recipe's observed items in _ranked's order (sorted once, for a view loaded or a new recipe)."""
+        order = self._order.get(recipe)
+        if order is None:
+            order = self._order[recipe] = [text for text, _ in self._ranked(book)]
+        return order
 
     def _curate(self, env: f.Envelope) -> None:
         fact = cast(f.ChecklistItemAdded | f.ChecklistItemEdited | f.ChecklistItemRetired, env.fact)
@@ -133,21 +160,24 @@ class Checklist(JsonView):
 
     def _reshow(self, recipe: str) -> None:
         book = self.recipes[recipe]
-        shown = self._shown(book)
+        shown = self._shown(book, self._ordered(recipe, book))
         if shown != book["shown"]:
             book["shown"] = shown
             book["version"] += 1
 
-    @classmethod
-    def _shown(cls, book: dict[str, Any], top: int = TOP) -> list[str]:
-        """``items()`` for one book, without building every entry: this runs on every counted reason."""
+    @staticmethod
+    def _shown(book: dict[str, Any], ranked: list[str], top: int = TOP) -> list[str]:
+        """``items()`` for one book, without building every entry (this runs on every counted reason), given its
+        observed items in _ranked's order."""
         curated = book["curated"]
+        if not curated:  # no reviewer changes: the most common observed items as they are
+            return ranked[:top]
         reviewer = sorted(
             (e["first"], i) for i, e in curated.items() if e["source"] == "reviewer" and not e.get("retired")
         )
         shown = [i if curated[i]["text"] is None else curated[i]["text"] for _, i in reviewer]
         observed = 0
-        for text, _ in cls._ranked(book):
+        for text in ranked:
             if observed == top:
                 break
             c = curated.get(text)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 
 import msgspec
 
 from domain import facts as f
-from projections.base import JsonView, receipt_sums
+from projections.base import JsonView, receipt_sums, receipts_of
 
 
 def difficulty(probe: f.Probed) -> dict[str, Any]:
@@ -60,9 +58,10 @@ class Dataset(JsonView):
             "checklist_version": fact.checklist_version,
             "payload": msgspec.to_builtins(fact.payload),
             "difficulty": None,
-            "receipts": {**receipt_sums(fact.receipts), "models": []},
+            "receipts": {**receipt_sums(()), "models": []},
         }
-        self._models(self.pending[env.originator_id], fact.receipts)
+        sums = self.pending[env.originator_id]["receipts"]
+        receipt_sums(fact.receipts, sums, sums["models"])  # the spend, and the distinct models called (sorted)
 
     def _receipts(self, env: f.Envelope) -> dict[str, Any] | None:
         """The pending point ``env`` is about, with the fact's receipts added (None: not a point that may still be
@@ -71,13 +70,15 @@ class Dataset(JsonView):
         if item is not None:
             receipts = getattr(env.fact, "receipts", ())
             if receipts:
-                receipt_sums(receipts, item["receipts"])
-                self._models(item, receipts)
+                sums = item["receipts"]
+                receipt_sums(receipts, sums, sums["models"])
         return item
 
     def _gate(self, env: f.Envelope) -> None:
-        if cast(f.GatePassed | f.GateFailed, env.fact).receipts:  # most gates are programs: no calls
-            self._receipts(env)
+        receipts = receipts_of(env.fact)  # GatePassed, GateFailed
+        if receipts and (item := self.pending.get(env.originator_id)) is not None:  # most gates: programs, no calls
+            sums = item["receipts"]
+            receipt_sums(receipts, sums, sums["models"])
 
     def _repaired(self, env: f.Envelope) -> None:
         if (item := self._receipts(env)) is not None:
@@ -95,14 +96,6 @@ class Dataset(JsonView):
         fact = cast(f.VerdictGiven, env.fact)
         if item is not None and fact.verdict != "reject":
             self._approve(env.originator_id, item, fact, env)
-
-    @staticmethod
-    def _models(item: dict[str, Any], receipts: Iterable[f.Receipt]) -> None:
-        """The distinct models called for this candidate, sorted."""
-        models: list[str] = item["receipts"]["models"]
-        for r in receipts:
-            if r.model and r.model not in models:
-                bisect.insort(models, r.model)
 
     def _approve(self, cid: str, item: dict[str, Any], fact: f.VerdictGiven, env: f.Envelope) -> None:
         receipts = dict(item["receipts"])

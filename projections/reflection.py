@@ -63,8 +63,13 @@ class Reflection(JsonView):
             row["approved"] += cast(f.VerdictGiven, env.fact).verdict in ("approve", "edit")
 
     def _row(self, recipe: str, version: int) -> dict[str, int]:
-        versions = self.recipes.setdefault(recipe, {})
-        return versions.setdefault(str(version), dict.fromkeys(_COUNTS, 0))
+        versions = self.recipes.get(recipe)
+        if versions is None:
+            versions = self.recipes[recipe] = {}
+        row = versions.get(key := str(version))
+        if row is None:
+            row = versions[key] = dict.fromkeys(_COUNTS, 0)
+        return row
 
     # --- queries -----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 import msgspec
 
 from domain import facts as f
-from projections.base import JsonView, receipt_sums
+from projections.base import JsonView, receipt_sums, receipts_of, round_cost
 from projections.checklist import normalise
 
 _COUNTS = ("attempts", "drafted", "failed_drafts", "queued", "rejected", "approved", "declined", "teeth", "suspect")
@@ -45,19 +45,23 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
             model = by_model[r.model] = _new_bucket()
         if role is None:
             role = by_role[r.role] = _new_bucket()
+        prompt, completion, cost = r.prompt_tokens, r.completion_tokens, r.cost_usd
         for bucket in (row, model, role):
             bucket["calls"] += 1
-            bucket["prompt_tokens"] += r.prompt_tokens
-            bucket["completion_tokens"] += r.completion_tokens
-            if r.cost_usd:  # rounding an already rounded sum again changes nothing
-                bucket["cost_usd"] = round(bucket["cost_usd"] + r.cost_usd, 10)
+            bucket["prompt_tokens"] += prompt
+            bucket["completion_tokens"] += completion
+            if cost:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
         outcomes["ok"] += 1
         return
     sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
+    ok = 0
+    key: tuple[str, str] | None = None
+    acc: list[Any] = []
     for r in receipts:
-        acc = sums.get((r.model, r.role))
-        if acc is None:
-            acc = sums[(r.model, r.role)] = [0, 0, 0, 0.0, 0]
+        if key is None or r.model != key[0] or r.role != key[1]:  # a probe's samples of a model come together
+            key = (r.model, r.role)
+            acc = sums.get(key) or sums.setdefault(key, [0, 0, 0, 0.0, 0])
         acc[0] += 1
         acc[1] += r.prompt_tokens
         acc[2] += r.completion_tokens
@@ -73,27 +77,30 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
             cls = error_class(r.error)
             outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + 1
         else:
-            outcomes["ok"] += 1
-    total = [0, 0, 0, 0.0, 0]
-    for (model, role), acc in sums.items():
-        for breakdown, name in ((by_model, model), (by_role, role)):
+            ok += 1
+    outcomes["ok"] += ok
+    total = [0, 0, 0, 0.0]
+    for (model_name, role_name), (calls, prompt, completion, cost, errors) in sums.items():
+        for breakdown, name in ((by_model, model_name), (by_role, role_name)):
             bucket = breakdown.get(name)
             if bucket is None:
                 bucket = breakdown[name] = _new_bucket()
-            _add(bucket, acc)
-            bucket["errors"] += acc[4]
-        for i in range(4):
-            total[i] += acc[i]
+            bucket["calls"] += calls
+            bucket["prompt_tokens"] += prompt
+            bucket["completion_tokens"] += completion
+            if cost:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
+            bucket["errors"] += errors
+        total[0] += calls
+        total[1] += prompt
+        total[2] += completion
+        total[3] += cost
     if total[0]:
-        _add(row, total)
-
-
-def _add(bucket: dict[str, Any], acc: list[Any]) -> None:
-    bucket["calls"] += acc[0]
-    bucket["prompt_tokens"] += acc[1]
-    bucket["completion_tokens"] += acc[2]
-    if acc[3]:  # rounding an already rounded sum again changes nothing
-        bucket["cost_usd"] = round(bucket["cost_usd"] + acc[3], 10)
+        row["calls"] += total[0]
+        row["prompt_tokens"] += total[1]
+        row["completion_tokens"] += total[2]
+        if total[3]:
+            row["cost_usd"] = round_cost(row["cost_usd"] + total[3])
 
 
 def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
@@ -103,7 +110,7 @@ def _merge_calls(total: dict[str, Any], row: dict[str, Any]) -> None:
             into = total[key].setdefault(name, _new_bucket())
             for k in ("calls", "prompt_tokens", "completion_tokens", "errors"):
                 into[k] += bucket[k]
-            into["cost_usd"] = round(into["cost_usd"] + bucket["cost_usd"], 10)
+            into["cost_usd"] = round_cost(into["cost_usd"] + bucket["cost_usd"])
     outcomes = total["by_outcome"]
     outcomes["ok"] += row["by_outcome"]["ok"]
     outcomes["failed"] += row["by_outcome"]["failed"]
@@ -204,7 +211,7 @@ class RunStats(JsonView):
         call_sums(fact.receipts, row)
 
     def _calls(self, env: f.Envelope) -> None:
-        receipts = cast(f.GatePassed | f.GateFailed | f.Repaired, env.fact).receipts
+        receipts = receipts_of(env.fact)  # GatePassed, GateFailed, Repaired
         if receipts and (run_id := self.open.get(env.originator_id)) is not None:
             call_sums(receipts, self.runs[run_id])
 

@@ -4,9 +4,14 @@ views caught up in one scan equal each caught up alone; a big ledger made by re-
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
 
 from adapters.tracking import TrackingStore
 from adapters.views import View, catch_up, catch_up_all, rebuild, rebuild_all
@@ -123,4 +128,21 @@ def test_a_replicated_ledger_verifies_and_rebuilds_as_it_catches_up(tmp_path: Pa
     assert len(rebuilt["corpus"].candidates) == copies * len(source_corpus.candidates)  # type: ignore[attr-defined]
     assert big["status"] == "completed"
     source_tracking.close()
+    tracking.close()
+
+
+def test_views_stored_together_commit_together(store_url: str) -> None:
+    """save_all stores each row as save does (a lower position ignored), all or none: a row that cannot be written
+    leaves the rows before it unstored; reset forgets several names at once."""
+    tracking = TrackingStore(store_url)
+    tracking.save_all([("a", 5, "A5"), ("b", 3, "B3")])
+    tracking.save_all([("a", 4, "A4"), ("b", 6, "B6")])  # a's position would move backwards: ignored
+    assert (tracking.load("a"), tracking.load("b")) == ((5, "A5"), (6, "B6"))
+    unwritable: Any = object()
+    with pytest.raises((sqlite3.Error, psycopg.Error)):  # the driver's own error for a value it cannot bind
+        tracking.save_all([("a", 9, "A9"), ("c", 1, unwritable)])
+    assert (tracking.load("a"), tracking.load("c")) == ((5, "A5"), (0, None))  # neither row was stored
+    tracking.save("c", 2, "C2")  # the store still works after the failed transaction
+    tracking.reset("a", "c")
+    assert [tracking.load(name) for name in ("a", "b", "c")] == [(0, None), (6, "B6"), (0, None)]
     tracking.close()

@@ -3,6 +3,7 @@ and a view rebuilt from zero equal to one built in steps (dumped and reloaded in
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from domain import facts as f
@@ -151,6 +152,39 @@ def test_versions_bump_only_when_the_authors_list_changes() -> None:
     view.apply(feed.draft("c99"))
     assert seen(f.Rejected(gate="judge", reason="misses criterion a"), "c99") == TOP + 2  # retired stays off
     assert seen(f.ChecklistItemEdited(recipe="toy", item_id="R1", text="Name the unit", reviewer="bo")) == TOP + 3
+
+
+def test_checklist_kept_in_order_equals_one_sorted_from_scratch() -> None:
+    """Counts moving items up and down the ranking, ties on count, curation in between, dumps and reloads: after
+    every fact the list authors see is what ``items()`` computes from the entries, and the ranking kept as counts
+    arrive is the one sorted from scratch."""
+    rng, feed = random.Random(7), Feed()
+    view, envs = Checklist(), []
+    reasons = [f"misses criterion {chr(97 + i)}" for i in range(TOP + 6)]
+    for i in range(600):
+        recipe = rng.choice(("toy", "toy", "other"))
+        roll = rng.random()
+        if roll < 0.05:
+            kind = rng.choice((f.ChecklistItemAdded, f.ChecklistItemEdited, f.ChecklistItemRetired))
+            # reviewers add their own ids; edits and retirements also name observed items
+            observed = kind is not f.ChecklistItemAdded and rng.random() < 0.5
+            item = f"judge: {rng.choice(reasons)}" if observed else f"R{rng.randrange(4)}"
+            extra = {} if kind is f.ChecklistItemRetired else {"text": f"text {i}"}
+            envs.append(feed("book", kind(recipe=recipe, item_id=item, reviewer="ana", **extra)))
+        else:
+            envs.append(feed.draft(f"c{i}", recipe=recipe))
+            # skewed: a few reasons are common, so counts tie and overtake each other often
+            reason = reasons[min(int(rng.expovariate(0.3)), len(reasons) - 1)]
+            envs.append(feed(f"c{i}", f.Rejected(gate="judge", reason=reason)))
+        for env in envs[-2:] if roll >= 0.05 else envs[-1:]:
+            view.apply(env)
+        if i % 97 == 0:
+            view = Checklist.load(view.dump())
+        for name, book in view.recipes.items():
+            assert book["shown"] == view.items(name)
+            assert view._ordered(name, book) == [text for text, _ in view.ranked(name)]
+    assert view.dump() == build(feed, Checklist, envs, every=10_000).dump()
+    assert view.version("toy") > TOP and len(view.ranked("toy")) == len(reasons)
 
 
 def test_reflection_rates_per_checklist_version() -> None:
