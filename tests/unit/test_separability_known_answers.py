@@ -61,13 +61,18 @@ def test_separability_known_answer() -> None:
             "c": {"mean": 0.0625, "lo": 0.025, "hi": 0.1125},
         },
         "pairs": [
-            {"a": "a", "b": "b", "diff": 0.1875, "diff_lo": 0.0625, "diff_hi": 0.325, "overlap": True},
-            {"a": "a", "b": "c", "diff": 0.5375, "diff_lo": 0.3, "diff_hi": 0.768906, "overlap": False},
-            {"a": "b", "b": "c", "diff": 0.35, "diff_lo": 0.14375, "diff_hi": 0.556406, "overlap": False},
+            # a - b: the paired test tells them apart (its CI excludes 0), their own CIs still overlap
+            {"a": "a", "b": "b", "diff": 0.1875, "diff_lo": 0.0625, "diff_hi": 0.325, "overlap": True}
+            | {"paired_differs": True},
+            {"a": "a", "b": "c", "diff": 0.5375, "diff_lo": 0.3, "diff_hi": 0.768906, "overlap": False}
+            | {"paired_differs": True},
+            {"a": "b", "b": "c", "diff": 0.35, "diff_lo": 0.14375, "diff_hi": 0.556406, "overlap": False}
+            | {"paired_differs": True},
         ],
         "fraction": 0.666667,
         "separated": 2,
         "n_pairs": 3,
+        "paired_differs": 3,
         "n_items": 8,
         "n_boot": 400,
         "alpha": 0.05,
