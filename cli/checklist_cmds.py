@@ -94,14 +94,29 @@ def checklist(
         return
     for name, v in shown.items():
         table = make_table(
-            f"Checklist {name} (version {v['version']})", "id source count state text", wrap="id text", right="count"
+            f"Checklist {name} (version {v['version']})",
+            "id source count weight state text",
+            wrap="id text",
+            right="count weight",
         )
         for e in v["checklist"]:
             state = "retired" if e["retired"] else "active"
             state += f", edited by {e['edited_by']}" if e["edited_by"] else ""
-            add_row(table, e["id"], e["source"], e["count"] if e["source"] == "observed" else "-", state, e["text"])
+            observed = e["source"] == "observed"
+            add_row(
+                table,
+                e["id"],
+                e["source"],
+                e["count"] if observed else "-",
+                e.get("weight", 0) if observed else "-",
+                state,
+                e["text"],
+            )
         console.print(table)
-    console.print("authors see the active items: reviewer items first, then the most common observed ones")
+    console.print(
+        "authors see the active items: reviewer items first, then the heaviest observed ones (weight: 1 per gate "
+        "reason, 3 per reviewer's reason)"
+    )
 
 
 @checklist_app.command("add")

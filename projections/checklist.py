@@ -1,6 +1,7 @@
 """Reflection checklists: per recipe, the criteria drafts most often miss, from rejections and verdicts.
 
-Near-identical reasons merge into one observed item with a count. Reviewers curate the list with
+Near-identical reasons merge into one observed item with a count; only reasons an author can act on count, and
+a reviewer's weighs more than a gate's. Reviewers curate the list with
 ChecklistItemAdded / Edited / Retired facts (domain.checklist_book). Generation puts ``items(recipe)`` into
 the author's prompt and records ``version(recipe)`` on the draft, so acceptance can be compared across
 checklist versions (projections.reflection).
@@ -26,6 +27,12 @@ _NUMBER = re.compile(r"(?<![\w@.])[-+]?\d+(?:[.,]\d+)*%?(?![\w])")
 _SPACE = re.compile(r"\s+")
 # Infrastructure failures say nothing about what a good item needs.
 _NOT_CRITERIA = ("model error", "repair failed")
+# Rejections no author can act on: a model failed or answered junk (Rejected.cause), or the probe placed the item
+# out of the difficulty band (the author is already asked for the coordinate's difficulty; "flat" or "too easy"
+# names no criterion to check). An ambiguity found by the probe stays: the author can write one reading.
+_NOT_THE_AUTHORS = ("model_error", "unusable_output")
+_OUT_OF_BAND = "out of band"
+REVIEWER_WEIGHT = 3  # a reviewer's reason ranks as this many gate reasons: a person read the point
 
 
 @functools.lru_cache(maxsize=8192)  # reasons repeat (gates word them from templates); six regex passes each
@@ -48,15 +55,23 @@ def item_text(gate: str, reason: str) -> str | None:
     return f"{gate}: {norm}" if norm else gate
 
 
+def actionable(fact: f.Rejected) -> bool:
+    """Whether an author could act on this rejection (``_NOT_THE_AUTHORS``, ``_OUT_OF_BAND``)."""
+    return fact.cause not in _NOT_THE_AUTHORS and not fact.reason.lstrip().lower().startswith(_OUT_OF_BAND)
+
+
 class Checklist(JsonView):
     """Per recipe: observed items with counts, plus reviewer items and reviewer changes (edits, retirements).
 
-    ``items`` is what authors see; ``version`` bumps whenever that list changes."""
+    Observed items come from reasons an author can act on (``actionable``) and rank by ``weight``: a gate's reason
+    adds 1, a reviewer's ``REVIEWER_WEIGHT``. ``items`` is what authors see; ``version`` bumps whenever that list
+    changes."""
 
     name: ClassVar[str] = "checklist"
-    schema: ClassVar[int] = 2
+    schema: ClassVar[int] = 3  # 3: only actionable reasons; ranked by weight (reviewers' reasons weigh more)
 
-    # recipe -> {"items": {text: {"count", "first"}}, "curated": {id: {...}}, "shown": [text], "version": int}
+    # recipe -> {"items": {text: {"count", "weight", "first"}}, "curated": {id: {...}}, "shown": [text],
+    #            "version": int}
     recipes: dict[str, dict[str, Any]]
     # candidates still able to produce a rejection or verdict -> their recipe
     open: dict[str, str]
@@ -73,7 +88,7 @@ class Checklist(JsonView):
 
     def __init__(self, state: dict[str, Any] | None = None) -> None:
         super().__init__(state)
-        # recipe -> its observed items' texts, most common first, as _ranked orders them: kept in order as reasons
+        # recipe -> its observed items' texts, heaviest first, as _ranked orders them: kept in order as reasons
         # are counted (one count moves one item), not sorted again on every counted reason
         self._order: dict[str, list[str]] = {}
 
@@ -86,34 +101,36 @@ class Checklist(JsonView):
         recipe = self.open.pop(env.originator_id, None)
         if recipe is not None:
             fact = cast(f.Rejected, env.fact)
-            self._count(recipe, item_text(fact.gate, fact.reason), env.position)
+            if actionable(fact):
+                self._count(recipe, item_text(fact.gate, fact.reason), env.position)
 
     def _verdict(self, env: f.Envelope) -> None:
         recipe = self.open.pop(env.originator_id, None)
         fact = cast(f.VerdictGiven, env.fact)
         # A reviewer's edit with a reason is a missed criterion too, not only a rejection.
         if recipe is not None and fact.reason.strip() and fact.verdict in ("reject", "edit"):
-            self._count(recipe, item_text("review", fact.reason), env.position)
+            self._count(recipe, item_text("review", fact.reason), env.position, REVIEWER_WEIGHT)
 
     def _book(self, recipe: str) -> dict[str, Any]:
         return self.recipes.setdefault(recipe, {"items": {}, "curated": {}, "shown": [], "version": 0})
 
-    def _count(self, recipe: str, text: str | None, position: int) -> None:
+    def _count(self, recipe: str, text: str | None, position: int, weight: int = 1) -> None:
         if text is None:
             return
         book = self._book(recipe)
         items, order = book["items"], self._ordered(recipe, book)
         entry = items.get(text)
         if entry is None:
-            entry = items[text] = {"count": 0, "first": position}
+            entry = items[text] = {"count": 0, "weight": 0, "first": position}
             order.append(text)
         entry["count"] += 1
-        # Move it ahead of the items it now outranks (_ranked's order: more common first, then seen first).
-        count, first = entry["count"], entry["first"]
+        entry["weight"] += weight
+        # Move it ahead of the items it now outranks (_ranked's order: heavier first, then seen first).
+        heavy, first = entry["weight"], entry["first"]
         i = len(order) - 1 if order[-1] is text else order.index(text)
         while i:
             ahead = items[order[i - 1]]
-            if ahead["count"] > count or (ahead["count"] == count and ahead["first"] <= first):
+            if ahead["weight"] > heavy or (ahead["weight"] == heavy and ahead["first"] <= first):
                 break
             order[i] = order[i - 1]
             i -= 1
@@ -170,7 +187,7 @@ class Checklist(JsonView):
         """``items()`` for one book, without building every entry (this runs on every counted reason), given its
         observed items in _ranked's order."""
         curated = book["curated"]
-        if not curated:  # no reviewer changes: the most common observed items as they are
+        if not curated:  # no reviewer changes: the heaviest observed items as they are
             return ranked[:top]
         reviewer = sorted(
             (e["first"], i) for i, e in curated.items() if e["source"] == "reviewer" and not e.get("retired")
@@ -189,32 +206,33 @@ class Checklist(JsonView):
 
     @staticmethod
     def _ranked(book: dict[str, Any]) -> list[tuple[str, int]]:
-        # Ties keep first-seen order, so a new item never jumps ahead of an equally common older one.
-        ordered = sorted(book["items"].items(), key=lambda kv: (-kv[1]["count"], kv[1]["first"]))
+        # Heavier first; ties keep first-seen order, so a new item never jumps ahead of an equal older one.
+        ordered = sorted(book["items"].items(), key=lambda kv: (-kv[1]["weight"], kv[1]["first"]))
         return [(text, e["count"]) for text, e in ordered]
 
     # --- queries -----------------------------------------------------------------------------
 
     def ranked(self, recipe: str, top: int | None = None) -> list[tuple[str, int]]:
-        """Observed (item, count) as counted, most common first; reviewer changes not applied."""
+        """Observed (item, count) as counted, heaviest first (``weight``); reviewer changes not applied."""
         book = self.recipes.get(recipe)
         rows = self._ranked(book) if book else []
         return rows if top is None else rows[:top]
 
     def entries(self, recipe: str) -> list[dict[str, Any]]:
-        """Every item with its source, count and state: active reviewer items, active observed items (most
-        common first), then the retired ones. An observed item's id is its text as counted."""
+        """Every item with its source, count, weight and state: active reviewer items, active observed items
+        (heaviest first), then the retired ones. An observed item's id is its text as counted."""
         book = self.recipes.get(recipe)
         if book is None:
             return []
         curated = book["curated"]
         reviewer = sorted((e["first"], i) for i, e in curated.items() if e["source"] == "reviewer")
         rows = [_entry(i, curated[i], 0) for _, i in reviewer]
-        rows += [_entry(text, curated.get(text), n) for text, n in self._ranked(book)]
+        items = book["items"]
+        rows += [_entry(text, curated.get(text), n, items[text]["weight"]) for text, n in self._ranked(book)]
         return [r for r in rows if not r["retired"]] + [r for r in rows if r["retired"]]
 
     def items(self, recipe: str, top: int = TOP) -> list[str]:
-        """What the author sees: active reviewer items, then the ``top`` most commonly missed observed ones."""
+        """What the author sees: active reviewer items, then the ``top`` heaviest observed ones."""
         active = [e for e in self.entries(recipe) if not e["retired"]]
         observed = [e["text"] for e in active if e["source"] == "observed"][:top]
         return [e["text"] for e in active if e["source"] == "reviewer"] + observed
@@ -235,13 +253,14 @@ class Checklist(JsonView):
         }
 
 
-def _entry(item_id: str, curated: dict[str, Any] | None, count: int) -> dict[str, Any]:
+def _entry(item_id: str, curated: dict[str, Any] | None, count: int, weight: int = 0) -> dict[str, Any]:
     c = curated or {}
     text = c.get("text")
     return {
         "id": item_id,
         "text": item_id if text is None else text,
         "count": count,
+        "weight": weight,  # what ranks it: 1 per gate reason, REVIEWER_WEIGHT per reviewer reason
         "source": c.get("source", "observed"),
         "retired": bool(c.get("retired")),
         "edited_by": c.get("edited_by"),

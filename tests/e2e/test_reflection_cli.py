@@ -27,6 +27,7 @@ def test_checklist_commands_and_rates_per_version(tmp_path: Path) -> None:
         "id": "R1",
         "text": "State the unit of the answer",
         "count": 0,
+        "weight": 0,
         "source": "reviewer",
         "retired": False,
         "edited_by": None,

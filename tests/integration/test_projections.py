@@ -224,11 +224,12 @@ def test_incremental_equals_rebuild_with_concrete_views(store_url: str) -> None:
     assert totals["by_outcome"] == {"ok": 45, "failed": 1, "errors": {"Timeout": 1}, "retries": 0, "retried": {}}
 
     checklist: Checklist = views["checklist"]
+    # Heaviest first: a reviewer's reason weighs three gate reasons (ties in first-seen order).
     assert checklist.ranked("toy") == [
-        ("oracle: answer '…' does not match oracle '…'", 2),
-        ("novelty: too similar to ID (N)", 1),
         ("review: ambiguous wording", 1),
         ("review: tolerance was N, should be N", 1),
+        ("oracle: answer '…' does not match oracle '…'", 2),
+        ("novelty: too similar to ID (N)", 1),
     ]
     assert checklist.items("toy", top=2) == [t for t, _ in checklist.ranked("toy")[:2]]
     assert checklist.version("toy") == 4  # +1 per new item; the merged second oracle reject changed nothing

@@ -98,6 +98,7 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
                 "id": "R1",
                 "text": "Say which unit",
                 "count": 0,
+                "weight": 0,
                 "source": "reviewer",
                 "retired": False,
                 "edited_by": "cy",
@@ -106,6 +107,7 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
                 "id": "review: ambiguous wording",
                 "text": "One reading only",
                 "count": 1,
+                "weight": 3,  # one reviewer's reason weighs as three gate reasons
                 "source": "observed",
                 "retired": False,
                 "edited_by": "bo",
@@ -114,6 +116,7 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
                 "id": "R2",
                 "text": "Give the tolerance",
                 "count": 0,
+                "weight": 0,
                 "source": "reviewer",
                 "retired": True,
                 "edited_by": None,
@@ -122,6 +125,7 @@ def test_checklist_merges_counts_and_applies_reviewer_changes() -> None:
                 "id": "oracle: answer '…' does not match oracle '…'",
                 "text": "oracle: answer '…' does not match oracle '…'",
                 "count": 3,
+                "weight": 3,
                 "source": "observed",
                 "retired": True,
                 "edited_by": None,
@@ -210,3 +214,46 @@ def test_reflection_rates_per_checklist_version() -> None:
     assert (six["survival_rate"], six["decided"], six["approved"], six["approval_rate"]) == (0.75, 3, 2, 0.6667)
     assert list(rows) == [0, 1, 6] and view.rates("nope") == []
     assert view.summary() == {"recipes": 1, "versions": 3, "open_candidates": 1}
+
+
+def test_only_reasons_an_author_can_act_on_become_items() -> None:
+    feed = Feed()
+    unactionable = [
+        f.Rejected(gate="difficulty", reason="out of band: flat"),
+        f.Rejected(gate="difficulty", reason="out of band: too_hard (suspect: no panel model solved it at any k)"),
+        f.Rejected(gate="oracle", reason="oracle timed out", cause="model_error"),
+        f.Rejected(gate="realism", reason="the judge's reply held no verdict", cause="unusable_output"),
+    ]
+    for i, fact in enumerate(unactionable):
+        feed.draft(f"n{i}")
+        feed(f"n{i}", fact)
+    feed.draft("a")  # the probe's ambiguity finding names something the author can fix
+    feed("a", f.Rejected(gate="difficulty", reason="capable solvers split between readings (answers 4 and 5)"))
+    view = build(feed, Checklist, feed.envs)
+    assert view.ranked("toy") == [("difficulty: capable solvers split between readings (answers N and N)", 1)]
+    assert view.version("toy") == 1
+
+
+def test_a_reviewers_reason_weighs_three_gate_reasons() -> None:
+    feed = Feed()
+    for i in range(2):  # a gate reason seen twice, first
+        feed.draft(f"g{i}")
+        feed(f"g{i}", f.Rejected(gate="oracle", reason="answer disagrees with the oracle"))
+    feed.draft("r")
+    feed("r", f.Queued())
+    feed("r", f.VerdictGiven(verdict="reject", reviewer="ana", reason="the prompt gives the answer away"))
+    view = build(feed, Checklist, feed.envs)
+    assert view.ranked("toy") == [
+        ("review: the prompt gives the answer away", 1),  # weight 3
+        ("oracle: answer disagrees with the oracle", 2),  # weight 2
+    ]
+    for i in range(2, 4):  # two more gate reasons: weight 4 outranks the reviewer's 3
+        feed.draft(f"g{i}")
+        feed(f"g{i}", f.Rejected(gate="oracle", reason="answer disagrees with the oracle"))
+    view = build(feed, Checklist, feed.envs)
+    weights = {e["id"]: (e["count"], e["weight"]) for e in view.entries("toy")}
+    assert [t for t, _ in view.ranked("toy")][0] == "oracle: answer disagrees with the oracle"
+    assert weights == {
+        "oracle: answer disagrees with the oracle": (4, 4),
+        "review: the prompt gives the answer away": (1, 3),
+    }

@@ -75,6 +75,7 @@ def test_the_api_shows_versions_and_rates_and_records_changes_by_the_reviewer(se
         "id": "R1",
         "text": "The reply is a bare number, no units",
         "count": 0,
+        "weight": 0,
         "source": "reviewer",
         "retired": True,
         "edited_by": "bob",
