@@ -20,7 +20,7 @@ from domain import bounds
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; model calls by model, role and outcome; rejects by gate and
-    reason; checklist versions; totals."""
+    reason; checklist versions; gate calibration from reviewers' verdicts; totals."""
     from adapters.config import load_settings
     from app import status as app_status
     from cli.checklist_cmds import print_reflection
@@ -47,6 +47,7 @@ def status(as_json: bool = JSON_OPT) -> None:
                 add_row(rejects, gate if i == 0 else "", n if i == 0 else "", reason, m)
         console.print(rejects)
     print_reflection(console, reflection)
+    print_calibration(console, shown["gate_calibration"])
     console.print(
         f"totals: {totals['runs']} runs ({totals['running']} running"
         + (f", {totals['interrupted']} interrupted" if totals.get("interrupted") else "")
@@ -56,6 +57,25 @@ def status(as_json: bool = JSON_OPT) -> None:
         f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "
         f"spend {money(totals['cost_usd'])}"
     )
+
+
+def print_calibration(console: Console, report: dict[str, Any]) -> None:
+    """The "Gate calibration" table, only once reviewers have decided points: per gate, checklist version, band,
+    solve rate and repair history, how many of the points the gates passed reviewers rejected or edited, and
+    their most given reasons (`status --json` has every reason and each gate's versions)."""
+    from app.calibration import table
+
+    if not report["decided"]:
+        return
+    title = "Gate calibration: verdicts on points the gates passed"
+    out = make_table(title, "by which rejected edited reasons", wrap="which reasons")
+    out.caption, out.caption_justify = "rejected, edited: of decided points; a point counts under every gate", "left"
+    rows = table(report)
+    for i, r in enumerate(rows):
+        first = i == 0 or rows[i - 1]["group"] != r["group"]
+        reasons = "; ".join(r["reasons"])
+        add_row(out, r["group"] if first else "", r["label"], r["rejected_text"], r["edited_text"], reasons)
+    console.print(out)
 
 
 def queued_text(r: dict[str, Any]) -> str:
