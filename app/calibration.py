@@ -31,10 +31,12 @@ def ratio_text(part: int, whole: int) -> str:
 def table(report: dict[str, Any], versions: int = 8, reasons: int = 2) -> list[dict[str, Any]]:
     """The calibration as rows both faces print, group by group (``GROUPS``): ``group``, ``label``, the counts,
     ``rejected_text`` and ``edited_text`` (``ratio_text`` of the decided) and the ``reasons`` most given (reject
-    reasons, then edit reasons marked "edit: ", at most ``reasons``, each with its count). Per recipe, checklist
-    versions before the newest ``versions`` are summed into one row (the JSON has every version)."""
+    reasons, then edit reasons marked "edit: ", at most ``reasons``, each with its count). Gates with the same
+    verdicts share one row, labelled with their names: every queued point passed every gate of its recipe, so
+    within one recipe all its gates count alike. Per recipe, checklist versions before the newest ``versions``
+    are summed into one row (the JSON has every version)."""
     out = [_row("all", "", report, reasons)]
-    out += [_row("gate", gate, r, reasons) for gate, r in report["by_gate"].items()]
+    out += [_row("gate", ", ".join(gates), r, reasons) for gates, r in _alike(report["by_gate"])]
     for recipe, rows in report["by_checklist"].items():
         out += [_row("checklist", f"{recipe} {label}", r, reasons) for label, r in _versions(rows, versions)]
     out += [_row("band", band, r, reasons) for band, r in report["by_band"].items()]
@@ -42,6 +44,26 @@ def table(report: dict[str, Any], versions: int = 8, reasons: int = 2) -> list[d
     out += [_row("repairs", history, r, reasons) for history, r in report["by_repair"].items()]
     out += [_row("repaired gate", gate, r, reasons) for gate, r in report["by_repaired_gate"].items()]
     return out
+
+
+def _alike(by_gate: dict[str, dict[str, Any]]) -> list[tuple[list[str], dict[str, Any]]]:
+    """Gates grouped by equal verdict counts and reasons, in the order each group's first gate comes."""
+    groups: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for gate, r in by_gate.items():
+        key = repr([r[k] for k in ("decided", "approved", "edited", "rejected", "reasons", "edit_reasons")])
+        groups.setdefault(key, ([], r))[0].append(gate)
+    return list(groups.values())
+
+
+def reasons_table(report: dict[str, Any], top: int = 10) -> list[dict[str, Any]]:
+    """Every reason given, grouped: ``reason``, ``rejected`` and ``edited`` (how many rejections and edits gave
+    it), the most given first; at most ``top`` rows."""
+    counts: dict[str, list[int]] = {}
+    for key, i in (("reasons", 0), ("edit_reasons", 1)):
+        for reason, n in report[key].items():
+            counts.setdefault(reason, [0, 0])[i] += n
+    ranked = sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))[:top]
+    return [{"reason": reason, "rejected": r, "edited": e} for reason, (r, e) in ranked]
 
 
 def _row(group: str, label: str, r: dict[str, Any], top: int) -> dict[str, Any]:

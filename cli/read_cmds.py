@@ -60,22 +60,25 @@ def status(as_json: bool = JSON_OPT) -> None:
 
 
 def print_calibration(console: Console, report: dict[str, Any]) -> None:
-    """The "Gate calibration" table, only once reviewers have decided points: per gate, checklist version, band,
-    solve rate and repair history, how many of the points the gates passed reviewers rejected or edited, and
-    their most given reasons (`status --json` has every reason and each gate's versions)."""
-    from app.calibration import table
+    """The "Gate calibration" tables, only once reviewers have decided points: per gate, checklist version, band,
+    solve rate and repair history, how many of the points the gates passed reviewers rejected or edited; then
+    their reasons, grouped. `status --json` has each row's reasons and each gate's versions."""
+    from app.calibration import reasons_table, table
 
     if not report["decided"]:
         return
-    title = "Gate calibration: verdicts on points the gates passed"
-    out = make_table(title, "by which rejected edited reasons", wrap="which reasons")
-    out.caption, out.caption_justify = "rejected, edited: of decided points; a point counts under every gate", "left"
+    out = make_table("Gate calibration: verdicts on points the gates passed", "by which rejected edited", wrap="which")
+    out.caption = "rejected, edited: of decided points; a point counts under every gate it passed"
+    out.caption_justify = "left"
     rows = table(report)
     for i, r in enumerate(rows):
         first = i == 0 or rows[i - 1]["group"] != r["group"]
-        reasons = "; ".join(r["reasons"])
-        add_row(out, r["group"] if first else "", r["label"], r["rejected_text"], r["edited_text"], reasons)
+        add_row(out, r["group"] if first else "", r["label"], r["rejected_text"], r["edited_text"])
     console.print(out)
+    reasons = make_table("Reviewers' reasons", "reason rejected edited", wrap="reason", right="rejected edited")
+    for r in reasons_table(report):
+        add_row(reasons, r["reason"], r["rejected"], r["edited"])
+    console.print(reasons)
 
 
 def queued_text(r: dict[str, Any]) -> str:

@@ -26,7 +26,8 @@ async def page(request: Request) -> Response:
     state = request.app.state
     report = await run_in_threadpool(calibration.calibration, state.ledger, state.tracking)
     rows = calibration.table(report, VERSIONS, REASONS) if report["decided"] else []
-    return _page(request, "calibration.html", {"reviewer": who, "report": report, "rows": rows})
+    reasons = calibration.reasons_table(report, top=20)
+    return _page(request, "calibration.html", {"reviewer": who, "report": report, "rows": rows, "reasons": reasons})
 
 
 async def api(request: Request) -> JSONResponse:

@@ -196,3 +196,38 @@ def test_a_view_resumed_from_its_dump_equals_one_built_in_a_go(cut: int) -> None
     resumed = led.view(led.envelopes[cut:], into=GateCalibration.load(first.dump()))
     whole = led.view()
     assert resumed.dump() == whole.dump() and resumed.report() == whole.report()
+
+
+def test_the_table_both_faces_print() -> None:
+    """Gates with equal verdicts share a row; older checklist versions are summed; reasons are ranked."""
+    from app.calibration import reasons_table, table
+
+    led = world()
+    for i, version in enumerate((3, 4, 5)):  # three more checklist versions, one approval each
+        led.add(f"n{i}", drafted(version), passed("construct"), passed("oracle"), f.Queued(), verdict("approve"))
+    report = led.view().report()
+    rows = table(report, versions=3)
+    assert [(r["group"], r["label"]) for r in rows if r["group"] in ("all", "gate", "checklist")] == [
+        ("all", ""),
+        ("gate", "construct, oracle"),  # every point passed both: one row
+        ("gate", "difficulty"),
+        ("gate", "realism"),
+        ("checklist", "gt v1-v3"),
+        ("checklist", "gt v4"),
+        ("checklist", "gt v5"),
+    ]
+    merged = rows[4]
+    assert (merged["decided"], merged["rejected"], merged["rejected_text"], merged["edited_text"]) == (
+        5,
+        2,
+        "40% (2/5)",
+        "20% (1/5)",
+    )
+    assert merged["reasons"] == [f"{WRONG} ×2", f"edit: {TOLERANCE} ×1"]
+    assert (
+        rows[0]["rejected_text"] == "29% (2/7)" and table(GateCalibration().report())[0]["rejected_text"] == "- (0/0)"
+    )
+    assert reasons_table(report) == [
+        {"reason": WRONG, "rejected": 2, "edited": 0},
+        {"reason": TOLERANCE, "rejected": 0, "edited": 1},
+    ]
