@@ -58,14 +58,14 @@ def test_the_page_and_the_api_show_the_rates_of_the_verdicts_given(served: Serve
     status, _, page, _ = browser.open("/calibration")
     assert status == 200 and 'id="calibration"' in page
     everything = cells(page, "all", "")
-    assert "50% (2/4)" in everything and "25% (1/4)" in everything
+    assert "50%\u00a0(2/4)" in everything and "25%\u00a0(1/4)" in everything  # a no-break space
     assert f"{escape(OFF)} ×2" in everything and "edit: asked for a bare number ×1" in everything
     gates = cells(page, "gate", ", ".join(sorted(GT_GATES)))  # equal verdicts: one row
-    assert '<td class="num">4</td>' in gates and "50% (2/4)" in gates and "25% (1/4)" in gates
+    assert '<td class="num">4</td>' in gates and "50%\u00a0(2/4)" in gates and "25%\u00a0(1/4)" in gates
     reasons = page[page.index('id="calibration-reasons"') :]
     assert re.search(rf"<td class=\"text\">{re.escape(str(escape(OFF)))}</td><td class=\"num\">2</td>", reasons)
     row = cells(page, "repaired gate", "realism")
-    assert f"({realism['rejected']}/{realism['decided']})" in row
+    assert f"\u00a0({realism['rejected']}/{realism['decided']})" in row
 
 
 def test_the_page_needs_a_signed_in_reviewer(served: Served) -> None:
