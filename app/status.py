@@ -14,6 +14,7 @@ from app.checklist import reflection_view
 from app.history import resolve
 from domain.errors import InvalidInput
 from projections.checklist import Checklist
+from projections.gate_calibration import GateCalibration
 from projections.reflection import Reflection
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
@@ -42,8 +43,9 @@ def _waiting(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = None) -> dict[str, Any]:
-    """``{"runs": [...], "totals": {...}, "reflection": {...}}``: each run with its attempts, outcomes and spend,
-    the totals (rejects by gate and reason among them) and each recipe's checklist versions (``reflection_view``).
+    """``{"runs": [...], "totals": {...}, "reflection": {...}, "gate_calibration": {...}}``: each run with its
+    attempts, outcomes and spend, the totals (rejects by gate and reason among them) and each recipe's checklist
+    versions (``reflection_view``).
     With ``working`` False (``anyone_working``), runs that have not completed are ``interrupted``, not
     ``running``, and the totals count them as ``interrupted``.
 
@@ -52,15 +54,18 @@ def status(ledger: AssayLedger, tracking: TrackingStore, working: bool | None = 
     error class, ``retries``: tries after a call's first, and ``retried``: those by the error tried again).
 
     ``queued`` counts every point ever queued for review; ``waiting`` those of them still without a verdict
-    (``queued - approved - declined``)."""
-    # One scan brings all three views status shows to the ledger's end; reflection_view then finds them current.
-    stats, _, _ = catch_up_all(ledger, tracking, RunStats, Checklist, Reflection)
+    (``queued - approved - declined``).
+
+    ``gate_calibration`` is how often reviewers rejected or edited points the gates passed, per gate, recipe and
+    checklist version, band, solve rate and repair history, with their reasons grouped (docs/calibration.md)."""
+    # One scan brings the views status shows to the ledger's end; reflection_view then finds them current.
+    stats, _, _, calibration = catch_up_all(ledger, tracking, RunStats, Checklist, Reflection, GateCalibration)
     reflection = reflection_view(ledger, tracking)
     rows, totals = [_waiting(r) for r in stats.rows()], _waiting(stats.totals())
     if working is False:  # nothing can be working on a run that has not completed: a crash or a kill left it
         rows = [_stale(r) if r["status"] == "running" else r for r in rows]
         totals["interrupted"], totals["running"] = totals["running"], 0
-    return {"runs": rows, "totals": totals, "reflection": reflection}
+    return {"runs": rows, "totals": totals, "reflection": reflection, "gate_calibration": calibration.report()}
 
 
 def queue(ledger: AssayLedger, tracking: TrackingStore, run: str | None = None) -> list[dict[str, Any]]:

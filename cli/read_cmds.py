@@ -20,7 +20,7 @@ from domain import bounds
 @app.command()
 def status(as_json: bool = JSON_OPT) -> None:
     """Runs with their attempts, outcomes and spend; model calls by model, role and outcome; rejects by gate and
-    reason; checklist versions; totals."""
+    reason; checklist versions; gate calibration from reviewers' verdicts; totals."""
     from adapters.config import load_settings
     from app import status as app_status
     from cli.checklist_cmds import print_reflection
@@ -47,6 +47,7 @@ def status(as_json: bool = JSON_OPT) -> None:
                 add_row(rejects, gate if i == 0 else "", n if i == 0 else "", reason, m)
         console.print(rejects)
     print_reflection(console, reflection)
+    print_calibration(console, shown["gate_calibration"])
     console.print(
         f"totals: {totals['runs']} runs ({totals['running']} running"
         + (f", {totals['interrupted']} interrupted" if totals.get("interrupted") else "")
@@ -56,6 +57,28 @@ def status(as_json: bool = JSON_OPT) -> None:
         f"{totals['suspect']} suspect (nobody solved them); {totals['calls']} model calls, {totals['tokens']} tokens, "
         f"spend {money(totals['cost_usd'])}"
     )
+
+
+def print_calibration(console: Console, report: dict[str, Any]) -> None:
+    """The "Gate calibration" tables, only once reviewers have decided points: per gate, checklist version, band,
+    solve rate and repair history, how many of the points the gates passed reviewers rejected or edited; then
+    their reasons, grouped. `status --json` has each row's reasons and each gate's versions."""
+    from app.calibration import reasons_table, table
+
+    if not report["decided"]:
+        return
+    out = make_table("Gate calibration: verdicts on points the gates passed", "by which rejected edited", wrap="which")
+    out.caption = "rejected, edited: of decided points; a point counts under every gate it passed"
+    out.caption_justify = "left"
+    rows = table(report)
+    for i, r in enumerate(rows):
+        first = i == 0 or rows[i - 1]["group"] != r["group"]
+        add_row(out, r["group"] if first else "", r["label"], r["rejected_text"], r["edited_text"])
+    console.print(out)
+    reasons = make_table("Reviewers' reasons", "reason rejected edited", wrap="reason", right="rejected edited")
+    for r in reasons_table(report):
+        add_row(reasons, r["reason"], r["rejected"], r["edited"])
+    console.print(reasons)
 
 
 def queued_text(r: dict[str, Any]) -> str:

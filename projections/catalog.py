@@ -7,6 +7,7 @@ from projections.checklist import Checklist
 from projections.corpus import Corpus
 from projections.dataset import Dataset
 from projections.evaluations import Evaluations
+from projections.gate_calibration import GateCalibration
 from projections.reflection import Reflection
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
@@ -14,4 +15,4 @@ from projections.run_stats import RunStats
 
 def all_projections() -> tuple[type[Projection], ...]:
     """Every projection class, in a fixed order."""
-    return (Dataset, ReviewQueue, Checklist, RunStats, Corpus, Evaluations, Reflection)
+    return (Dataset, ReviewQueue, Checklist, RunStats, Corpus, Evaluations, Reflection, GateCalibration)

@@ -19,6 +19,7 @@ from projections.catalog import all_projections
 from projections.checklist import Checklist, normalise
 from projections.corpus import Corpus
 from projections.dataset import Dataset
+from projections.gate_calibration import GateCalibration
 from projections.review_queue import ReviewQueue
 from projections.run_stats import RunStats
 
@@ -236,6 +237,22 @@ def test_incremental_equals_rebuild_with_concrete_views(store_url: str) -> None:
     assert checklist.version("toy2") == 0 and checklist.items("toy2") == []
     versions = [Checklist.load(s["checklist"]).version("toy") for s in snapshots]
     assert versions == [1, 2, 3]
+
+    calibration: GateCalibration = views["gate_calibration"]
+    decided = [GateCalibration.load(s["gate_calibration"]).summary()["decided"] for s in snapshots]
+    assert decided == [0, 0, 2]
+    report = calibration.report()
+    # c0 approved (its oracle failure repaired), c5 rejected, c6 edited; r1's 7 and r2's 0 still wait.
+    assert (report["decided"], report["approved"], report["edited"], report["rejected"]) == (3, 1, 1, 1)
+    assert (report["reject_rate"], report["edit_rate"], report["miss_rate"]) == (0.3333, 0.3333, 0.6667)
+    assert report["reasons"] == {"ambiguous wording": 1}
+    assert report["edit_reasons"] == {"tolerance was N, should be N": 1}
+    assert {g: r["decided"] for g, r in report["by_gate"].items()} == {"schema": 3, "oracle": 1}
+    assert [(r["version"], r["decided"]) for r in report["by_checklist"]["toy"]] == [(0, 3)]
+    assert list(report["by_band"]) == ["discriminating"] and list(report["by_solve_rate"]) == ["50-75%"]
+    repaired, never = report["by_repair"]["repaired"], report["by_repair"]["never"]
+    assert (repaired["decided"], repaired["approved"], never["decided"], never["reject_rate"]) == (1, 1, 2, 0.5)
+    assert list(report["by_repaired_gate"]) == ["oracle"] and calibration.summary()["open_candidates"] == 2
 
     dataset: Dataset = views["dataset"]
     points = dataset.points()

@@ -90,6 +90,25 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     role_rows = {line.split()[0]: line.split()[1:] for line in narrow.splitlines() if line.startswith(" judge ")}
     assert role_rows == {"judge": ["4", "$0.0200", "0"]}
 
+    # Gate calibration: r1's three decided points (approved after an oracle repair, rejected, edited).
+    calibration = status["gate_calibration"]
+    assert tuple(calibration[k] for k in ("decided", "approved", "edited", "rejected")) == (3, 1, 1, 1)
+    assert calibration["by_gate"]["schema"]["reasons"] == {"ambiguous wording": 1}
+    assert calibration["by_repair"]["repaired"]["approve_rate"] == 1.0
+    assert calibration["by_repaired_gate"]["oracle"]["decided"] == 1
+    lines = [line.strip() for line in narrow.splitlines()]
+    table = [line.split() for line in lines[lines.index("Gate calibration: verdicts on points the gates passed") :]]
+    for row in (
+        ["all", "33%", "(1/3)", "33%", "(1/3)"],
+        ["gate", "oracle", "0%", "(0/1)", "0%", "(0/1)"],  # c0 alone passed the oracle gate
+        ["schema", "33%", "(1/3)", "33%", "(1/3)"],
+        ["repairs", "never", "50%", "(1/2)", "50%", "(1/2)"],
+        ["repaired", "0%", "(0/1)", "0%", "(0/1)"],
+        ["ambiguous", "wording", "1", "0"],  # Reviewers' reasons: rejected, edited
+        ["tolerance", "was", "N,", "should", "be", "N", "0", "1"],
+    ):
+        assert row in table, row
+
     assert [(q["run_id"], q["index"]) for q in assay.json("queue")] == [("r1", 7), ("r2", 0)]
     assert [q["index"] for q in assay.json("queue", "--run", "r2")] == [0]
     assert "second run question" in assay("queue").stdout
@@ -163,10 +182,31 @@ def test_status_queue_show_review_export(store_url: str, tmp_path: Path) -> None
     assert points[0]["difficulty"]["band"] == "discriminating" and points[0]["receipts"]["calls"] == 11
     assert assay("export").stdout == target.read_text()  # stdout by default, same bytes
 
+    # The two verdicts given here through `assay review` count too: an approval and an edit with its reason.
+    calibration = assay.json("status")["gate_calibration"]
+    assert (calibration["decided"], calibration["approved"], calibration["edited"]) == (5, 2, 2)
+    assert calibration["edit_reasons"] == {"tolerance was N, should be N": 1, "clarified": 1}
+    assert [(r["version"], r["decided"]) for r in calibration["by_checklist"]["toy2"]] == [(0, 1)]
+    assert calibration["by_band"]["unprobed"]["decided"] == 1  # r1's 7 was queued without a probe
+
     rebuilt = assay.json("rebuild")
     assert rebuilt["dataset"]["points"] == 4 and rebuilt["review_queue"]["queued"] == 0
+    assert (rebuilt["gate_calibration"]["decided"], rebuilt["gate_calibration"]["open_candidates"]) == (5, 1)
     assert rebuilt["corpus"]["candidates"] == 10
     assert all(v["position"] == h.ledger.recorder.max_notification_id() for v in rebuilt.values())
+
+
+def test_status_shows_gate_calibration_only_once_a_point_is_decided(sqlite_url: str, tmp_path: Path) -> None:
+    h, assay = History(sqlite_url), Assay(tmp_path, sqlite_url)
+    h.start("r1")
+    h.queue(h.draft("r1", 0, "What is 2+2?"))
+    assert assay.json("status")["gate_calibration"]["decided"] == 0  # type: ignore[index]
+    assert "Gate calibration" not in assay("status").stdout
+    h.verdict(h.get("r1", 0), "reject", reason="the answer is '5'")
+    calibration = assay.json("status")["gate_calibration"]
+    assert (calibration["decided"], calibration["reject_rate"]) == (1, 1.0)
+    assert calibration["reasons"] == {"the answer is '…'": 1}
+    assert "Gate calibration" in assay("status").stdout
 
 
 def test_bad_input_fails_clearly_and_leaves_the_ledger_alone(sqlite_url: str, tmp_path: Path) -> None:
