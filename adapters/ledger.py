@@ -294,12 +294,12 @@ def scan(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[Row | 
         after = chunk[-1].id
 
 
-def scan_plain(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
+def scan_raw(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
     """Every stored event after position ``after``, in order, in lists of up to ``batch``: each a plain tuple
-    (position, originator id text, version, topic, state), as ``Row`` holds them (``Row(*t)`` is one). For a walk
-    over the whole ledger: on SQLite the tuples come from the table as they are, each id made canonical text once
-    per aggregate, and plain tuples of strings and numbers cost the cyclic collector nothing once it has seen
-    them (a ``Row`` or a Notification stays tracked)."""
+    (position, stored originator id, version, topic, state); ``originator_text`` makes the id what ``Row`` holds
+    (``Row(p, originator_text(i), v, t, s)`` is one). For a walk over the whole ledger: on SQLite the tuples come
+    from the table untouched (no object per row, and plain tuples of strings and numbers cost the cyclic collector
+    nothing once it has seen them, where a ``Row`` or a Notification stays tracked)."""
     recorder = app.recorder
     if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
         while chunk := rows(app, after, batch):
@@ -310,23 +310,19 @@ def scan_plain(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[
         f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
         "WHERE rowid>? ORDER BY rowid LIMIT ?"
     )
-    texts: dict[str, str] = {}  # stored id -> canonical text
     while True:
         with recorder.datastore.transaction(commit=False) as c:
             c.execute(statement, (after, batch))
-            fetched = c.fetchall()
+            fetched: list[tuple[int, str, int, str, bytes]] = c.fetchall()
         if not fetched:
             return
-        if len(texts) > 100_000:  # a bound, not a cache policy: most aggregates' events sit close together
-            texts.clear()
-        plain: list[tuple[int, str, int, str, bytes]] = []
-        for r in fetched:
-            text = texts.get(r[1])
-            if text is None:
-                text = texts[r[1]] = _dashed(r[1])
-            plain.append((r[0], text, r[2], r[3], r[4]))
-        yield plain
+        yield fetched
         after = fetched[-1][0]
+
+
+def originator_text(stored_id: str) -> str:
+    """An originator id as ``scan_raw`` gives it, as the canonical text ``Row`` holds."""
+    return _dashed(stored_id)
 
 
 def twin_reader(app: AssayLedger) -> Callable[[str, bytes], tuple[Any, type[f.Fact], str | None] | None]:

@@ -26,7 +26,7 @@ from uuid import UUID
 
 import msgspec
 
-from adapters.ledger import AssayLedger, Row, fact_and_chain, scan, scan_plain, twin_reader
+from adapters.ledger import AssayLedger, Row, fact_and_chain, originator_text, scan, scan_raw, twin_reader
 from adapters.witness import roll_on
 from domain import facts as f
 from domain.chain import GENESIS, link, roll, twin_link
@@ -124,9 +124,13 @@ def verify(
     matched = 0  # the last position whose witnessed or anchored head matched
     events, head, position = 0, report.head, 0
     read_twin = twin_reader(app)
-    for chunk in scan_plain(app, batch=batch):
+    texts: dict[str, str] = {}  # stored originator id -> its text, made once per aggregate
+    for chunk in scan_raw(app, batch=batch):
         events += len(chunk)
-        for position, where, version, topic, state in chunk:
+        for position, stored_id, version, topic, state in chunk:
+            where = texts.get(stored_id)
+            if where is None:
+                where = texts[stored_id] = originator_text(stored_id)
             head = roll(head, position, where, version, topic, state)
             if position in heads:
                 report.witnessed += 1

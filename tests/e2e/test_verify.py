@@ -16,7 +16,8 @@ import msgspec
 import pytest
 
 from adapters import codec
-from adapters.ledger import Row, fact_and_chain, open_ledger, scan_plain, twin_reader
+from adapters.ledger import Row, fact_and_chain, open_ledger, originator_text, scan_raw, twin_reader
+from adapters.ledger import rows as ledger_rows
 from app import audit
 from domain import facts as f
 from domain.chain import GENESIS, link, twin_link
@@ -238,7 +239,8 @@ def test_a_real_ledger_links_the_same_read_as_twins(recorded: Path, tmp_path: Pa
     ledger = open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")
     read = twin_reader(ledger)
     previous: dict[str, str] = {}
-    stored = [n for chunk in scan_plain(ledger) for n in chunk]
+    stored = [(p, originator_text(i), v, t, s) for chunk in scan_raw(ledger) for p, i, v, t, s in chunk]
+    assert [tuple(r) for r in ledger_rows(ledger, 0, 10_000)] == stored
     for position, where, version, topic, state in stored:
         fact, chain = fact_and_chain(ledger, Row(position, where, version, topic, state))
         twin = read(topic, state)
