@@ -72,30 +72,7 @@ class _RawState(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     originator_topic: str | msgspec.UnsetType = msgspec.UNSET
 
 
-# The same again with each fact read as its twin (domain.chain.twin_of): what verify needs for a link
-_TwinBoxed = msgspec.defstruct(
-    "_TwinBoxed",
-    [
-        ("kind", str, msgspec.field(name="_type_")),
-        ("fact", Union[tuple(chain.twins())], msgspec.field(name="_data_")),  # noqa: UP007 - built at run time
-    ],
-    forbid_unknown_fields=True,
-    gc=False,
-)
-_TwinState = msgspec.defstruct(
-    "_TwinState",
-    [
-        ("timestamp", _Stamp),
-        ("fact", _TwinBoxed),
-        ("chain", str | msgspec.UnsetType, msgspec.UNSET),
-        ("originator_topic", str | msgspec.UnsetType, msgspec.UNSET),
-    ],
-    forbid_unknown_fields=True,
-    gc=False,
-)
-
 _STATE = msgspec.json.Decoder(_State)
-_TWIN_STATE = msgspec.json.Decoder(_TwinState, float_hook=chain.twin_float)
 _RAW_STATE = msgspec.json.Decoder(_RawState)
 _NAMES: dict[type, str] = {t: _PREFIX + f.tag_of(t) for t in f.ALL_FACTS}
 _TAGS = {name: cast(type[f.Fact], t) for t, name in _NAMES.items()}
@@ -183,15 +160,41 @@ def decode_raw(state: bytes) -> tuple[_RawState, type[f.Fact]]:
     return decoded, fact_type
 
 
+@cache
+def _twin_state() -> msgspec.json.Decoder[Any]:
+    """_State's decoder with each fact read as its twin (built on first use: the twins take a while to make)."""
+    boxed = msgspec.defstruct(
+        "_TwinBoxed",
+        [
+            ("kind", str, msgspec.field(name="_type_")),
+            ("fact", Union[tuple(chain.twins())], msgspec.field(name="_data_")),  # noqa: UP007 - built at run time
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    state = msgspec.defstruct(
+        "_TwinState",
+        [
+            ("timestamp", _Stamp),
+            ("fact", boxed),
+            ("chain", str | msgspec.UnsetType, msgspec.UNSET),
+            ("originator_topic", str | msgspec.UnsetType, msgspec.UNSET),
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    return msgspec.json.Decoder(state, float_hook=chain.twin_float)
+
+
 def decode_twin(state: bytes) -> tuple[Any, type[f.Fact], str | None]:
     """A stored Chained state's fact as its twin (domain.chain.twin_link takes it), the fact's type and the chain
     (None when the event has none). Unreadable when ``decode_state`` would not read it the same way: the layout
     differs, or the fact holds what its twin does not mirror exactly; decode_state may still read it then."""
     try:
-        decoded: Any = _TWIN_STATE.decode(state)
+        decoded: Any = _twin_state().decode(state)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise Unreadable(str(exc)) from None
-    fact_type = chain.twins()[type(decoded.fact.fact)][0]
+    fact_type = chain.twin_fact_type(decoded.fact.fact)
     if decoded.timestamp.kind != _STAMP or decoded.fact.kind != _NAMES[fact_type]:
         raise Unreadable("unexpected transcoding names")
     return decoded.fact.fact, fact_type, (None if decoded.chain is msgspec.UNSET else decoded.chain)

@@ -335,7 +335,7 @@ def twin_reader(app: AssayLedger) -> Callable[[str, bytes], tuple[Any, type[f.Fa
         if plain and codec.chained_class(topic) is not None:
             try:
                 return codec.decode_twin(state)
-            except codec.Unreadable:
+            except Exception:  # Unreadable, or whatever else (nesting too deep...): fact_and_chain says what
                 return None
         return None
 

@@ -326,11 +326,16 @@ def _twin_and_fixer(struct: type[msgspec.Struct]) -> tuple[type[msgspec.Struct],
         tag_field=config.tag_field if config.tag is not None else None,
     )
     lines = _fix_lines(struct, "v", None, 0)
-    if not lines:
-        return twin, None
-    namespace: dict[str, Any] = {}
-    exec("\n".join(["def fix(v):", *(f"    {line}" for line in lines)]), namespace)  # noqa: S102 - from field names
-    return twin, namespace["fix"]
+    fixer = None
+    if lines:
+        namespace: dict[str, Any] = {}
+        exec("\n".join(["def fix(v):", *(f"    {line}" for line in lines)]), namespace)  # noqa: S102 - field names
+        fixer = namespace["fix"]
+    if config.tag is not None:
+        # what twin_link needs, on the class itself: whichever twin types a decoder was built with, they know it
+        head = b'{"type":' + msgspec.json.encode(config.tag)
+        twin._twin = (struct, head, fixer, str(config.tag))  # type: ignore[attr-defined]
+    return twin, fixer
 
 
 @functools.cache
@@ -340,11 +345,16 @@ def twins() -> dict[type, tuple[type[Fact], bytes, Any]]:
     out: dict[type, tuple[type[Fact], bytes, Any]] = {}
     for fact_type in ALL_FACTS:
         try:
-            twin, fixer = _twin_and_fixer(fact_type)
+            twin, _ = _twin_and_fixer(fact_type)
         except _Unmirrored:
             continue
-        out[twin] = (fact_type, b'{"type":' + msgspec.json.encode(tag_of(fact_type)), fixer)
+        out[twin] = twin._twin[:3]  # type: ignore[attr-defined]
     return out
+
+
+def twin_fact_type(twin: Any) -> type[Fact]:
+    """The fact type of which ``twin`` is the twin."""
+    return type(twin)._twin[0]
 
 
 _TWIN_ENCODER = msgspec.json.Encoder(order="deterministic")  # dict keys sorted, struct fields in declared order
@@ -366,10 +376,9 @@ _AT = len(b'{"fact":{')  # where the twin's tag starts in an encoded _Body
 def twin_link(previous: str, originator_id: UUID | str, version: int, twin: Any) -> str:
     """``link(previous, originator_id, version, fact)`` for the fact whose stored JSON decoded to ``twin`` (a type
     of ``twins()``), computed by msgspec. Makes ``twin``'s values canonical() in place (again: a no-op)."""
-    fact_type, head, fixer = twins()[type(twin)]
+    _, head, fixer, tag = type(twin)._twin
     if fixer is not None:
         fixer(twin)
-    tag = _TAGS.get(fact_type) or _TAGS.setdefault(fact_type, tag_of(fact_type))
     body = _TWIN_ENCODER.encode(_Body(twin, str(originator_id), previous, tag, version))
     # The twin writes its tag first ('{"fact":{"type":"Tag",...}'); canonical() has none: cut it and its comma.
     end = _AT + len(head) - 1

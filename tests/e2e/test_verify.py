@@ -313,3 +313,24 @@ def _relinked(ledger: Any, rule: str, state: bytes, previous: str, cid: str, ver
         except Exception:
             return None
     return None
+
+
+def test_a_fact_too_deeply_nested_to_read_is_named_as_the_reference_path_names_it(
+    recorded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = copy_of(recorded, tmp_path)
+    rowid, _, version, state = rows(home, "GatePassed")[0]
+    deep = b"[" * 100_000 + b"]" * 100_000  # msgspec gives up with a RecursionError, not a DecodeError
+    body = json.loads(bytes(state))
+    body["fact"]["_data_"]["detail"] = {"x": "@"}
+    change(
+        home,
+        "UPDATE stored_events SET state = ? WHERE rowid = ?",
+        json.dumps(body).encode().replace(b'"@"', deep),
+        rowid,
+    )
+    ledger = open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")
+    fast = audit.verify(ledger, positions_are_dense=True)
+    _reference(monkeypatch)
+    assert fast == audit.verify(ledger, positions_are_dense=True)
+    assert [(p.kind, p.version, p.position) for p in fast.problems] == [("undecodable", version, rowid)]
