@@ -193,11 +193,12 @@ def link(previous: str, originator_id: UUID | str, version: int, fact: Fact) -> 
 #   object itself (identity; for a list or dict default, any empty one). Every twin default is an object the decoder
 #   returns for every value equal to it (None, True, False, a small int, "", a Literal's own member, an empty list or
 #   dict), so "is" means the "==" canonical() compares with;
-# - ``twin_link`` first makes the decoded values canonical() in place (``_fixer``): whole floats become ints (a float
-#   field's default 0.0 is the int 0 in the twin, the object int() returns for it) and ``dict[str, Any]`` values go
-#   through canonical() itself.
-# A fact type with anything else (another default, a field type not listed in ``_fixer``) has no twin, and verify
-# takes the reference path for it; ``twin_link`` equals ``link`` on every fact a twin decodes (tests/unit/test_twins).
+# - whole floats become ints as canonical() makes them: in float fields by generated code (``_fix_lines``) that
+#   ``twin_link`` runs first (a float field's default 0.0 is the int 0 in the twin, the object int() returns for
+#   it), in ``dict[str, Any]`` fields as they are decoded (``twin_float``, the decoder's float_hook).
+# A fact type with anything else (another default, a field type ``_fix_lines`` does not know) has no twin, and
+# verify takes the reference path for it; ``twin_link`` equals ``link`` on every fact a twin decodes
+# (tests/unit/test_twins.py).
 
 
 class _Unmirrored(Exception):
