@@ -296,10 +296,11 @@ def scan(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[Row | 
 
 def scan_raw(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
     """Every stored event after position ``after``, in order, in lists of up to ``batch``: each a plain tuple
-    (position, stored originator id, version, topic, state); ``originator_text`` makes the id what ``Row`` holds
-    (``Row(p, originator_text(i), v, t, s)`` is one). For a walk over the whole ledger: on SQLite the tuples come
-    from the table untouched (no object per row, and plain tuples of strings and numbers cost the cyclic collector
-    nothing once it has seen them, where a ``Row`` or a Notification stays tracked)."""
+    (position, originator id as stored, version, topic, state); ``originator_text`` makes the id what ``Row``
+    holds (``Row(p, originator_text(i), v, t, s)`` is one). For a walk over the whole ledger: on SQLite the tuples
+    come from the table untouched, the id as 32 hex digits (no object per row, and plain tuples of strings and
+    numbers cost the cyclic collector nothing once it has seen them, where a ``Row`` or a Notification stays
+    tracked); elsewhere the id is its text already."""
     recorder = app.recorder
     if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
         while chunk := rows(app, after, batch):
