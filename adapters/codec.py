@@ -19,7 +19,7 @@ import re
 from collections.abc import Hashable
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Union, cast
 from uuid import UUID
 
 import msgspec
@@ -27,6 +27,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, find_id_convertor
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain import chain
 from domain import facts as f
 from domain.chain import Chained
 
@@ -157,6 +158,46 @@ def decode_raw(state: bytes) -> tuple[_RawState, type[f.Fact]]:
     if decoded.timestamp.kind != _STAMP or fact_type is None:
         raise Unreadable("unexpected transcoding names")
     return decoded, fact_type
+
+
+@cache
+def _twin_state() -> msgspec.json.Decoder[Any]:
+    """_State's decoder with each fact read as its twin (built on first use: the twins take a while to make)."""
+    boxed = msgspec.defstruct(
+        "_TwinBoxed",
+        [
+            ("kind", str, msgspec.field(name="_type_")),
+            ("fact", Union[tuple(chain.twins())], msgspec.field(name="_data_")),  # noqa: UP007 - built at run time
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    state = msgspec.defstruct(
+        "_TwinState",
+        [
+            ("timestamp", _Stamp),
+            ("fact", boxed),
+            ("chain", str | msgspec.UnsetType, msgspec.UNSET),
+            ("originator_topic", str | msgspec.UnsetType, msgspec.UNSET),
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    return msgspec.json.Decoder(state, float_hook=chain.twin_float)
+
+
+def decode_twin(state: bytes) -> tuple[Any, type[f.Fact], str | None]:
+    """A stored Chained state's fact as its twin (domain.chain.twin_link takes it), the fact's type and the chain
+    (None when the event has none). Unreadable when ``decode_state`` would not read it the same way: the layout
+    differs, or the fact holds what its twin does not mirror exactly; decode_state may still read it then."""
+    try:
+        decoded: Any = _twin_state().decode(state)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise Unreadable(str(exc)) from None
+    fact_type = chain.twin_fact_type(decoded.fact.fact)
+    if decoded.timestamp.kind != _STAMP or decoded.fact.kind != _NAMES[fact_type]:
+        raise Unreadable("unexpected transcoding names")
+    return decoded.fact.fact, fact_type, (None if decoded.chain is msgspec.UNSET else decoded.chain)
 
 
 class AssayMapper(Mapper[UUID]):

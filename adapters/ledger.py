@@ -295,6 +295,55 @@ def scan(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[Row | 
         after = chunk[-1].id
 
 
+def scan_raw(app: AssayLedger, after: int = 0, batch: int = 1000) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
+    """Every stored event after position ``after``, in order, in lists of up to ``batch``: each a plain tuple
+    (position, originator id as stored, version, topic, state); ``originator_text`` makes the id what ``Row``
+    holds (``Row(p, originator_text(i), v, t, s)`` is one). For a walk over the whole ledger: on SQLite the tuples
+    come from the table untouched, the id as 32 hex digits (no object per row, and plain tuples of strings and
+    numbers cost the cyclic collector nothing once it has seen them, where a ``Row`` or a Notification stays
+    tracked); elsewhere the id is its text already."""
+    recorder = app.recorder
+    if not isinstance(recorder, SQLiteApplicationRecorder) or recorder.datastore.originator_id_type != "uuid":
+        while chunk := rows(app, after, batch):
+            yield [(n.id, _text_of(n), n.originator_version, n.topic, n.state) for n in chunk]
+            after = chunk[-1].id
+        return
+    statement = (
+        f"SELECT rowid, originator_id, originator_version, topic, state FROM {recorder.events_table_name} "
+        "WHERE rowid>? ORDER BY rowid LIMIT ?"
+    )
+    while True:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(statement, (after, batch))
+            fetched: list[tuple[int, str, int, str, bytes]] = c.fetchall()
+        if not fetched:
+            return
+        yield fetched
+        after = fetched[-1][0]
+
+
+def originator_text(stored_id: str) -> str:
+    """An originator id as ``scan_raw`` gives it, as the canonical text ``Row`` holds."""
+    return _dashed(stored_id)
+
+
+def twin_reader(app: AssayLedger) -> Callable[[str, bytes], tuple[Any, type[f.Fact], str | None] | None]:
+    """A function reading a stored event (topic, state) as ``fact_and_chain`` would, the fact as its twin
+    (domain.chain.twin_link): (twin, fact type, chain). It returns None when that is not sure (a cipher or a
+    compressor configured, a state outside adapters.codec's layout or the twin's reach): ``fact_and_chain`` then."""
+    plain = _plain(app)
+
+    def read(topic: str, state: bytes) -> tuple[Any, type[f.Fact], str | None] | None:
+        if plain and codec.chained_class(topic) is not None:
+            try:
+                return codec.decode_twin(state)
+            except Exception:  # Unreadable, or whatever else (nesting too deep...): fact_and_chain says what
+                return None
+        return None
+
+    return read
+
+
 def fact_and_chain(app: AssayLedger, notification: Any) -> tuple[f.Fact, str | None]:
     """A stored event's fact and hash chain (None for an event recorded before chains): decoded straight by
     msgspec when the state is in adapters.codec's layout, else through the application's mapper (whatever that

@@ -17,19 +17,19 @@ own record of how far it published must not lie beyond the ledger's end.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from adapters.ledger import AssayLedger, fact_and_chain, scan
+import msgspec
+
+from adapters.ledger import AssayLedger, Row, fact_and_chain, originator_text, scan, scan_raw, twin_reader
 from adapters.witness import roll_on
 from domain import facts as f
-from domain.chain import GENESIS, link
+from domain.chain import GENESIS, link, roll, twin_link
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,32 @@ class Report:
         return not self.problems
 
 
-@dataclass
-class _Walk:
+_QUEUED, _REJECTED = 1, 2  # a candidate's recorded outcomes, as bits of _Walk.outcomes
+
+
+class _Walk(msgspec.Struct, gc=False):
+    """One aggregate as the walk has seen it so far. It is never in a reference cycle, so it is left out of the
+    cyclic collector, whose passes over thousands of tracked walks (and rows) took a tenth of a big ledger's verify."""
+
     version: int = 0
     chain: str = GENESIS
     kind: str = "?"
     # Only what the settlement check needs, not every fact (that held the whole ledger in memory):
-    settled: list[f.CandidateSettled] = field(default_factory=list)  # a run's settlements
-    outcomes: set[type] = field(default_factory=set)  # a candidate's Queued / Rejected, when recorded
+    settled: list[tuple[str, str]] | None = None  # a run's settlements: (candidate id, outcome)
+    outcomes: int = 0  # a candidate's Queued / Rejected, when recorded (_QUEUED, _REJECTED)
+
+    def settle(self, candidate_id: str, outcome: str) -> None:
+        if self.settled is None:
+            self.settled = []
+        self.settled.append((candidate_id, outcome))
 
 
-@functools.cache  # a handful of topics, one call per event
+_KINDS: dict[str, str] = {}  # _kind per topic
+
+
 def _kind(topic: str) -> str:
-    return topic.split(":")[-1].split(".")[0].lower()  # "domain.candidate:Candidate.Recorded" -> "candidate"
+    kind = _KINDS[topic] = topic.split(":")[-1].split(".")[0].lower()  # "domain.candidate:Candidate.Recorded"
+    return kind
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,7 @@ def verify(
     ``witnessed`` heads (the bus's), an ``anchor`` and ``relayed_to`` (how far the relay says it published) are
     compared with the heads recomputed from the ledger."""
     report = Report()
-    walks: defaultdict[str, _Walk] = defaultdict(_Walk)  # by the aggregate id's canonical text
+    walks: dict[str, _Walk] = {}  # by the aggregate id's canonical text
     last_position = 0
     heads = dict(witnessed)
     if anchor is not None:
@@ -109,90 +122,78 @@ def verify(
     anchored = dict(anchor.aggregates) if anchor is not None else {}
     chained_since: int | None = None  # the first position whose event carries a chain
     matched = 0  # the last position whose witnessed or anchored head matched
-    for n in scan(app, batch=batch):
-        report.events += 1
-        report.head = roll_on(report.head, n)
-        report.position = n.id
-        if n.id in heads:
-            report.witnessed += 1
-            if heads.pop(n.id) != report.head:
-                report.problems.append(_head_problem(n.id, matched))
-            else:
-                matched = n.id
-        where = str(n.originator_id)
-        walk = walks[where]
-        walk.kind = _kind(n.topic)
-        if positions_are_dense and n.id != last_position + 1:
-            gone = f"{last_position + 1}" + (f"-{n.id - 1}" if n.id - 1 > last_position + 1 else "")
-            report.problems.append(
-                Problem(
-                    "removed",
-                    "?",
-                    None,
-                    last_position + 1,
-                    f"ledger position {gone}: the event stored there was removed",
-                )
-            )
-        last_position = n.id
-        if n.originator_version != walk.version + 1:
-            missing = ", ".join(str(v) for v in range(walk.version + 1, n.originator_version)) or "?"
-            report.problems.append(
-                Problem(
-                    "removed",
-                    where,
-                    n.originator_version,
-                    n.id,
-                    f"{walk.kind} {where}: event version {missing} is missing before version {n.originator_version}",
-                )
-            )
-        walk.version = n.originator_version
-        try:
-            fact, chain = fact_and_chain(app, n)
-        except Exception as exc:  # tampered bytes that no longer decode
-            report.problems.append(
-                _at("undecodable", walk, n, f") cannot be read: {type(exc).__name__}: {str(exc)[:120]}")
-            )
-            walk.chain = "?"
-            continue
-        if isinstance(fact, f.CandidateSettled):
-            walk.settled.append(fact)
-        elif isinstance(fact, f.Queued | f.Rejected):
-            walk.outcomes.add(f.Queued if isinstance(fact, f.Queued) else f.Rejected)
-        kept = anchored.get(where)
-        if kept is not None and kept[0] == n.originator_version:
-            report.anchored += 1
-            del anchored[where]
-            if kept[1] != _link_of(chain, n.state):
+    events, head, position = 0, report.head, 0
+    read_twin = twin_reader(app)
+    texts: dict[str, str] = {}  # stored originator id -> its text, made once per aggregate
+    for chunk in scan_raw(app, batch=batch):
+        events += len(chunk)
+        for position, stored_id, version, topic, state in chunk:
+            where = texts.get(stored_id)
+            if where is None:
+                where = texts[stored_id] = originator_text(stored_id)
+            head = roll(head, position, where, version, topic, state)
+            if position in heads:
+                report.witnessed += 1
+                if heads.pop(position) != head:
+                    report.problems.append(_head_problem(position, matched))
+                else:
+                    matched = position
+            walk = walks.get(where)
+            if walk is None:
+                walk = walks[where] = _Walk()
+            walk.kind = _KINDS.get(topic) or _kind(topic)
+            if position != last_position + 1 and positions_are_dense:
+                gone = f"{last_position + 1}" + (f"-{position - 1}" if position - 1 > last_position + 1 else "")
                 report.problems.append(
-                    _at("altered", walk, n, ") differs from the anchor: the aggregate was rewritten")
+                    Problem(
+                        "removed",
+                        "?",
+                        None,
+                        last_position + 1,
+                        f"ledger position {gone}: the event stored there was removed",
+                    )
                 )
-        if chain is None and chained_since is not None:
-            report.problems.append(
-                _at(
-                    "altered",
-                    walk,
-                    n,
-                    f", {f.tag_of(fact)}) has no hash chain, though the ledger's events carry one from position "
-                    f"{chained_since}: its chain was stripped",
+            last_position = position
+            if version != walk.version + 1:
+                missing = ", ".join(str(v) for v in range(walk.version + 1, version)) or "?"
+                report.problems.append(
+                    Problem(
+                        "removed",
+                        where,
+                        version,
+                        position,
+                        f"{walk.kind} {where}: event version {missing} is missing before version {version}",
+                    )
                 )
-            )
-            walk.chain = "?"
-            continue
-        if chain is None:
-            report.unchained += 1
-            continue
-        if chained_since is None:
-            chained_since = n.id
-        if walk.chain != "?" and chain != link(walk.chain, n.originator_id, n.originator_version, fact):
-            report.problems.append(
-                _at(
-                    "altered",
-                    walk,
-                    n,
-                    f", {f.tag_of(fact)}) does not match its hash chain: this event or the one before it was altered",
-                )
-            )
-        walk.chain = chain
+            walk.version = version
+            # The common case at msgspec's speed: the fact read as its twin, its chain what twin_link computes,
+            # which is link()'s (domain.chain). Anything else, a broken link included, takes the reference path
+            # (_check), which reads and reports it exactly as before.
+            twin = read_twin(topic, state)
+            chain = None
+            if twin is not None:
+                fact, fact_type, chain = twin
+            if chain is not None:
+                try:
+                    linked = walk.chain == "?" or chain == twin_link(walk.chain, where, version, fact)
+                except Exception:  # link() fails on it too (a whole float beyond 64 bits): _check says how
+                    linked = False
+                if linked:
+                    if fact_type is f.CandidateSettled:
+                        walk.settle(fact.candidate_id, fact.outcome)
+                    elif fact_type is f.Queued:
+                        walk.outcomes |= _QUEUED
+                    elif fact_type is f.Rejected:
+                        walk.outcomes |= _REJECTED
+                    if anchored:
+                        _check_anchored(report, anchored, walk, Row(position, where, version, topic, state), chain)
+                    if chained_since is None:
+                        chained_since = position
+                    walk.chain = chain
+                    continue
+            n = Row(position, where, version, topic, state)
+            chained_since = _check(app, report, anchored, walk, n, chained_since)
+    report.events, report.head, report.position = events, head, position
     report.aggregates = len(walks)
     report.problems += _settlements(walks)
     for position in sorted(heads):  # witnessed or anchored beyond the ledger's end (or at a removed position)
@@ -206,6 +207,71 @@ def verify(
             )
         )
     return report
+
+
+def _check(
+    app: AssayLedger,
+    report: Report,
+    anchored: dict[str, tuple[int, str]],
+    walk: _Walk,
+    n: Any,
+    chained_since: int | None,
+) -> int | None:
+    """The reference check of one stored event's fact and chain (after its version): decoded by fact_and_chain,
+    linked by link(). Returns the first chained position, as it now is."""
+    try:
+        fact, chain = fact_and_chain(app, n)
+    except Exception as exc:  # tampered bytes that no longer decode
+        report.problems.append(_at("undecodable", walk, n, f") cannot be read: {type(exc).__name__}: {str(exc)[:120]}"))
+        walk.chain = "?"
+        return chained_since
+    if isinstance(fact, f.CandidateSettled):
+        walk.settle(fact.candidate_id, fact.outcome)
+    elif isinstance(fact, f.Queued | f.Rejected):
+        walk.outcomes |= _QUEUED if isinstance(fact, f.Queued) else _REJECTED
+    if anchored:
+        _check_anchored(report, anchored, walk, n, chain)
+    if chain is None and chained_since is not None:
+        report.problems.append(
+            _at(
+                "altered",
+                walk,
+                n,
+                f", {f.tag_of(fact)}) has no hash chain, though the ledger's events carry one from position "
+                f"{chained_since}: its chain was stripped",
+            )
+        )
+        walk.chain = "?"
+        return chained_since
+    if chain is None:
+        report.unchained += 1
+        return chained_since
+    if chained_since is None:
+        chained_since = n.id
+    if walk.chain != "?" and chain != link(walk.chain, n.originator_id, n.originator_version, fact):
+        report.problems.append(
+            _at(
+                "altered",
+                walk,
+                n,
+                f", {f.tag_of(fact)}) does not match its hash chain: this event or the one before it was altered",
+            )
+        )
+    walk.chain = chain
+    return chained_since
+
+
+def _check_anchored(
+    report: Report, anchored: dict[str, tuple[int, str]], walk: _Walk, n: Any, chain: str | None
+) -> None:
+    """An aggregate's newest link in the anchor, compared at its version."""
+    where = str(n.originator_id)
+    kept = anchored.get(where)
+    if kept is not None and kept[0] == n.originator_version:
+        report.anchored += 1
+        del anchored[where]
+        if kept[1] != _link_of(chain, n.state):
+            report.problems.append(_at("altered", walk, n, ") differs from the anchor: the aggregate was rewritten"))
 
 
 def _at(kind: str, walk: _Walk, n: Any, rest: str) -> Problem:
@@ -255,18 +321,18 @@ def _settlements(walks: dict[str, _Walk]) -> list[Problem]:
     for run_id, walk in walks.items():
         if walk.kind != "run":
             continue
-        for fact in walk.settled:
-            mine = walks.get(_canonical(fact.candidate_id))
-            want = f.Queued if fact.outcome == "queued" else f.Rejected
-            if mine is None or want not in mine.outcomes:
+        for candidate_id, outcome in walk.settled or ():
+            mine = walks.get(_canonical(candidate_id))
+            want, bit = (f.Queued, _QUEUED) if outcome == "queued" else (f.Rejected, _REJECTED)
+            if mine is None or not mine.outcomes & bit:
                 found.append(
                     Problem(
                         "removed",
-                        fact.candidate_id,
+                        candidate_id,
                         None,
                         None,
-                        f"candidate {fact.candidate_id}: its {want.__name__} event is missing (run "
-                        f"{run_id} recorded it settled as {fact.outcome})",
+                        f"candidate {candidate_id}: its {want.__name__} event is missing (run "
+                        f"{run_id} recorded it settled as {outcome})",
                     )
                 )
     return found

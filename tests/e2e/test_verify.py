@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -13,8 +15,12 @@ from uuid import UUID
 import msgspec
 import pytest
 
+from adapters import codec
+from adapters.ledger import Row, fact_and_chain, open_ledger, originator_text, scan_raw, twin_reader
+from adapters.ledger import rows as ledger_rows
+from app import audit
 from domain import facts as f
-from domain.chain import link
+from domain.chain import GENESIS, link, twin_link
 from tests.e2e.helpers import SPEC, assay
 
 
@@ -218,3 +224,113 @@ def test_a_bad_anchor_file_is_refused_by_name(
     done = assay(home, "verify", "--no-witness", "--anchor", str(path))
     assert done.returncode == 2 and str(path) in done.stderr and message in done.stderr
     assert (home / "ledger.sqlite").read_bytes() == before
+
+
+# -- the fast path (facts read as twins, domain.chain.twin_link) against the reference, on a real run's ledger ----
+
+
+def _reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify with every event through the reference path (fact_and_chain and link)."""
+    monkeypatch.setattr(audit, "twin_reader", lambda app: lambda topic, state: None)
+
+
+def test_a_real_ledger_links_the_same_read_as_twins(recorded: Path, tmp_path: Path) -> None:
+    home = copy_of(recorded, tmp_path)
+    ledger = open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")
+    read = twin_reader(ledger)
+    previous: dict[str, str] = {}
+    stored = [(p, originator_text(i), v, t, s) for chunk in scan_raw(ledger) for p, i, v, t, s in chunk]
+    assert [tuple(r) for r in ledger_rows(ledger, 0, 10_000)] == stored
+    for position, where, version, topic, state in stored:
+        fact, chain = fact_and_chain(ledger, Row(position, where, version, topic, state))
+        twin = read(topic, state)
+        assert twin is not None and twin[1] is type(fact) and twin[2] == chain and chain is not None
+        before = previous.get(where, GENESIS)
+        assert twin_link(before, where, version, twin[0]) == link(before, where, version, fact) == chain
+        previous[where] = chain
+    assert len({type(fact_and_chain(ledger, Row(*n))[0]) for n in stored}) >= 8
+
+
+def test_verify_reports_every_forgery_as_the_reference_path_does(
+    recorded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stored fact's values replaced by another kind of value, its chain left, removed, or recomputed by the
+    reference link() or by twin_link: the report is the reference path's, word for word."""
+    home = copy_of(recorded, tmp_path)
+    url = f"sqlite:///{home / 'ledger.sqlite'}"
+    ledger = open_ledger(url)
+    untouched = audit.verify(ledger, positions_are_dense=True)
+    assert untouched.ok
+    rng = random.Random(18)
+    swaps = [b"0", b"-0.0", b"3.0", b"1e400", b'"x"', b"true", b"null", b"[]", b"{}", b"9007199254740993"]
+    compared = 0
+    token_of = re.compile(rb'-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|"(?:[^"\\]|\\.)*"')
+    for rowid, cid, version, state in rows(home, ""):
+        body = json.loads(bytes(state))
+        fact_json = json.dumps(body["fact"]["_data_"]).encode()
+        previous = GENESIS if version == 1 else _chain_before(home, cid, version)
+        for _ in range(3):
+            token = rng.choice(list(token_of.finditer(fact_json)))
+            mutated = fact_json[: token.start()] + rng.choice(swaps) + fact_json[token.end() :]
+            for chain_rule in ("kept", "stripped", "reference", "twin"):
+                forged = dict(body, fact={"_type_": body["fact"]["_type_"], "_data_": "@"})
+                text = json.dumps(forged).encode().replace(b'"@"', mutated)
+                chain = _relinked(ledger, chain_rule, text, previous, cid, version)
+                if chain_rule == "stripped":
+                    forged.pop("chain")
+                elif chain is not None:
+                    forged["chain"] = chain
+                text = json.dumps(forged).encode().replace(b'"@"', mutated)
+                change(home, "UPDATE stored_events SET state = ? WHERE rowid = ?", text, rowid)
+                fast = audit.verify(ledger, positions_are_dense=True)
+                with monkeypatch.context() as patched:
+                    _reference(patched)
+                    slow = audit.verify(ledger, positions_are_dense=True)
+                assert fast == slow, (rowid, text)
+                compared += not fast.ok
+        change(home, "UPDATE stored_events SET state = ? WHERE rowid = ?", bytes(state), rowid)
+    assert audit.verify(ledger, positions_are_dense=True) == untouched
+    assert compared > 100  # forgeries that were caught, reported the same both ways
+
+
+def _chain_before(home: Path, cid: str, version: int) -> str:
+    before = next(r for r in rows(home, "") if r[1] == cid and r[2] == version - 1)
+    return str(json.loads(bytes(before[3]))["chain"])
+
+
+def _relinked(ledger: Any, rule: str, state: bytes, previous: str, cid: str, version: int) -> str | None:
+    """The chain a forger who knows the link rule would store (None: keep the stored one)."""
+    if rule == "reference":
+        try:
+            fact = codec.decode_state(state).fact.fact
+        except codec.Unreadable:
+            return None
+        return link(previous, str(UUID(cid)), version, fact)
+    if rule == "twin":
+        try:
+            twin, _, _ = codec.decode_twin(state)
+            return twin_link(previous, str(UUID(cid)), version, twin)
+        except Exception:
+            return None
+    return None
+
+
+def test_a_fact_too_deeply_nested_to_read_is_named_as_the_reference_path_names_it(
+    recorded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = copy_of(recorded, tmp_path)
+    rowid, _, version, state = rows(home, "GatePassed")[0]
+    deep = b"[" * 100_000 + b"]" * 100_000  # msgspec gives up with a RecursionError, not a DecodeError
+    body = json.loads(bytes(state))
+    body["fact"]["_data_"]["detail"] = {"x": "@"}
+    change(
+        home,
+        "UPDATE stored_events SET state = ? WHERE rowid = ?",
+        json.dumps(body).encode().replace(b'"@"', deep),
+        rowid,
+    )
+    ledger = open_ledger(f"sqlite:///{home / 'ledger.sqlite'}")
+    fast = audit.verify(ledger, positions_are_dense=True)
+    _reference(monkeypatch)
+    assert fast == audit.verify(ledger, positions_are_dense=True)
+    assert [(p.kind, p.version, p.position) for p in fast.problems] == [("undecodable", version, rowid)]

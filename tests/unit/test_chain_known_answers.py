@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 
 from domain import facts as f
-from domain.chain import GENESIS, canonical, link
+from domain.chain import GENESIS, canonical, link, roll
 from domain.evaluation import Evaluation, evaluation_uuid
 
 EVAL_ID = "eval-1"
@@ -167,3 +167,17 @@ def test_a_reloaded_aggregate_continues_the_same_chain() -> None:
 def test_a_chained_aggregate_cannot_start_without_its_id() -> None:
     with pytest.raises(TypeError, match="chain"):
         Evaluation(fact=STARTED)  # eventsourcing would pick a random id: no link, so no Started event
+
+
+def test_the_rolling_head_has_known_values() -> None:
+    """The ledger-wide head (domain.chain.roll) as the bus witnesses and anchor files have always stored it."""
+    state = '{"chain":"x","fact":"é"}'.encode()
+    topic = "domain.candidate:Candidate.Recorded"
+    assert (
+        roll(GENESIS, 7, UUID("0d3a764c-5deb-50fd-adcd-82a2296854d7"), 3, topic, state)
+        == "405de421abb967a863c1a11c63d2ddaad9698910b66c94452d452d683a64467c"
+    )
+    assert (
+        roll("ab" * 32, 10**12, "0d3a764c-5deb-50fd-adcd-82a2296854d7", 1, "té", b"")
+        == "af9e3763bea8856b1b3dcbaa10e19833869c656f553d4855c148c1f908463345"
+    )
