@@ -1,4 +1,5 @@
-"""The review page: login, the queue with filters, one point with its verdict forms, the reflection checklist."""
+"""The review page: login, the queue with filters, search and progress, one point with its verdict forms, the next
+undecided point, bulk verdicts with a confirmation, the reflection checklist."""
 
 from __future__ import annotations
 
@@ -95,15 +96,8 @@ async def queue_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
         return _to_login(request)
-    filters = review.Filters.of(request.query_params)
-    state = request.app.state
-    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
-    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
-    return _page(
-        request,
-        "queue.html",
-        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)},
-    )
+    context = await _queue_context(request, review.Filters.of(request.query_params))
+    return _page(request, "queue.html", {"reviewer": who, **context})
 
 
 def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
@@ -123,10 +117,12 @@ async def _point_context(request: Request, point_id: str, filters: review.Filter
     return {
         "p": data,
         "query": filters.query(),
+        "filters": filters.as_dict(),
         "prev_id": prev_id,
         "next_id": next_id,
         "position": (ids.index(point_id) + 1) if point_id in ids else None,
         "queued": len(ids),
+        "progress": listed["progress"],
         "edit_text": as_json(data["payload"]),
         "reason_text": "",
         "open_form": "",
@@ -174,10 +170,86 @@ async def verdict_form(request: Request) -> Response:
             edit_text=payload if verdict == "edit" else context["edit_text"],
         )
         return _page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
-    query = f"?{context['query']}" if context["query"] else ""
     done = f"{verdict} recorded for {point_id[:8]} by {who}"
-    upcoming = context["next_id"] or context["prev_id"]
-    return _redirect(f"/points/{upcoming}{query}" if upcoming else f"/{query}", done)
+    return _redirect(_next_url(filters, point_id), done)
+
+
+def _next_url(filters: review.Filters, after: str = "") -> str:
+    query = filters.query()
+    return "/next?" + "&".join(x for x in (f"after={quote(after)}" if after else "", query) if x)
+
+
+async def next_page(request: Request) -> Response:
+    """On to the next undecided point (after ``?after=ID``, in the filtered queue); the queue when none is left."""
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    filters = review.Filters.of(request.query_params)
+    state = request.app.state
+    after = request.query_params.get("after", "").strip()
+    found = await run_in_threadpool(review.next_undecided, state.ledger, state.tracking, filters, after)
+    query = f"?{filters.query()}" if filters.query() else ""
+    if found is None:
+        response = _redirect(f"/{query}")
+        if not request.cookies.get(FLASH):  # keep a verdict's flash; else say why we landed on the queue
+            response = _redirect(f"/{query}", "no undecided point left in this set")
+        return response
+    return _redirect(f"/points/{found}{query}")
+
+
+async def _queue_context(request: Request, filters: review.Filters) -> dict[str, Any]:
+    state = request.app.state
+    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
+    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    return {"query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)}
+
+
+async def bulk_form(request: Request) -> Response:
+    """A bulk verdict: first a confirmation showing how many points it decides, then (``confirm``) the verdicts;
+    a refusal shows the queue again with why, and nothing is recorded."""
+    who = await auth.page_reviewer(request)
+    if who is None:
+        return _to_login(request)
+    form = await request.form()
+    auth.check_form(request, str(form.get("csrf", "")))
+    filters = review.Filters.of(form)
+    ids = [str(v) for v in form.getlist("ids")]
+    verdict, reason = str(form.get("verdict", "")), str(form.get("reason", ""))
+    state = request.app.state
+    act = verdicts.record_bulk if form.get("confirm") == "yes" else verdicts.plan_bulk
+    try:
+        done = await run_in_threadpool(act, state.ledger, ids, who, verdict, reason)
+        if not done.recorded and act is verdicts.plan_bulk:
+            raise WebError(409, "none of the selected points is waiting any more: " + _skips(done.skipped))
+    except (WebError, DomainError) as refused:
+        exc = refusal(refused)
+        context = await _queue_context(request, filters)
+        context.update(error=exc.message, bulk_reason=reason, selected=ids)
+        return _page(request, "queue.html", {"reviewer": who, **context}, status=exc.status)
+    query = f"?{filters.query()}" if filters.query() else ""
+    if act is verdicts.plan_bulk:
+        rows = await run_in_threadpool(review.queue, state.ledger, state.tracking, review.Filters())
+        previews = {q["candidate_id"]: q["preview"] for q in rows["items"]}
+        context = {
+            "reviewer": who,
+            "plan": done,
+            "points": [(cid, previews.get(cid, "")) for cid in done.recorded],
+            "filters": filters.as_dict(),
+            "query": filters.query(),
+            "back": f"/{query}",
+        }
+        return _page(request, "bulk_confirm.html", context)
+    word = {"approve": "approved", "reject": "rejected"}[done.verdict]
+    count = len(done.recorded)
+    flash = f"{word} {count} point{'s' if count != 1 else ''} by {who} (bulk {done.bulk_id[:8]})"
+    if done.skipped:
+        flash += f"; skipped {len(done.skipped)}: {_skips(done.skipped)}"
+    return _redirect(f"/{query}", flash)
+
+
+def _skips(skipped: list[dict[str, str]]) -> str:
+    shown = "; ".join(f"{s['candidate_id'][:8]} {s['reason']}" for s in skipped[:5])
+    return shown + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
 
 
 async def _checklist_page(
@@ -228,6 +300,8 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/points/{point_id}", point_page),
     Route("/points/{point_id}/verdict", verdict_form, methods=["POST"]),
+    Route("/next", next_page),
+    Route("/bulk", bulk_form, methods=["POST"]),
     Route("/checklist", checklist_page),
     Route("/checklist/{recipe}/{action}", checklist_form, methods=["POST"]),
 ]
