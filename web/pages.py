@@ -1,5 +1,5 @@
-"""The review page: login, the queue with filters, search and progress, one point with its verdict forms, the next
-undecided point, bulk verdicts with a confirmation, the reflection checklist."""
+"""The review page: login, the queue with filters, search and progress, one point with its verdict forms, the
+reflection checklist. The next undecided point and bulk verdicts: web/tools.py."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from web.render import as_json
 FLASH = "assay_flash"
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def render_page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     flash = unquote(request.cookies.get(FLASH, ""))
     context = {"flash": flash, "csrf": auth.csrf_token(request), **context}
     response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
@@ -30,15 +30,15 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
     return response
 
 
-def _redirect(url: str, flash: str = "") -> RedirectResponse:
+def redirect(url: str, flash: str = "") -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if flash:
         response.set_cookie(FLASH, quote(flash[:300]), httponly=True, samesite="strict", path="/", max_age=60)
     return response
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    return _redirect(f"/login?next={quote(request.url.path + ('?' + request.url.query if request.url.query else ''))}")
+def to_login(request: Request) -> RedirectResponse:
+    return redirect(f"/login?next={quote(request.url.path + ('?' + request.url.query if request.url.query else ''))}")
 
 
 def _safe_next(value: str) -> str:
@@ -60,7 +60,7 @@ def _safe_next(value: str) -> str:
 async def login(request: Request) -> Response:
     """The sign-in form; a good token (posted in the body only) starts a session and goes on to ``next``."""
     if request.method == "GET":
-        return _page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
+        return render_page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
     form = await request.form()
     target = _safe_next(str(form.get("next", "/")))
     if not auth.same_origin(request):
@@ -68,16 +68,16 @@ async def login(request: Request) -> Response:
     wait = auth.throttled(request)
     if wait:  # the token is not even looked at
         refused = auth.too_many(wait)
-        response = _page(request, "login.html", {"next": target, "error": refused.message}, status=429)
+        response = render_page(request, "login.html", {"next": target, "error": refused.message}, status=429)
         response.headers.update(refused.headers)
         return response
     made = await auth.sign_in(request, str(form.get("token", "")).strip())
     if made is None:
         error = "that token is not valid (unknown or revoked); " + auth.LOGIN_HINT
-        return _page(request, "login.html", {"next": target, "error": error}, status=401)
+        return render_page(request, "login.html", {"next": target, "error": error}, status=401)
     session_id, name = made
     await auth.sign_out(request)  # the session this browser had before, if any
-    response = _redirect(target, f"signed in as {name}")
+    response = redirect(target, f"signed in as {name}")
     auth.set_session(request, response, session_id)
     return response
 
@@ -87,7 +87,7 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     await auth.sign_out(request)
-    response = _redirect("/login", "signed out")
+    response = redirect("/login", "signed out")
     auth.clear_session(request, response)
     return response
 
@@ -95,9 +95,9 @@ async def logout(request: Request) -> Response:
 async def queue_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
-    context = await _queue_context(request, review.Filters.of(request.query_params))
-    return _page(request, "queue.html", {"reviewer": who, **context})
+        return to_login(request)
+    context = await queue_context(request, review.Filters.of(request.query_params))
+    return render_page(request, "queue.html", {"reviewer": who, **context})
 
 
 def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
@@ -132,17 +132,17 @@ async def _point_context(request: Request, point_id: str, filters: review.Filter
 async def point_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     filters = review.Filters.of(request.query_params)
     context = await _point_context(request, request.path_params["point_id"], filters)
-    return _page(request, "point.html", {"reviewer": who, **context})
+    return render_page(request, "point.html", {"reviewer": who, **context})
 
 
 async def verdict_form(request: Request) -> Response:
     """Record the posted verdict, then go on to the next point; on a refusal, show the page again with why."""
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     point_id = request.path_params["point_id"]
@@ -169,87 +169,22 @@ async def verdict_form(request: Request) -> Response:
             open_form=verdict,
             edit_text=payload if verdict == "edit" else context["edit_text"],
         )
-        return _page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
+        return render_page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
     done = f"{verdict} recorded for {point_id[:8]} by {who}"
-    return _redirect(_next_url(filters, point_id), done)
+    return redirect(next_url(filters, point_id), done)
 
 
-def _next_url(filters: review.Filters, after: str = "") -> str:
+def next_url(filters: review.Filters, after: str = "") -> str:
+    """The next undecided point after ``after`` in the filtered queue (web/tools.py finds it)."""
     query = filters.query()
     return "/next?" + "&".join(x for x in (f"after={quote(after)}" if after else "", query) if x)
 
 
-async def next_page(request: Request) -> Response:
-    """On to the next undecided point (after ``?after=ID``, in the filtered queue); the queue when none is left."""
-    who = await auth.page_reviewer(request)
-    if who is None:
-        return _to_login(request)
-    filters = review.Filters.of(request.query_params)
-    state = request.app.state
-    after = request.query_params.get("after", "").strip()
-    found = await run_in_threadpool(review.next_undecided, state.ledger, state.tracking, filters, after)
-    query = f"?{filters.query()}" if filters.query() else ""
-    if found is None:
-        response = _redirect(f"/{query}")
-        if not request.cookies.get(FLASH):  # keep a verdict's flash; else say why we landed on the queue
-            response = _redirect(f"/{query}", "no undecided point left in this set")
-        return response
-    return _redirect(f"/points/{found}{query}")
-
-
-async def _queue_context(request: Request, filters: review.Filters) -> dict[str, Any]:
+async def queue_context(request: Request, filters: review.Filters) -> dict[str, Any]:
     state = request.app.state
     data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
     reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
     return {"query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)}
-
-
-async def bulk_form(request: Request) -> Response:
-    """A bulk verdict: first a confirmation showing how many points it decides, then (``confirm``) the verdicts;
-    a refusal shows the queue again with why, and nothing is recorded."""
-    who = await auth.page_reviewer(request)
-    if who is None:
-        return _to_login(request)
-    form = await request.form()
-    auth.check_form(request, str(form.get("csrf", "")))
-    filters = review.Filters.of(form)
-    ids = [str(v) for v in form.getlist("ids")]
-    verdict, reason = str(form.get("verdict", "")), str(form.get("reason", ""))
-    state = request.app.state
-    act = verdicts.record_bulk if form.get("confirm") == "yes" else verdicts.plan_bulk
-    try:
-        done = await run_in_threadpool(act, state.ledger, ids, who, verdict, reason)
-        if not done.recorded and act is verdicts.plan_bulk:
-            raise WebError(409, "none of the selected points is waiting any more: " + _skips(done.skipped))
-    except (WebError, DomainError) as refused:
-        exc = refusal(refused)
-        context = await _queue_context(request, filters)
-        context.update(error=exc.message, bulk_reason=reason, selected=ids)
-        return _page(request, "queue.html", {"reviewer": who, **context}, status=exc.status)
-    query = f"?{filters.query()}" if filters.query() else ""
-    if act is verdicts.plan_bulk:
-        rows = await run_in_threadpool(review.queue, state.ledger, state.tracking, review.Filters())
-        previews = {q["candidate_id"]: q["preview"] for q in rows["items"]}
-        context = {
-            "reviewer": who,
-            "plan": done,
-            "points": [(cid, previews.get(cid, "")) for cid in done.recorded],
-            "filters": filters.as_dict(),
-            "query": filters.query(),
-            "back": f"/{query}",
-        }
-        return _page(request, "bulk_confirm.html", context)
-    word = {"approve": "approved", "reject": "rejected"}[done.verdict]
-    count = len(done.recorded)
-    flash = f"{word} {count} point{'s' if count != 1 else ''} by {who} (bulk {done.bulk_id[:8]})"
-    if done.skipped:
-        flash += f"; skipped {len(done.skipped)}: {_skips(done.skipped)}"
-    return _redirect(f"/{query}", flash)
-
-
-def _skips(skipped: list[dict[str, str]]) -> str:
-    shown = "; ".join(f"{s['candidate_id'][:8]} {s['reason']}" for s in skipped[:5])
-    return shown + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
 
 
 async def _checklist_page(
@@ -264,13 +199,13 @@ async def _checklist_page(
         "posted": posted or {},
         "max_text": MAX_ITEM_TEXT,
     }
-    return _page(request, "checklist.html", context, status=status)
+    return render_page(request, "checklist.html", context, status=status)
 
 
 async def checklist_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     return await _checklist_page(request, who)
 
 
@@ -278,7 +213,7 @@ async def checklist_form(request: Request) -> Response:
     """Add, edit or retire an item as the signed-in reviewer; on a refusal, show the page again with why."""
     who = await auth.page_reviewer(request)
     if who is None:
-        return _redirect("/login?next=/checklist")
+        return redirect("/login?next=/checklist")
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     recipe, action = request.path_params["recipe"], request.path_params["action"]
@@ -291,7 +226,7 @@ async def checklist_form(request: Request) -> Response:
         return await _checklist_page(
             request, who, exc.status, exc.message, {"recipe": recipe, "action": action, **posted}
         )
-    return _redirect(f"/checklist#recipe-{recipe}", done["message"])
+    return redirect(f"/checklist#recipe-{recipe}", done["message"])
 
 
 routes = [
@@ -300,8 +235,6 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/points/{point_id}", point_page),
     Route("/points/{point_id}/verdict", verdict_form, methods=["POST"]),
-    Route("/next", next_page),
-    Route("/bulk", bulk_form, methods=["POST"]),
     Route("/checklist", checklist_page),
     Route("/checklist/{recipe}/{action}", checklist_form, methods=["POST"]),
 ]
