@@ -23,6 +23,7 @@ from domain.chain import fact_event
 from domain.errors import InvalidInput, NotFound
 from domain.facts import RunStarted, tag_of
 from domain.ids import run_uuid
+from domain.textdiff import payload_diff
 from projections.corpus import Corpus
 from projections.run_stats import RunStats
 
@@ -218,11 +219,15 @@ def versions(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def point_record(ledger: AssayLedger, point_id: str) -> dict[str, Any]:
-    """One point's full record for review: the audit history plus its payload versions, gates, probes and verdict.
+    """One point's full record for review: the audit history plus its payload versions (each after the first with
+    ``diff``, a word diff of every changed field against the version before), gates, probes and verdict.
     ``original`` is the payload before a reviewer's edit (None without one)."""
     h = candidate_history(ledger, point_id)
     facts = h["facts"]
     vs = versions(facts)
+    for older, newer in zip(vs, vs[1:], strict=False):  # each version against the one before, word by word
+        newer["diff_from"] = older["label"]
+        newer["diff"] = msgspec.to_builtins(payload_diff(older["payload"] or {}, newer["payload"] or {}))
     edit = next((v for v in vs if v["by_reviewer"]), None)
     original = vs[vs.index(edit) - 1] if edit is not None and vs.index(edit) > 0 else None
     verdicts = [row for row in facts if row["type"] == "VerdictGiven"]

@@ -76,7 +76,8 @@ def queue(ledger: AssayLedger, tracking: TrackingStore, run: str | None = None) 
         if ref.kind != "run":
             raise InvalidInput(f"--run {run!r} names a candidate, not a run")
         run_id = ref.id
-    return catch_up(ledger, tracking, ReviewQueue).items(run_id)
+    # Without the payload's whole text (the queue view keeps it for the page's search): a line per point.
+    return [{k: v for k, v in q.items() if k != "text"} for q in catch_up(ledger, tracking, ReviewQueue).items(run_id)]
 
 
 def rebuild(ledger: AssayLedger, tracking: TrackingStore) -> dict[str, dict[str, Any]]:

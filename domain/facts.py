@@ -236,6 +236,7 @@ class VerdictGiven(Fact, frozen=True):
     reviewer: str
     reason: str = ""
     payload: dict[str, Any] | None = None  # the edited payload, for "edit"
+    bulk_id: str = ""  # shared by the verdicts of one bulk action ("" for a verdict given alone)
 
 
 # --- Evaluation facts: models run over a dataset of approved points ------------------------------

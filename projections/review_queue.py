@@ -6,6 +6,7 @@ import json
 from typing import Any, ClassVar, cast
 
 from domain import facts as f
+from domain.search import payload_text
 from projections.base import JsonView
 
 PREVIEW = 80
@@ -21,14 +22,16 @@ def preview(payload: dict[str, Any], width: int = PREVIEW) -> str:
 
 
 class ReviewQueue(JsonView):
-    """Queued candidates without a verdict, oldest first, with their gate history (what was repaired)."""
+    """Queued candidates without a verdict, oldest first, with their gate history (what was repaired) and their
+    payload's text (for search); and the decided ones, with who decided when (for progress)."""
 
     name: ClassVar[str] = "review_queue"
-    schema: ClassVar[int] = 2
+    schema: ClassVar[int] = 3
 
     open: dict[str, dict[str, Any]]  # drafted, not yet settled
     queue: dict[str, dict[str, Any]]
-    fields: ClassVar[tuple[str, ...]] = ("open", "queue")
+    decided: dict[str, dict[str, Any]]  # queued, then given a verdict
+    fields: ClassVar[tuple[str, ...]] = ("open", "queue", "decided")
 
     on: ClassVar[dict[type, str | None]] = {
         f.Drafted: "_drafted",
@@ -51,6 +54,7 @@ class ReviewQueue(JsonView):
             "recipe": fact.recipe,
             "coordinate": dict(fact.coordinate),
             "preview": preview(fact.payload),
+            "text": payload_text(fact.payload),
             "solve_rate": None,
             "band": "",
             "repairs": 0,
@@ -68,6 +72,7 @@ class ReviewQueue(JsonView):
         item = self.open.get(env.originator_id)
         if item is not None:
             item["preview"] = preview(cast(f.Repaired, env.fact).payload)
+            item["text"] = payload_text(cast(f.Repaired, env.fact).payload)
             item["repairs"] += 1
 
     def _probed(self, env: f.Envelope) -> None:
@@ -89,7 +94,11 @@ class ReviewQueue(JsonView):
             self.queue[env.originator_id] = item
 
     def _verdict(self, env: f.Envelope) -> None:
-        self.queue.pop(env.originator_id, None)
+        item = self.queue.pop(env.originator_id, None)
+        if item is not None:
+            fact = cast(f.VerdictGiven, env.fact)
+            item.update(verdict=fact.verdict, reviewer=fact.reviewer, decided_at=env.timestamp, bulk_id=fact.bulk_id)
+            self.decided[env.originator_id] = item
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -98,6 +107,10 @@ class ReviewQueue(JsonView):
         rows = sorted(self.queue.values(), key=lambda q: q["position"])
         return [q for q in rows if run_id is None or q["run_id"] == run_id]
 
+    def decided_items(self) -> list[dict[str, Any]]:
+        """Queued candidates that took a verdict, in the order they were queued."""
+        return sorted(self.decided.values(), key=lambda q: q["position"])
+
     def __len__(self) -> int:
         return len(self.queue)
 
@@ -105,4 +118,4 @@ class ReviewQueue(JsonView):
         return candidate_id in self.queue
 
     def summary(self) -> dict[str, Any]:
-        return {"queued": len(self.queue), "open": len(self.open)}
+        return {"queued": len(self.queue), "open": len(self.open), "decided": len(self.decided)}

@@ -1,4 +1,5 @@
-"""The JSON API under /api: the queue, one point, a verdict, the reflection checklist.
+"""The JSON API under /api: the queue (search, progress), one point, the next undecided one, a verdict, bulk
+verdicts, the reflection checklist.
 
 Every call needs `Authorization: Bearer <token>`."""
 
@@ -62,6 +63,38 @@ async def point(request: Request) -> JSONResponse:
     await api_reviewer(request)
     data = await run_in_threadpool(reads.point, request.app.state.ledger, request.path_params["point_id"])
     return _json(data)
+
+
+async def next_point(request: Request) -> JSONResponse:
+    """The next undecided point (``?after=ID`` and the queue's filters): {"point": {...}} or {"point": null}."""
+    await api_reviewer(request)
+    state = request.app.state
+    filters = review.Filters.of(request.query_params)
+    after = request.query_params.get("after", "").strip()
+    for _ in range(20):  # a point decided between the pick and this read is passed over, never returned
+        found = await run_in_threadpool(review.next_undecided, state.ledger, state.tracking, filters, after)
+        if found is None:
+            break
+        data = await run_in_threadpool(reads.point, state.ledger, found)
+        if data["status"] == "queued":
+            return _json({"point": data})
+        after = found
+    return _json({"point": None, "message": "no undecided point matches these filters"})
+
+
+async def bulk(request: Request) -> JSONResponse:
+    """Body: {"ids": [...], "verdict": "approve" | "reject", "reason": "...", "dry_run": false}: one verdict for
+    each point, sharing a bulk id; points decided already (or meanwhile) are skipped and listed."""
+    who = await api_reviewer(request)
+    body = await _object(request, '{"ids": [...], "verdict": "approve" | "reject", "reason": ..., "dry_run": false}')
+    reason, dry_run = _string(body, "reason"), body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise WebError(422, "dry_run must be true or false")
+    act = verdicts.plan_bulk if dry_run else verdicts.record_bulk
+    done = await run_in_threadpool(
+        act, request.app.state.ledger, body.get("ids"), who, str(body.get("verdict", "")), reason
+    )
+    return _json({"dry_run": dry_run, **done.as_dict()})
 
 
 async def verdict(request: Request) -> JSONResponse:
@@ -134,6 +167,8 @@ routes = [
     Route("/api/queue", queue),
     Route("/api/points/{point_id}", point),
     Route("/api/points/{point_id}/verdict", verdict, methods=["POST"]),
+    Route("/api/next", next_point),
+    Route("/api/bulk", bulk, methods=["POST"]),
     Route("/api/checklist", checklist_view),
     Route("/api/checklist/{recipe}/items", checklist_add, methods=["POST"]),
     # An observed item's id is its text, which may hold "/" (sent as %2F): hence ":path", and retire first.

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adapters import logs
 from adapters.config import Settings, load_settings
 from domain.errors import DomainError
-from web import api, auth, calibration, pages
+from web import api, auth, calibration, pages, tools
 from web.errors import WebError, refusal
 from web.throttle import Throttle
 
@@ -140,6 +140,7 @@ def create_app(store_url: str | None = None, settings: Settings | None = None) -
         *api.routes,
         *pages.routes,
         *calibration.routes,
+        *tools.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={WebError: refused, DomainError: refused})

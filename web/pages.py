@@ -1,4 +1,5 @@
-"""The review page: login, the queue with filters, one point with its verdict forms, the reflection checklist."""
+"""The review page: login, the queue with filters, search and progress, one point with its verdict forms, the
+reflection checklist. The next undecided point and bulk verdicts: web/tools.py."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from web.render import as_json
 FLASH = "assay_flash"
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+def render_page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     flash = unquote(request.cookies.get(FLASH, ""))
     context = {"flash": flash, "csrf": auth.csrf_token(request), **context}
     response = request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
@@ -29,15 +30,15 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
     return response
 
 
-def _redirect(url: str, flash: str = "") -> RedirectResponse:
+def redirect(url: str, flash: str = "") -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if flash:
         response.set_cookie(FLASH, quote(flash[:300]), httponly=True, samesite="strict", path="/", max_age=60)
     return response
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    return _redirect(f"/login?next={quote(request.url.path + ('?' + request.url.query if request.url.query else ''))}")
+def to_login(request: Request) -> RedirectResponse:
+    return redirect(f"/login?next={quote(request.url.path + ('?' + request.url.query if request.url.query else ''))}")
 
 
 def _safe_next(value: str) -> str:
@@ -59,7 +60,7 @@ def _safe_next(value: str) -> str:
 async def login(request: Request) -> Response:
     """The sign-in form; a good token (posted in the body only) starts a session and goes on to ``next``."""
     if request.method == "GET":
-        return _page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
+        return render_page(request, "login.html", {"next": _safe_next(request.query_params.get("next", "/"))})
     form = await request.form()
     target = _safe_next(str(form.get("next", "/")))
     if not auth.same_origin(request):
@@ -67,16 +68,16 @@ async def login(request: Request) -> Response:
     wait = auth.throttled(request)
     if wait:  # the token is not even looked at
         refused = auth.too_many(wait)
-        response = _page(request, "login.html", {"next": target, "error": refused.message}, status=429)
+        response = render_page(request, "login.html", {"next": target, "error": refused.message}, status=429)
         response.headers.update(refused.headers)
         return response
     made = await auth.sign_in(request, str(form.get("token", "")).strip())
     if made is None:
         error = "that token is not valid (unknown or revoked); " + auth.LOGIN_HINT
-        return _page(request, "login.html", {"next": target, "error": error}, status=401)
+        return render_page(request, "login.html", {"next": target, "error": error}, status=401)
     session_id, name = made
     await auth.sign_out(request)  # the session this browser had before, if any
-    response = _redirect(target, f"signed in as {name}")
+    response = redirect(target, f"signed in as {name}")
     auth.set_session(request, response, session_id)
     return response
 
@@ -86,7 +87,7 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     await auth.sign_out(request)
-    response = _redirect("/login", "signed out")
+    response = redirect("/login", "signed out")
     auth.clear_session(request, response)
     return response
 
@@ -94,16 +95,9 @@ async def logout(request: Request) -> Response:
 async def queue_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
-    filters = review.Filters.of(request.query_params)
-    state = request.app.state
-    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
-    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
-    return _page(
-        request,
-        "queue.html",
-        {"reviewer": who, "query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)},
-    )
+        return to_login(request)
+    context = await queue_context(request, review.Filters.of(request.query_params))
+    return render_page(request, "queue.html", {"reviewer": who, **context})
 
 
 def _neighbours(ids: list[str], current: str) -> tuple[str | None, str | None]:
@@ -123,10 +117,12 @@ async def _point_context(request: Request, point_id: str, filters: review.Filter
     return {
         "p": data,
         "query": filters.query(),
+        "filters": filters.as_dict(),
         "prev_id": prev_id,
         "next_id": next_id,
         "position": (ids.index(point_id) + 1) if point_id in ids else None,
         "queued": len(ids),
+        "progress": listed["progress"],
         "edit_text": as_json(data["payload"]),
         "reason_text": "",
         "open_form": "",
@@ -136,17 +132,17 @@ async def _point_context(request: Request, point_id: str, filters: review.Filter
 async def point_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     filters = review.Filters.of(request.query_params)
     context = await _point_context(request, request.path_params["point_id"], filters)
-    return _page(request, "point.html", {"reviewer": who, **context})
+    return render_page(request, "point.html", {"reviewer": who, **context})
 
 
 async def verdict_form(request: Request) -> Response:
     """Record the posted verdict, then go on to the next point; on a refusal, show the page again with why."""
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     point_id = request.path_params["point_id"]
@@ -173,11 +169,22 @@ async def verdict_form(request: Request) -> Response:
             open_form=verdict,
             edit_text=payload if verdict == "edit" else context["edit_text"],
         )
-        return _page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
-    query = f"?{context['query']}" if context["query"] else ""
+        return render_page(request, "point.html", {"reviewer": who, **context}, status=exc.status)
     done = f"{verdict} recorded for {point_id[:8]} by {who}"
-    upcoming = context["next_id"] or context["prev_id"]
-    return _redirect(f"/points/{upcoming}{query}" if upcoming else f"/{query}", done)
+    return redirect(next_url(filters, point_id), done)
+
+
+def next_url(filters: review.Filters, after: str = "") -> str:
+    """The next undecided point after ``after`` in the filtered queue (web/tools.py finds it)."""
+    query = filters.query()
+    return "/next?" + "&".join(x for x in (f"after={quote(after)}" if after else "", query) if x)
+
+
+async def queue_context(request: Request, filters: review.Filters) -> dict[str, Any]:
+    state = request.app.state
+    data = await run_in_threadpool(review.queue, state.ledger, state.tracking, filters)
+    reflection = await run_in_threadpool(checklist.view, state.ledger, state.tracking)
+    return {"query": filters.query(), **data, "checklists": checklist_layout.summary(reflection)}
 
 
 async def _checklist_page(
@@ -192,13 +199,13 @@ async def _checklist_page(
         "posted": posted or {},
         "max_text": MAX_ITEM_TEXT,
     }
-    return _page(request, "checklist.html", context, status=status)
+    return render_page(request, "checklist.html", context, status=status)
 
 
 async def checklist_page(request: Request) -> Response:
     who = await auth.page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     return await _checklist_page(request, who)
 
 
@@ -206,7 +213,7 @@ async def checklist_form(request: Request) -> Response:
     """Add, edit or retire an item as the signed-in reviewer; on a refusal, show the page again with why."""
     who = await auth.page_reviewer(request)
     if who is None:
-        return _redirect("/login?next=/checklist")
+        return redirect("/login?next=/checklist")
     form = await request.form()
     auth.check_form(request, str(form.get("csrf", "")))
     recipe, action = request.path_params["recipe"], request.path_params["action"]
@@ -219,7 +226,7 @@ async def checklist_form(request: Request) -> Response:
         return await _checklist_page(
             request, who, exc.status, exc.message, {"recipe": recipe, "action": action, **posted}
         )
-    return _redirect(f"/checklist#recipe-{recipe}", done["message"])
+    return redirect(f"/checklist#recipe-{recipe}", done["message"])
 
 
 routes = [

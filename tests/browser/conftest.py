@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.web.fixtures import served, world  # noqa: F401
+from tests.web.helpers import Served
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ARGS = [
@@ -60,6 +61,20 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811  (served: the fixture, stopped after this)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+    refused = "the server responded with a status of 422"  # the bad-input cases answer 422, as they should
+    assert [e for e in errors if refused not in e] == [], errors  # no script error, CSP violation or 404
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

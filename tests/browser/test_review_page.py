@@ -5,30 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.browser.conftest import ARTIFACTS
 from tests.web.helpers import EVIL, Served, craft_point
 
 DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "review-page.png"
-
-
-@pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
-    refused = "the server responded with a status of 422"  # the bad-input cases answer 422, as they should
-    assert [e for e in errors if refused not in e] == [], errors  # no script error, CSP violation or 404
 
 
 def sign_in(page: Any, served: Served, who: str = "ana") -> None:

@@ -151,7 +151,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def open(
-        self, path: str, form: dict[str, str] | None = None, origin: str | None = None
+        self, path: str, form: dict[str, str] | list[tuple[str, str]] | None = None, origin: str | None = None
     ) -> tuple[int, str, str, dict[str, str]]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         request = urllib.request.Request(self.base + path, data=data)
