@@ -13,7 +13,7 @@ from starlette.routing import Route
 from app import calibration
 from web.api import _json
 from web.auth import api_reviewer, page_reviewer
-from web.pages import _page, _to_login
+from web.pages import render_page, to_login
 
 VERSIONS = 12  # on the page, older checklist versions are summed into one row (the API has every version)
 REASONS = 3
@@ -22,12 +22,13 @@ REASONS = 3
 async def page(request: Request) -> Response:
     who = await page_reviewer(request)
     if who is None:
-        return _to_login(request)
+        return to_login(request)
     state = request.app.state
     report = await run_in_threadpool(calibration.calibration, state.ledger, state.tracking)
     rows = calibration.table(report, VERSIONS, REASONS) if report["decided"] else []
     reasons = calibration.reasons_table(report, top=20)
-    return _page(request, "calibration.html", {"reviewer": who, "report": report, "rows": rows, "reasons": reasons})
+    context = {"reviewer": who, "report": report, "rows": rows, "reasons": reasons}
+    return render_page(request, "calibration.html", context)
 
 
 async def api(request: Request) -> JSONResponse:
