@@ -54,47 +54,53 @@ def call_sums(receipts: Sequence[f.Receipt], row: dict[str, Any]) -> None:
                 bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
         outcomes["ok"] += 1
         return
-    sums: dict[tuple[str, str], list[Any]] = {}  # (model, role) -> [calls, prompt, completion, cost, errors]
-    ok = 0
+    # (model, role) -> (calls, prompt, completion, cost, errors), in the order first called; each group's running
+    # sums kept in locals while its receipts come one after another (a probe's samples of a model do)
+    sums: dict[tuple[str, str], tuple[int, int, int, float, int]] = {}
+    ok = calls = prompt = completion = errors = 0
+    cost = 0.0
     key: tuple[str, str] | None = None
-    acc: list[Any] = []
     for r in receipts:
-        if key is None or r.model != key[0] or r.role != key[1]:  # a probe's samples of a model come together
+        if key is None or r.model != key[0] or r.role != key[1]:
+            if key is not None:
+                sums[key] = (calls, prompt, completion, cost, errors)
             key = (r.model, r.role)
-            acc = sums.get(key) or sums.setdefault(key, [0, 0, 0, 0.0, 0])
-        acc[0] += 1
-        acc[1] += r.prompt_tokens
-        acc[2] += r.completion_tokens
-        acc[3] += r.cost_usd
+            calls, prompt, completion, cost, errors = sums.get(key, (0, 0, 0, 0.0, 0))
+        calls += 1
+        prompt += r.prompt_tokens
+        completion += r.completion_tokens
+        cost += r.cost_usd
         if r.tries:
             for t in r.tries[:-1]:
                 outcomes["retries"] += 1
                 cls = t.error or "error"
                 outcomes["retried"][cls] = outcomes["retried"].get(cls, 0) + 1
         if r.error:
-            acc[4] += 1
+            errors += 1
             outcomes["failed"] += 1
             cls = error_class(r.error)
             outcomes["errors"][cls] = outcomes["errors"].get(cls, 0) + 1
         else:
             ok += 1
+    if key is not None:
+        sums[key] = (calls, prompt, completion, cost, errors)
     outcomes["ok"] += ok
     total = [0, 0, 0, 0.0]
-    for (model_name, role_name), (calls, prompt, completion, cost, errors) in sums.items():
+    for (model_name, role_name), group in sums.items():
         for breakdown, name in ((by_model, model_name), (by_role, role_name)):
             bucket = breakdown.get(name)
             if bucket is None:
                 bucket = breakdown[name] = _new_bucket()
-            bucket["calls"] += calls
-            bucket["prompt_tokens"] += prompt
-            bucket["completion_tokens"] += completion
-            if cost:  # rounding an already rounded sum again changes nothing
-                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + cost)
-            bucket["errors"] += errors
-        total[0] += calls
-        total[1] += prompt
-        total[2] += completion
-        total[3] += cost
+            bucket["calls"] += group[0]
+            bucket["prompt_tokens"] += group[1]
+            bucket["completion_tokens"] += group[2]
+            if group[3]:  # rounding an already rounded sum again changes nothing
+                bucket["cost_usd"] = round_cost(bucket["cost_usd"] + group[3])
+            bucket["errors"] += group[4]
+        total[0] += group[0]
+        total[1] += group[1]
+        total[2] += group[2]
+        total[3] += group[3]
     if total[0]:
         row["calls"] += total[0]
         row["prompt_tokens"] += total[1]
