@@ -170,7 +170,8 @@ def rebuild(args: argparse.Namespace) -> dict[str, Any]:
     }
     _report(
         args,
-        f"rebuild (7 projections, one scan): {rates['rebuild'][small]:,.0f} / {rates['rebuild'][big]:,.0f} events/s "
+        f"rebuild ({len(all_projections())} projections, one scan): {rates['rebuild'][small]:,.0f} / "
+        f"{rates['rebuild'][big]:,.0f} events/s "
         f"at {events[small]:,} / {events[big]:,} events (linearity {out['linearity']}; target >= "
         f"{TARGET_EVENTS_S:,}: {'OK' if out['ok'] else 'BELOW'}); of which decoding {rates['decode'][big]:,.0f}/s "
         f"(iter_envelopes), projections' fold + dump {rates['fold'][big]:,.0f}/s",

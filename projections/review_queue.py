@@ -26,7 +26,7 @@ class ReviewQueue(JsonView):
     payload's text (for search); and the decided ones, with who decided when (for progress)."""
 
     name: ClassVar[str] = "review_queue"
-    schema: ClassVar[int] = 3
+    schema: ClassVar[int] = 4  # 4: an open candidate keeps its latest payload; preview and text made when queued
 
     open: dict[str, dict[str, Any]]  # drafted, not yet settled
     queue: dict[str, dict[str, Any]]
@@ -53,8 +53,9 @@ class ReviewQueue(JsonView):
             "index": fact.index,
             "recipe": fact.recipe,
             "coordinate": dict(fact.coordinate),
-            "preview": preview(fact.payload),
-            "text": payload_text(fact.payload),
+            # Preview and search text are made when the point is queued: most drafts never are (a rebuild made
+            # them for every draft, a fifth of the view's cost).
+            "payload": fact.payload,
             "solve_rate": None,
             "band": "",
             "repairs": 0,
@@ -71,8 +72,7 @@ class ReviewQueue(JsonView):
     def _repaired(self, env: f.Envelope) -> None:
         item = self.open.get(env.originator_id)
         if item is not None:
-            item["preview"] = preview(cast(f.Repaired, env.fact).payload)
-            item["text"] = payload_text(cast(f.Repaired, env.fact).payload)
+            item["payload"] = cast(f.Repaired, env.fact).payload
             item["repairs"] += 1
 
     def _probed(self, env: f.Envelope) -> None:
@@ -88,6 +88,8 @@ class ReviewQueue(JsonView):
         item = self.open.pop(env.originator_id, None)
         if item is not None:
             fact = cast(f.Queued, env.fact)
+            payload = item.pop("payload")
+            item.update(preview=preview(payload), text=payload_text(payload))
             item.update(
                 band=fact.band or item["band"], cost_usd=fact.cost_usd, queued_at=env.timestamp, position=env.position
             )
