@@ -27,7 +27,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-_skipped: list[str] = []
 
 
 def chromium_path() -> str | None:
@@ -45,13 +44,11 @@ def browser() -> Iterator[Any]:
             "no Chromium at /usr/bin/chromium (or $ASSAY_CHROMIUM): install Debian's `chromium` "
             "(`make test` tries to) to run the review page's browser tests"
         )
-        _skipped.append(reason)
         pytest.skip(reason)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         reason = "the playwright package is not installed (pip install -e '.[test]')"
-        _skipped.append(reason)
         pytest.skip(reason)
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -60,8 +57,3 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _skipped:
-        terminalreporter.write_line(f"browser tests SKIPPED: {_skipped[0]}", red=True, bold=True)
