@@ -29,8 +29,13 @@ demo: $(BIN)/.runtime
 chromium:
 	@bash tests/browser/install-chromium.sh
 
+# Two pytest-xdist workers, one per core (docs/testing.md). --dist loadfile: a file's tests run in one worker, so
+# each module-scoped run is made once. --no-loadscope-reorder: files go out in collection order (the slow e2e
+# files first, the many quick unit files last to fill the gaps) rather than most tests first, which left the
+# slowest one-test e2e files for the end.
+PYTEST_WORKERS ?= 2
 test: lint chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # ruff and mypy read their configuration from pyproject.toml (mypy: [tool.mypy], the packages it checks).
 lint: $(BIN)/.installed

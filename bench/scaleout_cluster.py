@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import socket
 import time
 from pathlib import Path
@@ -24,8 +25,38 @@ CONFIG = ROOT / "deploy" / "nats" / "nats-cluster.conf"
 STREAM = "ASSAY"
 
 
-def free_port() -> int:
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands out by itself (to bind(port 0) and to outgoing connections)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return low, high
+
+
+def _bindable(port: int) -> bool:
     with contextlib.closing(socket.socket()) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nats-server (Go) binds its listeners
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A free port outside the kernel's ephemeral range.
+
+    A node's ports are chosen before it binds them and kept across a SIGKILL and restart. A port the kernel could
+    hand out would race with every process on the machine that lets the kernel pick (other tests' servers on port
+    0, outgoing connections); outside that range only a process naming the port itself can take it."""
+    low, high = _ephemeral_range()
+    choices = range(10_000, low) if low - 10_000 >= 1_000 else range(high + 1, 65_536)
+    rng = random.SystemRandom()
+    for _ in range(100):
+        if _bindable(port := rng.choice(choices)):
+            return port
+    with contextlib.closing(socket.socket()) as sock:  # that range is full: let the kernel pick, as before
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 

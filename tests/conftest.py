@@ -22,7 +22,7 @@ from adapters.nats_embedded import EmbeddedNats
 from tests.llm_fixtures import llm_server, openai_env  # noqa: F401  (fixtures, used by name)
 
 POSTGRES_ADMIN_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-_postgres_skips: list[str] = []
+_POSTGRES_SKIP = "PostgreSQL not reachable at"
 
 
 @pytest.fixture
@@ -56,9 +56,7 @@ def postgres_url() -> Iterator[str]:
     try:
         admin = _admin_connect()
     except Exception as exc:
-        reason = f"PostgreSQL not reachable at {where}: {type(exc).__name__}: {exc}".strip()
-        _postgres_skips.append(reason)
-        pytest.skip(reason)
+        pytest.skip(f"{_POSTGRES_SKIP} {where}: {type(exc).__name__}: {exc}".strip())
     dbname = f"assay_test_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{dbname}"')
@@ -79,9 +77,29 @@ def pytest_report_header() -> str:
     return f"assay: PostgreSQL tests use {where} (ASSAY_TEST_POSTGRES_URL); skipped with the reason if unreachable"
 
 
+def _skip_reasons(terminalreporter: pytest.TerminalReporter, where: str = "", says: str = "") -> list[str]:
+    """The reasons of the skipped tests under ``where`` whose reason holds ``says``.
+
+    Read from the reports, not from lists the fixtures fill: under pytest-xdist the tests run in worker processes
+    and only their reports reach the process that prints this summary."""
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        if not str(getattr(report, "nodeid", "")).startswith(where):
+            continue
+        longrepr = report.longrepr
+        reason = str(longrepr[2]) if isinstance(longrepr, tuple | list) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if says in reason:
+            reasons.append(reason)
+    return reasons
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say loudly when the PostgreSQL half of the suite did not run."""
-    if _postgres_skips:
+    """Say loudly when the PostgreSQL half of the suite, or the browser tests, did not run."""
+    if postgres := _skip_reasons(terminalreporter, says=_POSTGRES_SKIP):
         terminalreporter.section("PostgreSQL tests SKIPPED", sep="!", red=True, bold=True)
-        terminalreporter.write_line(f"{len(_postgres_skips)} test(s) skipped: {_postgres_skips[0]}")
+        terminalreporter.write_line(f"{len(postgres)} test(s) skipped: {postgres[0]}")
         terminalreporter.write_line("Set ASSAY_TEST_POSTGRES_URL to a reachable server to run them.")
+    # tests/browser/conftest.py is not loaded where xdist's controller prints the summary, so the line is here.
+    if browser := _skip_reasons(terminalreporter, where="tests/browser/"):
+        terminalreporter.write_line(f"browser tests SKIPPED: {browser[0]}", red=True, bold=True)

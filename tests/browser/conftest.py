@@ -28,7 +28,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-_skipped: list[str] = []
 
 
 def chromium_path() -> str | None:
@@ -46,13 +45,11 @@ def browser() -> Iterator[Any]:
             "no Chromium at /usr/bin/chromium (or $ASSAY_CHROMIUM): install Debian's `chromium` "
             "(`make test` tries to) to run the review page's browser tests"
         )
-        _skipped.append(reason)
         pytest.skip(reason)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         reason = "the playwright package is not installed (pip install -e '.[test]')"
-        _skipped.append(reason)
         pytest.skip(reason)
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
@@ -75,8 +72,3 @@ def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811  (served:
     context.close()
     refused = "the server responded with a status of 422"  # the bad-input cases answer 422, as they should
     assert [e for e in errors if refused not in e] == [], errors  # no script error, CSP violation or 404
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _skipped:
-        terminalreporter.write_line(f"browser tests SKIPPED: {_skipped[0]}", red=True, bold=True)

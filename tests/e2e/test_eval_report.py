@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -157,7 +158,34 @@ def test_eval_shows_a_progress_bar_on_a_terminal_and_not_with_json(home: Path) -
     assert "eval samples" not in screen
 
 
-def test_bad_input_writes_nothing(home: Path, tmp_path: Path) -> None:
+def _in_process(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str]:
+    """``assay ARGS`` run in this process (``cli.main``): (exit code, stderr).
+
+    The refusals below come before anything is recorded, so one process serves them all rather than one
+    subprocess (and one litellm import, seconds each) per case, as tests/e2e/test_bad_input_catalogue.py does."""
+    from cli import main
+
+    env = env_for(home)  # the environment the subprocesses get: no ASSAY_* setting or provider key of ours
+    for name in os.environ.keys() - env.keys():
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(home.parent)
+    monkeypatch.setattr(sys, "argv", ["assay", *args])
+    capsys.readouterr()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    return code, capsys.readouterr().err
+
+
+def test_bad_input_writes_nothing(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _position(home)
     exported = tmp_path / "points.jsonl"
     assert assay(home, "export", "-o", str(exported)).returncode == 0
@@ -179,11 +207,13 @@ def test_bad_input_writes_nothing(home: Path, tmp_path: Path) -> None:
         (["--dataset", str(empty), "--model", STRONG], "holds no points"),
     ]
     for args, expected in cases:
-        result = assay(home, "eval", *args)
-        assert result.returncode == 2, (args, result.stderr)
-        assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        code, err = _in_process(home, capsys, monkeypatch, "eval", *args)
+        assert code == 2, (args, err)
+        assert expected in err and len(err.strip().splitlines()) == 1, err
+    # The same refusal through the installed command: the exit code and the one line are the process's own.
     unknown = assay(home, "report", "--eval", "feedface")
     assert unknown.returncode == 2 and "unknown evaluation id 'feedface'" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1, unknown.stderr
     assert _position(home) == before
 
 

@@ -174,13 +174,15 @@ async def _append(into: list[int], value: int) -> None:
 async def test_unreachable_nats_fails_fast() -> None:
     import socket
 
-    with socket.socket() as s:  # a port nothing listens on
+    # A port nothing listens on: held bound (never listening, so connecting is refused) for the whole test, so no
+    # other process (a parallel test's server) can take it between choosing it and connecting to it.
+    with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    # Bounded by CONNECT_TIMEOUT, not retried forever: the call raises instead of hanging (pytest-timeout
-    # fails the test if it hangs), and the message names the address.
-    with pytest.raises(BusUnavailable, match=f"cannot reach NATS at nats://127.0.0.1:{port}"):
-        await Bus(f"nats://127.0.0.1:{port}").connect()
+        # Bounded by CONNECT_TIMEOUT, not retried forever: the call raises instead of hanging (pytest-timeout
+        # fails the test if it hangs), and the message names the address.
+        with pytest.raises(BusUnavailable, match=f"cannot reach NATS at nats://127.0.0.1:{port}"):
+            await Bus(f"nats://127.0.0.1:{port}").connect()
 
 
 async def test_slow_handler_is_not_redelivered(
