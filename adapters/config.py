@@ -46,13 +46,14 @@ def _number(name: str, default: str, bound: Bound) -> float:
 
 def load_settings() -> Settings:
     workers = int(_number("ASSAY_WORKERS", "16", WORKERS))
-    home = Path(os.environ.get("ASSAY_HOME", ".assay")).resolve()
+    # An empty value means unset, as for the URLs below (an empty ASSAY_HOME put the ledger in the working directory).
+    home = Path(os.environ.get("ASSAY_HOME") or ".assay").resolve()
     store = os.environ.get("ASSAY_STORE_URL") or f"sqlite:///{home / 'ledger.sqlite'}"
     return Settings(
         home=home,
         store_url=store,
         nats_url=os.environ.get("ASSAY_NATS_URL") or None,
-        stream=os.environ.get("ASSAY_STREAM", "ASSAY"),
+        stream=os.environ.get("ASSAY_STREAM") or "ASSAY",
         workers=workers,
         llm_timeout=float(_number("ASSAY_LLM_TIMEOUT", "60", TIMEOUT)),
         llm_retries=int(_number("ASSAY_LLM_RETRIES", "2", RETRIES)),

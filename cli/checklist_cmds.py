@@ -105,7 +105,8 @@ def checklist(
             observed = e["source"] == "observed"
             add_row(
                 table,
-                e["id"],
+                # An observed item's id is its text: printed once, in the text column, so a row fits 80 columns.
+                "(its text)" if e["id"] == e["text"] else e["id"],
                 e["source"],
                 e["count"] if observed else "-",
                 e.get("weight", 0) if observed else "-",

@@ -64,6 +64,10 @@ def test_checklist_commands_and_rates_per_version(tmp_path: Path) -> None:
     assert shown["version"] == gt["version"] + 2
     listing = assay(home, "checklist", COLUMNS="200").stdout
     assert "Check the reference answer twice" in listing and "retired" in listing
+    # An observed item's id is its text: printed once. The edited item's id (its counted text) still shows.
+    plain = [e for e in shown["checklist"] if e["id"] == e["text"]]
+    assert ("(its text)" in listing) == bool(plain) and target in listing
+    assert all(line.count(e["text"]) <= 1 for e in plain for line in listing.splitlines())
 
     rebuilt = json.loads(assay(home, "rebuild", "--json").stdout)
     assert rebuilt["reflection"]["versions"] == len(rates) and rebuilt["checklist"]["reviewer_items"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,13 @@ def test_review_session_hours_and_trusted_proxies(monkeypatch: pytest.MonkeyPatc
             SettingsError, match="ASSAY_TRUSTED_PROXIES .* is out of range: it must be a whole number in 0..10"
         ):
             load_settings()
+
+
+def test_an_empty_home_or_stream_means_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSAY_HOME", "")
+    monkeypatch.setenv("ASSAY_STREAM", "")
+    monkeypatch.delenv("ASSAY_STORE_URL", raising=False)
+    settings = load_settings()
+    assert settings.home == (tmp_path / ".assay").resolve()
+    assert settings.store_url.endswith("/.assay/ledger.sqlite") and settings.stream == "ASSAY"
