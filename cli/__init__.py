@@ -54,12 +54,16 @@ INTERRUPTED = 130
 
 def _exit(code: int) -> NoReturn:
     """Exit with ``code``. After Ctrl-C, at once: what was recorded is committed and the runtime is stopped, while
-    tearing the interpreter down (litellm and the rest) would add most of a second to honouring the interrupt."""
+    tearing the interpreter down (litellm and the rest) would add most of a second to honouring the interrupt.
+    Otherwise the command is done and only the teardown is left, during which Ctrl-C is ignored: Python resets
+    its own SIGINT handler to the default while finalizing, so a Ctrl-C then killed the process by the signal
+    (exit -2, no message) after the command had finished its work."""
     if code == INTERRUPTED:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
         os._exit(code)
+    _on_sigint(signal.SIG_IGN)
     sys.exit(code)
 
 
@@ -83,7 +87,7 @@ def main() -> None:
         _exit(exc.exit_code)
     except DomainError as exc:  # a use case refused the input: nothing was recorded
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        sys.exit(2)
+        _exit(2)
     except typer.Exit as exc:
         _exit(exc.exit_code)
     except typer.Abort:
@@ -93,7 +97,7 @@ def main() -> None:
         show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(exit_code, int):
             show()
-            sys.exit(exit_code)
+            _exit(exit_code)
         raise
     if code == INTERRUPTED and seen:  # typer caught a KeyboardInterrupt outside any command's own handling
         typer.echo("interrupted", err=True)

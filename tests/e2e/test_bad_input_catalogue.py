@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,10 +94,13 @@ def cli(
     monkeypatch.setattr(sys, "argv", ["assay", *args])
     capsys.readouterr()
     code = 0
+    previous = signal.getsignal(signal.SIGINT)  # main() sets its own Ctrl-C handling; this process keeps pytest's
     try:
         main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return code, " ".join(capsys.readouterr().err.split())
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -176,10 +177,13 @@ def _in_process(
     monkeypatch.setattr(sys, "argv", ["assay", *args])
     capsys.readouterr()
     code = 0
+    previous = signal.getsignal(signal.SIGINT)  # main() sets its own Ctrl-C handling; this process keeps pytest's
     try:
         main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return code, capsys.readouterr().err
 
 

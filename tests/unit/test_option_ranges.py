@@ -4,6 +4,7 @@ with one line naming the option, the value and the range, before the command doe
 from __future__ import annotations
 
 import math
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,8 +54,12 @@ def bound_of(param: Any) -> Bound:
 
 def refused(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(sys, "argv", ["assay", *argv])
-    with pytest.raises(SystemExit) as exited:
-        cli.main()
+    previous = signal.getsignal(signal.SIGINT)  # main() sets its own Ctrl-C handling; this process keeps pytest's
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert exited.value.code == 2, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
