@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,20 @@ def assay(home: Path, *args: str, timeout: float = 180, **extra: str) -> subproc
         text=True,
         timeout=timeout,
     )
+
+
+def exit_code_of_main(*args: str) -> int:
+    """``assay ARGS`` run in this process (``cli.main``) with ``sys.argv`` set; its exit code. main() sets its own
+    Ctrl-C handling, so this process's handler (pytest's) is put back after."""
+    from cli import main
+
+    previous, argv = signal.getsignal(signal.SIGINT), sys.argv
+    sys.argv = ["assay", *args]
+    try:
+        main()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.argv = argv
+    return 0

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import SPEC, assay
+from tests.e2e.helpers import SPEC, assay, exit_code_of_main
 
 BAD_TOML = 'recipe = "ground_truth"\n[models\n'
 
@@ -84,23 +82,13 @@ def cli(
     world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str]:
     """Run ``assay ARGS`` in this process; (exit code, what it printed to stderr)."""
-    from cli import main
-
     for name in ("ASSAY_NATS_URL", "ASSAY_STORE_URL", "ASSAY_MODELS", "ASSAY_REVIEWER", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ASSAY_HOME", str(world.home))
     monkeypatch.setenv("ASSAY_LOG_LEVEL", "WARNING")
     monkeypatch.chdir(world.files)
-    monkeypatch.setattr(sys, "argv", ["assay", *args])
     capsys.readouterr()
-    code = 0
-    previous = signal.getsignal(signal.SIGINT)  # main() sets its own Ctrl-C handling; this process keeps pytest's
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    code = exit_code_of_main(*args)
     return code, " ".join(capsys.readouterr().err.split())
 
 

@@ -7,9 +7,7 @@ import json
 import os
 import pty
 import re
-import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -18,7 +16,7 @@ import pytest
 
 from adapters.ledger import iter_envelopes, open_ledger
 from app.report import build_report, write
-from tests.e2e.helpers import ASSAY, SPEC, assay, env_for
+from tests.e2e.helpers import ASSAY, SPEC, assay, env_for, exit_code_of_main
 
 STRONG, WEAK, MID = "local/solver-strong", "local/solver-weak", "local/solver-mid"
 
@@ -166,24 +164,14 @@ def _in_process(
 
     The refusals below come before anything is recorded, so one process serves them all rather than one
     subprocess (and one litellm import, seconds each) per case, as tests/e2e/test_bad_input_catalogue.py does."""
-    from cli import main
-
     env = env_for(home)  # the environment the subprocesses get: no ASSAY_* setting or provider key of ours
     for name in os.environ.keys() - env.keys():
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(home.parent)
-    monkeypatch.setattr(sys, "argv", ["assay", *args])
     capsys.readouterr()
-    code = 0
-    previous = signal.getsignal(signal.SIGINT)  # main() sets its own Ctrl-C handling; this process keeps pytest's
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    code = exit_code_of_main(*args)
     return code, capsys.readouterr().err
 
 
